@@ -1,0 +1,18 @@
+/**
+ * Every activity the worker registers, built from injected dependencies. Workflows import
+ * the `Activities` type only; the worker is the one place that calls `createActivities`.
+ */
+import { createEncryptionProbeActivities, type EncryptionProbeDeps } from './encryption-probe';
+
+/** Everything activities may use; wired once in src/worker.ts. */
+export type ActivityDeps = EncryptionProbeDeps;
+
+/** Merges one factory per concern into the worker's activity map. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createEncryptionProbeActivities(deps),
+  };
+}
+
+/** The activity map's type, for `proxyActivities<Activities>()` in workflows. */
+export type Activities = ReturnType<typeof createActivities>;

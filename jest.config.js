@@ -1,0 +1,21 @@
+/**
+ * One jest run covers unit, workflow and integration tests. The global setup starts real
+ * services (MongoDB-wire server, Temporal dev server, SMTP sink) on free ports with their
+ * own data folder, so concurrent runs on one machine cannot collide.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/helpers/quiet-temporal.ts'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  testTimeout: 120_000,
+  // Two cores: more workers only make the real servers compete for CPU.
+  maxWorkers: 2,
+};

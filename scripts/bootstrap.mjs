@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Entry of `npm start` and `npm test`. Runs before any dependency may exist, so it uses only
+// Node built-ins: it installs dependencies when they are missing or older than the lockfile
+// (a fresh clone needs nothing but `npm start`), then hands over to the real command.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const mode = process.argv[2];
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.error) throw result.error;
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+function dependenciesUpToDate() {
+  const installed = path.join(root, 'node_modules', '.package-lock.json');
+  const lock = path.join(root, 'package-lock.json');
+  return existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs;
+}
+
+if (!dependenciesUpToDate()) {
+  console.log('[consentflow] installing dependencies (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+if (mode === 'start') {
+  const require = createRequire(import.meta.url);
+  require('tsx/cjs/api').register();
+  require(path.join(root, 'src', 'local', 'start.ts'));
+} else if (mode === 'test') {
+  run(bin('tsc'), ['--noEmit', '-p', '.']);
+  run(bin('eslint'), ['.']);
+  run(bin('jest'), process.argv.slice(3));
+} else {
+  console.error('usage: node scripts/bootstrap.mjs start|test [jest args]');
+  process.exit(2);
+}

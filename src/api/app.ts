@@ -1,0 +1,40 @@
+/**
+ * Builds the express app from its dependencies without listening, so tests drive the same
+ * app the server runs. Routes are thin; errors all leave through one middleware.
+ */
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { Logger } from '../logger';
+import type { HealthChecks } from '../health';
+import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { requireJsonBody } from './middleware/json-only';
+import { requirePlatformToken } from './middleware/platform-auth';
+import { devMailRoutes } from './routes/dev-mail';
+import { diagnosticsRoutes } from './routes/diagnostics';
+import { healthRoutes } from './routes/health';
+
+/** What the app needs; wired in src/server.ts and in tests. */
+export interface AppDeps {
+  logger: Logger;
+  health: HealthChecks;
+  temporal: Client;
+  taskQueue: string;
+  platformToken: string;
+  /** Folder of the embedded SMTP sink; set only while the sink is the relay. */
+  mailSinkDir?: string;
+}
+
+/** Creates the app. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(healthRoutes(deps.health));
+  if (deps.mailSinkDir) app.use(devMailRoutes(deps.mailSinkDir));
+  app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
+  app.use('/api/v1/diagnostics', requirePlatformToken(deps.platformToken));
+  app.use(diagnosticsRoutes(deps.temporal, deps.taskQueue));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

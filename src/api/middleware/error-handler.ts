@@ -1,0 +1,47 @@
+/**
+ * Maps every error to `{ error: { id, message } }`. Details of unexpected errors go to the
+ * log under a request id; the client never sees a stack trace or internal message.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import type { Logger } from '../../logger';
+import { HttpError } from '../errors';
+
+/** Errors raised by body parsers carry these fields. */
+interface ParserError {
+  type?: string;
+  status?: number;
+}
+
+const parserErrors: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'invalid_json', 'request body is not valid JSON'],
+  'entity.too.large': [413, 'body_too_large', 'request body is too large'],
+  'encoding.unsupported': [415, 'unsupported_encoding', 'request body encoding is not supported'],
+  'charset.unsupported': [415, 'unsupported_charset', 'request body charset is not supported'],
+};
+
+/** Builds the final error middleware. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const send = (status: number, id: string, message: string) =>
+      res.status(status).json({ error: { id, message } });
+    if (err instanceof HttpError) {
+      res.set(err.headers);
+      return send(err.status, err.id, err.message);
+    }
+    if (err instanceof ZodError) {
+      const first = err.issues[0];
+      const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+      return send(400, 'invalid_request', `${where}${first?.message ?? 'invalid request'}`);
+    }
+    const parser = parserErrors[(err as ParserError)?.type ?? ''];
+    if (parser) return send(...parser);
+    logger.error({ err, method: req.method, route: req.route?.path }, 'unhandled error');
+    return send(500, 'internal_error', 'internal error');
+  };
+}
+
+/** 404 in the error shape for any route that does not exist. */
+export const notFoundHandler: RequestHandler = (_req, res) => {
+  res.status(404).json({ error: { id: 'not_found', message: 'no such route' } });
+};

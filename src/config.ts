@@ -1,0 +1,115 @@
+/**
+ * The only reader of process.env. Every setting is validated once at start, so a bad value
+ * fails with one clear line per key instead of surfacing later as a confusing error.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}://`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    })
+    .optional();
+
+const schema = z.object({
+  PORT: port(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  CONSENTFLOW_DATA_DIR: z.string().min(1).default('.data'),
+  CONSENTFLOW_PLATFORM_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (use a random token)')
+    .optional(),
+  CONSENTFLOW_PUBLIC_URL: z.url().optional(),
+  CONSENTFLOW_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+  CONSENTFLOW_TASK_QUEUE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, 'lowercase letters, digits and dashes only')
+    .default('consentflow'),
+  CONSENTFLOW_MASTER_KEY_FILE: z.string().min(1).optional(),
+  CONSENTFLOW_DB_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_]{0,20}$/, 'letters, digits and underscores, at most 20')
+    .default(''),
+  MONGODB_URI: optionalUrl(['mongodb', 'mongodb+srv']),
+  MONGODB_PORT: port(27017),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  SMTP_PORT: port(2525),
+  MAIL_FROM: z.string().min(3).default('Consentflow <no-reply@consentflow.localhost>'),
+});
+
+/** Validated, resolved configuration shared by every process. */
+export type Config = ReturnType<typeof resolve>;
+
+/** Thrown when the environment holds invalid settings; `problems` has one line per key. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function resolve(env: z.infer<typeof schema>) {
+  const dataDir = path.resolve(env.CONSENTFLOW_DATA_DIR);
+  return {
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      publicUrl: env.CONSENTFLOW_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+    },
+    dataDir,
+    logLevel: env.CONSENTFLOW_LOG_LEVEL,
+    platformToken: env.CONSENTFLOW_PLATFORM_TOKEN,
+    platformTokenFile: path.join(dataDir, 'platform-token'),
+    masterKeyFile: path.resolve(
+      env.CONSENTFLOW_MASTER_KEY_FILE ?? path.join(dataDir, 'master-key.bin'),
+    ),
+    mongo: {
+      embedded: env.MONGODB_URI === undefined,
+      uri: env.MONGODB_URI ?? `mongodb://127.0.0.1:${env.MONGODB_PORT}/`,
+      port: env.MONGODB_PORT,
+      dbPrefix: env.CONSENTFLOW_DB_PREFIX,
+    },
+    temporal: {
+      embedded: env.TEMPORAL_ADDRESS === undefined,
+      address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_PORT}`,
+      namespace: env.TEMPORAL_NAMESPACE,
+      port: env.TEMPORAL_PORT,
+      uiPort: env.TEMPORAL_UI_PORT,
+      taskQueue: env.CONSENTFLOW_TASK_QUEUE,
+    },
+    smtp: {
+      embedded: env.SMTP_URL === undefined,
+      url: env.SMTP_URL ?? `smtp://127.0.0.1:${env.SMTP_PORT}`,
+      port: env.SMTP_PORT,
+      sinkDir: path.join(dataDir, 'mail'),
+      from: env.MAIL_FROM,
+    },
+  };
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad key. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (`FOO=` in a compose file or shell) means "not set".
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return resolve(parsed.data);
+}

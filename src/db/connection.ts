@@ -1,0 +1,34 @@
+/**
+ * The process's single MongoClient, shared by every tenant. Auto-encryption is configured
+ * with `bypassAutoEncryption`: writes are encrypted explicitly field by field (no mongocryptd
+ * or crypt_shared needed, so MongoDB Community works), while reads decrypt transparently.
+ */
+import { MongoClient, type KMSProviders } from 'mongodb';
+import type { DatabaseNames } from './names';
+
+/** Options for opening the shared client. */
+export interface MongoOptions {
+  uri: string;
+  names: DatabaseNames;
+  kmsProviders: KMSProviders;
+  serverSelectionTimeoutMS?: number;
+}
+
+/** Opens the shared client and checks the server answers. */
+export async function connectMongo(options: MongoOptions): Promise<MongoClient> {
+  const client = new MongoClient(options.uri, {
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+    autoEncryption: {
+      keyVaultNamespace: options.names.keyVaultNamespace,
+      kmsProviders: options.kmsProviders,
+      bypassAutoEncryption: true,
+    },
+  });
+  await client.connect();
+  return client;
+}
+
+/** Answers whether the database server responds to a ping. */
+export async function pingMongo(client: MongoClient): Promise<void> {
+  await client.db('admin').command({ ping: 1 });
+}

@@ -1,0 +1,127 @@
+/**
+ * `npm start`: runs the whole system on one machine. Starts the embedded services that no
+ * external URL replaces, then the worker and the api as child processes, prints where
+ * everything is, and on Ctrl-C (or any child dying) stops every process it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ensurePlatformToken } from '../auth/platform-token';
+import { loadConfig, type Config } from '../config';
+import { runMain, StartupError } from '../startup';
+import { startEmbeddedServices, stopServices } from './embedded-services';
+import { isPortFree } from './ports';
+import { stopChild, type Service } from './service';
+
+const root = path.resolve(__dirname, '..', '..');
+const log = (message: string) => console.log(`[consentflow] ${message}`);
+
+runMain('consentflow', async () => {
+  const startedAt = Date.now();
+  const config = loadConfig();
+  await assertPortsFree(config);
+  const { token, created } = await ensurePlatformToken(
+    config.platformToken,
+    config.platformTokenFile,
+  );
+  if (created) log(`platform token (shown once, stored in ${config.platformTokenFile}): ${token}`);
+
+  log('starting embedded services…');
+  const services: Service[] = await startEmbeddedServices({
+    dataDir: config.dataDir,
+    mongo: config.mongo.embedded ? { port: config.mongo.port } : undefined,
+    temporal: config.temporal.embedded
+      ? {
+          port: config.temporal.port,
+          uiPort: config.temporal.uiPort,
+          namespace: config.temporal.namespace,
+          persistent: true,
+        }
+      : undefined,
+    smtp: config.smtp.embedded ? { port: config.smtp.port, dir: config.smtp.sinkDir } : undefined,
+    log,
+  });
+
+  let stopping = false;
+  const children: ChildProcess[] = [];
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    await Promise.all(children.map((child) => stopChild(child)));
+    await stopServices(services);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  for (const entry of ['worker', 'server']) {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'src', `${entry}.ts`)],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, CONSENTFLOW_PLATFORM_TOKEN: token },
+      },
+    );
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      log(
+        `${entry === 'server' ? 'api' : 'worker'} exited (${signal ?? `code ${code}`}); stopping everything`,
+      );
+      void shutdown(1);
+    });
+    children.push(child);
+  }
+
+  try {
+    await waitForHealthy(config, () => stopping);
+  } catch (err) {
+    await Promise.all(children.map((child) => stopChild(child)));
+    await stopServices(services);
+    throw err;
+  }
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  log(`ready in ${seconds} s`);
+  log(`  API and UI       http://localhost:${config.http.port}  (health: /healthz)`);
+  if (config.temporal.embedded)
+    log(`  Temporal Web UI  http://localhost:${config.temporal.uiPort}`);
+  if (config.smtp.embedded)
+    log(`  Mail sink        http://localhost:${config.http.port}/api/dev/mail`);
+  log('press Ctrl-C to stop');
+});
+
+/** Refuses to start when a port we would bind is taken, instead of failing half-way. */
+async function assertPortsFree(config: Config): Promise<void> {
+  const wanted: [number, string][] = [[config.http.port, 'PORT']];
+  if (config.mongo.embedded) wanted.push([config.mongo.port, 'MONGODB_PORT']);
+  if (config.temporal.embedded)
+    wanted.push(
+      [config.temporal.port, 'TEMPORAL_PORT'],
+      [config.temporal.uiPort, 'TEMPORAL_UI_PORT'],
+    );
+  if (config.smtp.embedded) wanted.push([config.smtp.port, 'SMTP_PORT']);
+  for (const [port, name] of wanted) {
+    if (!(await isPortFree(port))) {
+      throw new StartupError(
+        `port ${port} (${name}) is already in use: is Consentflow already running? Stop it, or set ${name} (and CONSENTFLOW_DATA_DIR) to run another instance`,
+      );
+    }
+  }
+}
+
+/** Polls `/healthz` until every dependency is ok. */
+async function waitForHealthy(config: Config, aborted: () => boolean): Promise<void> {
+  const url = `http://127.0.0.1:${config.http.port}/healthz`;
+  const deadline = Date.now() + 180_000;
+  while (!aborted()) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline)
+      throw new StartupError(`the api did not become healthy at ${url} within 3 minutes`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The embedded Temporal server: the real Temporal dev server (CLI `server start-dev`) with its
+ * state in a SQLite file under the data folder, so workflows survive a restart, and its Web
+ * UI on the UI port. Used only when TEMPORAL_ADDRESS is unset.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { waitForPort } from './ports';
+import { stopChild, type Service } from './service';
+
+/** Where and how to run the dev server. */
+export interface DevServerOptions {
+  /** Path of the `temporal` CLI; undefined lets the SDK download its own. */
+  cli: string | undefined;
+  port: number;
+  uiPort: number;
+  dataDir: string;
+  namespace: string;
+  /** Persist state in the data folder (local runs) or keep it in memory (tests). */
+  persistent: boolean;
+}
+
+/** Starts the dev server and resolves once it accepts connections. */
+export async function startTemporalDevServer(options: DevServerOptions): Promise<Service> {
+  const dir = path.join(options.dataDir, 'temporal');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const dbFilename = options.persistent ? path.join(dir, 'temporal.db') : undefined;
+  if (!options.cli) {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: '127.0.0.1',
+        port: options.port,
+        uiPort: options.uiPort,
+        namespace: options.namespace,
+        dbFilename,
+      },
+    });
+    return { name: 'Temporal', stop: () => env.teardown() };
+  }
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port)];
+  args.push(
+    '--ui-port',
+    String(options.uiPort),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
+  );
+  if (dbFilename) args.push('--db-filename', dbFilename);
+  const child = spawn(options.cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`Temporal exited (code ${code}): ${stderr.trim().split('\n').pop() ?? ''}`)),
+    ),
+  );
+  await Promise.race([waitForPort(options.port, 60_000), exited]);
+  return { name: 'Temporal', stop: () => stopChild(child) };
+}

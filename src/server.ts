@@ -1,0 +1,66 @@
+/**
+ * API entry point: wires the app's dependencies, listens, and shuts down cleanly on
+ * SIGINT/SIGTERM (stop accepting, finish requests, close connections).
+ */
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from './api/app';
+import { ensurePlatformToken } from './auth/platform-token';
+import { loadConfig } from './config';
+import { openDataLayer } from './db/open';
+import { pingMongo } from './db/connection';
+import { createLogger } from './logger';
+import { createMailTransport } from './mail/transport';
+import { reach, runMain, StartupError } from './startup';
+
+runMain('api', async () => {
+  const config = loadConfig();
+  const logger = createLogger('api', config.logLevel);
+  const { token, created } = await ensurePlatformToken(
+    config.platformToken,
+    config.platformTokenFile,
+  );
+  if (created) console.log(`platform token (stored in ${config.platformTokenFile}): ${token}`);
+  const data = await openDataLayer(config);
+  const connection = await reach(
+    'Temporal',
+    config.temporal.address,
+    'check TEMPORAL_ADDRESS or TEMPORAL_PORT',
+    () => Connection.connect({ address: config.temporal.address }),
+  );
+  const mailer = createMailTransport(config.smtp.url);
+  const app = createApp({
+    logger,
+    platformToken: token,
+    temporal: new Client({ connection, namespace: config.temporal.namespace }),
+    taskQueue: config.temporal.taskQueue,
+    mailSinkDir: config.smtp.embedded ? config.smtp.sinkDir : undefined,
+    health: {
+      temporal: () => connection.healthService.check({}),
+      mongo: () => pingMongo(data.mongo),
+      smtp: () => mailer.verify(),
+    },
+  });
+  const server = app.listen(config.http.port, config.http.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new StartupError(`port ${config.http.port} is already in use (PORT)`)
+          : err,
+      ),
+    );
+  });
+  logger.info({ port: config.http.port }, 'api listening');
+  const stop = () => {
+    server.close(async () => {
+      await connection.close();
+      await data.mongo.close();
+      mailer.close();
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+});

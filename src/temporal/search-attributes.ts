@@ -1,0 +1,47 @@
+/**
+ * Custom search attributes that make workflows findable in the Temporal Web UI. They are
+ * stored unencrypted by Temporal, so they only ever hold opaque ids and fixed vocabulary.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+
+/** gRPC status code a concurrent registration answers with. */
+const GRPC_ALREADY_EXISTS = 6;
+
+/** The tenant a workflow works for (opaque tenant id). */
+export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+/** What kind of process a workflow is (e.g. `encryption-probe`, `double-opt-in`). */
+export const WorkflowKindKey = defineSearchAttributeKey(
+  'ConsentflowKind',
+  SearchAttributeType.KEYWORD,
+);
+/** The list a workflow concerns (opaque list id), when it concerns one. */
+export const ListIdKey = defineSearchAttributeKey('ListId', SearchAttributeType.KEYWORD);
+
+/** Every custom attribute this product uses, for registration. */
+export const searchAttributeKeys = [TenantIdKey, WorkflowKindKey, ListIdKey];
+
+/**
+ * Registers the attributes in a namespace. Idempotent: ALREADY_EXISTS counts as success,
+ * because a persistent dev server or a shared cluster keeps them across starts.
+ */
+export async function registerSearchAttributes(
+  connection: Pick<Connection | NativeConnection, 'operatorService'>,
+  namespace: string,
+): Promise<void> {
+  const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  for (const key of searchAttributeKeys) {
+    if (!(key.name in (existing.customAttributes ?? {}))) {
+      missing[key.name] = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    }
+  }
+  if (Object.keys(missing).length === 0) return;
+  try {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  } catch (err) {
+    if ((err as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw err;
+  }
+}

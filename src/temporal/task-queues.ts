@@ -1,0 +1,2 @@
+/** Task queue names; one place so the api, worker and tests cannot drift apart. */
+export const defaultTaskQueue = 'consentflow';

@@ -1,0 +1,41 @@
+/**
+ * Worker entry point: wires dependencies into activities and runs every workflow on the
+ * task queue until SIGINT/SIGTERM, then drains in-flight tasks and exits.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadConfig } from './config';
+import { openDataLayer } from './db/open';
+import { createLogger } from './logger';
+import { reach, runMain } from './startup';
+import { registerSearchAttributes } from './temporal/search-attributes';
+import { installTemporalRuntime } from './temporal/runtime-logger';
+
+runMain('worker', async () => {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.logLevel);
+  installTemporalRuntime(logger);
+  const data = await openDataLayer(config);
+  const connection = await reach(
+    'Temporal',
+    config.temporal.address,
+    'check TEMPORAL_ADDRESS or TEMPORAL_PORT',
+    () => NativeConnection.connect({ address: config.temporal.address }),
+  );
+  await registerSearchAttributes(connection, config.temporal.namespace);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities(data),
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await data.mongo.close();
+    logger.info('worker stopped');
+  }
+});

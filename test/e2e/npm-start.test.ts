@@ -1,0 +1,137 @@
+/**
+ * `npm start` as a user runs it: every embedded service, the worker and the api as real
+ * processes on their own ports and data folder. Checks health, the Temporal Web UI, a
+ * workflow through the whole system, the port-taken message, and that Ctrl-C (SIGINT)
+ * leaves no process behind.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort, isPortFree } from '../../src/local/ports';
+import { descendantsOf, isAlive, spawnNode, type Spawned } from '../helpers/processes';
+import { testServices, uniqueSuffix } from '../helpers/services';
+
+const bootstrap = path.resolve(__dirname, '..', '..', 'scripts', 'bootstrap.mjs');
+// Only meaningful where the embedded services can run (no external MONGODB_URI / TEMPORAL_ADDRESS).
+const maybe = testServices().ferretdb && testServices().temporalUiPort ? describe : describe.skip;
+
+maybe('npm start', () => {
+  let system: Spawned | undefined;
+  let env: Record<string, string>;
+  let ports: number[];
+  afterAll(() => system?.child.kill('SIGKILL'));
+
+  beforeAll(async () => {
+    ports = await Promise.all(Array.from({ length: 5 }, () => freePort()));
+    const [api, mongo, temporal, ui, smtp] = ports.map(String) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const dataDir = await mkdtemp(path.join(testServices().dataDir, 'start-'));
+    env = {
+      PORT: api,
+      MONGODB_PORT: mongo,
+      TEMPORAL_PORT: temporal,
+      TEMPORAL_UI_PORT: ui,
+      SMTP_PORT: smtp,
+      CONSENTFLOW_DATA_DIR: dataDir,
+    };
+    for (const name of [
+      'MONGODB_URI',
+      'TEMPORAL_ADDRESS',
+      'SMTP_URL',
+      'CONSENTFLOW_PLATFORM_TOKEN',
+    ])
+      env[name] = '';
+    system = spawnNode([bootstrap, 'start'], env);
+    await system.waitFor(/ready in/, 240_000);
+  });
+
+  it('prints the URLs and answers /healthz with every dependency ok', async () => {
+    expect(system!.output()).toContain(`http://localhost:${env.PORT}`);
+    expect(system!.output()).toContain(`Temporal Web UI  http://localhost:${env.TEMPORAL_UI_PORT}`);
+    const res = await fetch(`http://127.0.0.1:${env.PORT}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', temporal: 'ok', mongo: 'ok', smtp: 'ok' });
+  });
+
+  it('serves the Temporal Web UI', async () => {
+    const res = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/<html/i);
+  });
+
+  it('runs a workflow through the api and worker processes with the generated platform token', async () => {
+    const token = (
+      await readFile(path.join(env.CONSENTFLOW_DATA_DIR!, 'platform-token'), 'utf8')
+    ).trim();
+    expect(system!.output()).toContain(token); // printed once at first start
+    const res = await fetch(`http://127.0.0.1:${env.PORT}/api/v1/diagnostics/encryption-probe`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tenantId: `start${uniqueSuffix()}` }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'completed', verified: true });
+  });
+
+  it('refuses a second start on the same ports with a clear message', async () => {
+    const second = spawnNode([bootstrap, 'start'], env);
+    expect(await second.exit).not.toBe(0);
+    expect(second.output()).toMatch(new RegExp(`port ${env.PORT} \\(PORT\\) is already in use`));
+    expect(second.output()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('stops every process it started on SIGINT', async () => {
+    const started = descendantsOf(system!.child.pid!);
+    expect(started.length).toBeGreaterThanOrEqual(3); // FerretDB, Temporal, worker, api
+    system!.child.kill('SIGINT');
+    expect(await system!.exit).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(started.filter(isAlive)).toEqual([]);
+    for (const port of ports) expect(await isPortFree(port)).toBe(true);
+  });
+});
+
+describe('npm start with bad input', () => {
+  it('names every bad setting on one line each and exits non-zero', async () => {
+    const run = spawnNode([bootstrap, 'start'], { PORT: 'eighty', SMTP_URL: 'http://relay' });
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toMatch(/PORT: /);
+    expect(run.output()).toMatch(/SMTP_URL: must start with smtp:\/\//);
+    expect(run.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('names an unreachable MongoDB and exits instead of hanging', async () => {
+    const closed = await freePort();
+    const dataDir = await mkdtemp(path.join(testServices().dataDir, 'nomongo-'));
+    const run = spawnNode(
+      ['--import', 'tsx', path.resolve(__dirname, '..', '..', 'src', 'worker.ts')],
+      {
+        CONSENTFLOW_DATA_DIR: dataDir,
+        MONGODB_URI: `mongodb://127.0.0.1:${closed}/?serverSelectionTimeoutMS=1000`,
+        TEMPORAL_ADDRESS: testServices().temporalAddress,
+      },
+    );
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toMatch(/cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:\d+/);
+    expect(run.output().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names an unreachable Temporal and exits instead of hanging', async () => {
+    const closed = await freePort();
+    const dataDir = await mkdtemp(path.join(testServices().dataDir, 'notemporal-'));
+    const run = spawnNode(
+      ['--import', 'tsx', path.resolve(__dirname, '..', '..', 'src', 'worker.ts')],
+      {
+        CONSENTFLOW_DATA_DIR: dataDir,
+        MONGODB_URI: testServices().mongoUri,
+        TEMPORAL_ADDRESS: `127.0.0.1:${closed}`,
+      },
+    );
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toMatch(/cannot reach Temporal at 127\.0\.0\.1:\d+/);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The api app and an in-process worker over this run's real services, wired the way
+ * src/server.ts and src/worker.ts wire them, for API and integration tests.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import { createActivities } from '../../activities';
+import { createApp } from '../../src/api/app';
+import type { Config } from '../../src/config';
+import { pingMongo } from '../../src/db/connection';
+import { openDataLayer, type DataLayer } from '../../src/db/open';
+import { createLogger } from '../../src/logger';
+import { createMailTransport } from '../../src/mail/transport';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { testServices } from './services';
+import { testConfig } from './stack';
+
+/** A running app + worker pair and how to stop it. */
+export interface AppStack {
+  app: Express;
+  config: Config;
+  data: DataLayer;
+  client: Client;
+  platformToken: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the stack; `health` overrides let a test point one check at a dead service. */
+export async function startAppStack(options: { smtpUrl?: string } = {}): Promise<AppStack> {
+  const { config } = await testConfig();
+  const services = testServices();
+  const logger = createLogger('test', 'silent');
+  const data = await openDataLayer(config);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  await registerSearchAttributes(nativeConnection, config.temporal.namespace);
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: createActivities(data),
+  });
+  const running = worker.run();
+  const mailer = createMailTransport(options.smtpUrl ?? config.smtp.url);
+  const platformToken = config.platformToken!;
+  const app = createApp({
+    logger,
+    platformToken,
+    temporal: client,
+    taskQueue: config.temporal.taskQueue,
+    mailSinkDir: services.sinkDir,
+    health: {
+      temporal: () => connection.healthService.check({}),
+      mongo: () => pingMongo(data.mongo),
+      smtp: () => mailer.verify(),
+    },
+  });
+  return {
+    app,
+    config,
+    data,
+    client,
+    platformToken,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      mailer.close();
+      await data.mongo.close();
+    },
+  };
+}

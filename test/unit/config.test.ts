@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.dataDir).toBe(path.resolve('.data'));
+    expect(config.mongo).toMatchObject({ embedded: true, uri: 'mongodb://127.0.0.1:27017/' });
+    expect(config.temporal).toMatchObject({
+      embedded: true,
+      address: '127.0.0.1:7233',
+      uiPort: 8233,
+    });
+    expect(config.smtp).toMatchObject({ embedded: true, url: 'smtp://127.0.0.1:2525' });
+  });
+
+  it('derives local service addresses from the port settings', () => {
+    const config = loadConfig({ MONGODB_PORT: '27100', TEMPORAL_PORT: '7300', SMTP_PORT: '2600' });
+    expect(config.mongo.uri).toBe('mongodb://127.0.0.1:27100/');
+    expect(config.temporal.address).toBe('127.0.0.1:7300');
+    expect(config.smtp.url).toBe('smtp://127.0.0.1:2600');
+  });
+
+  it('switches off an embedded service when its external URL is given', () => {
+    const config = loadConfig({
+      MONGODB_URI: 'mongodb://db.example:27017/?replicaSet=rs0',
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+      SMTP_URL: 'smtps://relay.example:465',
+    });
+    expect(config.mongo.embedded).toBe(false);
+    expect(config.temporal.embedded).toBe(false);
+    expect(config.smtp.embedded).toBe(false);
+  });
+
+  it('names every bad key, one line each', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        SMTP_URL: 'http://relay',
+        TEMPORAL_ADDRESS: 'no-port',
+        CONSENTFLOW_PLATFORM_TOKEN: 'short',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    for (const key of ['PORT', 'SMTP_URL', 'TEMPORAL_ADDRESS', 'CONSENTFLOW_PLATFORM_TOKEN']) {
+      expect(problems.some((line) => line.startsWith(`${key}:`))).toBe(true);
+    }
+  });
+
+  it('never repeats a secret value in its error message', () => {
+    const secret = 'mongodb-password-that-must-not-leak';
+    expect(() => loadConfig({ MONGODB_URI: `http://user:${secret}@db` })).toThrow(ConfigError);
+    try {
+      loadConfig({ MONGODB_URI: `http://user:${secret}@db` });
+    } catch (err) {
+      expect((err as Error).message).not.toContain(secret);
+    }
+  });
+
+  it('rejects out-of-range ports', () => {
+    expect(() => loadConfig({ TEMPORAL_UI_PORT: '70000' })).toThrow(/TEMPORAL_UI_PORT/);
+  });
+});
