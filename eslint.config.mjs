@@ -48,6 +48,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['ui/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', fetch: 'readonly', setInterval: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {
       globals: {

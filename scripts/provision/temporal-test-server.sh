@@ -117,7 +117,7 @@ fi
 rm -f "$WORK/pom.xml"
 
 # Check the classpath really holds the server: with no arguments it prints its usage.
-usage="$(timeout 60 "$JAVA" -cp "$WORK/lib/*" "$MAIN_CLASS" 2>&1 || true)"
+usage="$("$JAVA" -cp "$WORK/lib/*" "$MAIN_CLASS" 2>&1 </dev/null || true)"
 if [[ "$usage" != *"Usage:"* ]]; then
   log "resolved jars do not start $MAIN_CLASS"
   exit 3
@@ -128,7 +128,8 @@ touch "$WORK/lib/.complete"
 chmod 0755 "$WORK" # mktemp made it private; the cache is readable like any other
 # Swap the finished folder in with a rename; if a parallel run won the race, keep theirs.
 cache_ok || rm -rf "$DEST"
-if ! mv -T "$WORK" "$DEST" 2>/dev/null && ! cache_ok; then
+[[ -e "$DEST" ]] || mv "$WORK" "$DEST" || true
+if ! cache_ok; then
   log "could not move the test server into $DEST"
   exit 3
 fi

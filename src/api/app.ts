@@ -3,15 +3,20 @@
  * app the server runs. Routes are thin; errors all leave through one middleware.
  */
 import type { Client } from '@temporalio/client';
+import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from '../logger';
 import type { HealthChecks } from '../health';
+import { projectRoot } from '../util/project-root';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireJsonBody } from './middleware/json-only';
 import { requirePlatformToken } from './middleware/platform-auth';
 import { devMailRoutes } from './routes/dev-mail';
 import { diagnosticsRoutes } from './routes/diagnostics';
 import { healthRoutes } from './routes/health';
+
+/** The web console's static files (served by the api, so one port serves everything). */
+const uiDir = path.join(projectRoot, 'ui');
 
 /** What the app needs; wired in src/server.ts and in tests. */
 export interface AppDeps {
@@ -30,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(healthRoutes(deps.health));
+  app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
   if (deps.mailSinkDir) app.use(devMailRoutes(deps.mailSinkDir));
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
   app.use('/api/v1/diagnostics', requirePlatformToken(deps.platformToken));

@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { StartupError } from '../startup';
+import { projectRoot } from '../util/project-root';
 
-const projectRoot = path.resolve(__dirname, '..', '..');
 const LET_SDK_DOWNLOAD = 3;
 
 /** The provisionable tools. */

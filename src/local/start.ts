@@ -8,11 +8,11 @@ import path from 'node:path';
 import { ensurePlatformToken } from '../auth/platform-token';
 import { loadConfig, type Config } from '../config';
 import { runMain, StartupError } from '../startup';
+import { projectRoot as root } from '../util/project-root';
 import { startEmbeddedServices, stopServices } from './embedded-services';
 import { isPortFree } from './ports';
 import { stopChild, type Service } from './service';
 
-const root = path.resolve(__dirname, '..', '..');
 const log = (message: string) => console.log(`[consentflow] ${message}`);
 
 runMain('consentflow', async () => {

@@ -26,6 +26,12 @@ describe('health and error shape', () => {
     }
   });
 
+  it('serves the web console on the same port', async () => {
+    const res = await request(stack.app).get('/');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<title>Consentflow</title>');
+  });
+
   it('answers unknown routes with the error shape', async () => {
     const res = await request(stack.app).get('/api/v1/nothing-here');
     expect(res.status).toBe(404);
