@@ -4,6 +4,8 @@
  * everything is, and on Ctrl-C (or any child dying) stops every process it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import path from 'node:path';
 import { ensurePlatformToken } from '../auth/platform-token';
 import { loadConfig, type Config } from '../config';
@@ -110,18 +112,35 @@ async function assertPortsFree(config: Config): Promise<void> {
   }
 }
 
-/** Polls `/healthz` until every dependency is ok. */
+/** Polls `/healthz` until every dependency is ok and the worker polls its task queue. */
 async function waitForHealthy(config: Config, aborted: () => boolean): Promise<void> {
   const url = `http://127.0.0.1:${config.http.port}/healthz`;
   const deadline = Date.now() + 180_000;
-  while (!aborted()) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline)
-      throw new StartupError(`the api did not become healthy at ${url} within 3 minutes`);
-    await new Promise((r) => setTimeout(r, 250));
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const workerPolls = () =>
+    connection.workflowService
+      .describeTaskQueue({
+        namespace: config.temporal.namespace,
+        taskQueue: { name: config.temporal.taskQueue },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      })
+      .then(
+        (queue) => (queue.pollers ?? []).length > 0,
+        () => false,
+      );
+  try {
+    while (!aborted()) {
+      const apiOk = await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (apiOk && (await workerPolls())) return;
+      if (Date.now() > deadline) {
+        throw new StartupError(`the system did not become healthy at ${url} within 3 minutes`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await connection.close();
   }
 }
