@@ -3,13 +3,8 @@
  * found by equality (email, phone) use the deterministic algorithm; everything else uses
  * the random one. Deleting a tenant's data key makes every copy of its data unreadable.
  */
-import {
-  ClientEncryption,
-  MongoServerError,
-  type Binary,
-  type KMSProviders,
-  type MongoClient,
-} from 'mongodb';
+import { ClientEncryption, MongoServerError, type Binary, type MongoClient } from 'mongodb';
+import type { KmsSettings } from './kms';
 import type { DatabaseNames } from './names';
 
 const DETERMINISTIC = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
@@ -49,16 +44,11 @@ export async function prepareKeyVault(client: MongoClient, names: DatabaseNames)
 }
 
 /** Creates the encryption operations over a connected client. */
-export function createFieldEncryption(
-  client: MongoClient,
-  names: DatabaseNames,
-  kmsProviders: KMSProviders,
-) {
+export function createFieldEncryption(client: MongoClient, names: DatabaseNames, kms: KmsSettings) {
   const clientEncryption = new ClientEncryption(client, {
     keyVaultNamespace: names.keyVaultNamespace,
-    kmsProviders,
+    kmsProviders: kms.kmsProviders,
   });
-  const provider = Object.keys(kmsProviders)[0] as 'local';
 
   return {
     /** Returns the tenant's data key id, creating the key on first use. Idempotent. */
@@ -67,7 +57,10 @@ export function createFieldEncryption(
       const existing = await clientEncryption.getKeyByAltName(altName);
       if (existing) return existing._id;
       try {
-        return await clientEncryption.createDataKey(provider, { keyAltNames: [altName] });
+        return await clientEncryption.createDataKey(kms.provider as 'local', {
+          keyAltNames: [altName],
+          masterKey: kms.masterKey as never,
+        });
       } catch (err) {
         // Another process created it between our read and write: use theirs.
         if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
