@@ -3,14 +3,18 @@
  * the `Activities` type only; the worker is the one place that calls `createActivities`.
  */
 import { createEncryptionProbeActivities, type EncryptionProbeDeps } from './encryption-probe';
+import { createImportActivities, type ImportActivityDeps } from './imports';
+import { createTenantActivities, type TenantActivityDeps } from './tenants';
 
 /** Everything activities may use; wired once in src/worker.ts. */
-export type ActivityDeps = EncryptionProbeDeps;
+export type ActivityDeps = EncryptionProbeDeps & TenantActivityDeps & ImportActivityDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEncryptionProbeActivities(deps),
+    ...createTenantActivities(deps),
+    ...createImportActivities(deps),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseKmsConfig, type KmsConfig } from './db/kms-config';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 const optionalUrl = (protocols: string[]) =>
@@ -24,6 +25,20 @@ const schema = z.object({
     .string()
     .min(32, 'must be at least 32 characters (use a random token)')
     .optional(),
+  CONSENTFLOW_CODEC_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,}$/, 'at least 32 letters, digits, "-" or "_" (it goes in a URL)')
+    .optional(),
+  CONSENTFLOW_CODEC_CORS_ORIGINS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'must be scheme://host[:port]')))
+    .optional(),
   CONSENTFLOW_PUBLIC_URL: z.url().optional(),
   CONSENTFLOW_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -33,6 +48,7 @@ const schema = z.object({
     .regex(/^[a-z0-9-]{1,64}$/, 'lowercase letters, digits and dashes only')
     .default('consentflow'),
   CONSENTFLOW_MASTER_KEY_FILE: z.string().min(1).optional(),
+  CONSENTFLOW_MASTER_KEYRING: z.string().min(1).optional(),
   CONSENTFLOW_DB_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9_]{0,20}$/, 'letters, digits and underscores, at most 20')
@@ -62,8 +78,11 @@ export class ConfigError extends Error {
   }
 }
 
-function resolve(env: z.infer<typeof schema>) {
+function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
   const dataDir = path.resolve(env.CONSENTFLOW_DATA_DIR);
+  const masterKeyFile = path.resolve(
+    env.CONSENTFLOW_MASTER_KEY_FILE ?? path.join(dataDir, 'master-key.bin'),
+  );
   return {
     http: {
       port: env.PORT,
@@ -74,9 +93,23 @@ function resolve(env: z.infer<typeof schema>) {
     logLevel: env.CONSENTFLOW_LOG_LEVEL,
     platformToken: env.CONSENTFLOW_PLATFORM_TOKEN,
     platformTokenFile: path.join(dataDir, 'platform-token'),
-    masterKeyFile: path.resolve(
-      env.CONSENTFLOW_MASTER_KEY_FILE ?? path.join(dataDir, 'master-key.bin'),
-    ),
+    codec: {
+      token: env.CONSENTFLOW_CODEC_TOKEN,
+      tokenFile: path.join(dataDir, 'codec-token'),
+      /** Browser origins allowed to call the codec endpoint: the Temporal Web UI's. */
+      corsOrigins: env.CONSENTFLOW_CODEC_CORS_ORIGINS ?? [
+        `http://localhost:${env.TEMPORAL_UI_PORT}`,
+        `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
+      ],
+    },
+    /** The single local key file of installs from before the keyring; read if present. */
+    masterKeyFile,
+    kms: {
+      ...kms,
+      /** Folder of the local master key generations (see src/db/master-keyring.ts). */
+      keyringDir: path.resolve(env.CONSENTFLOW_MASTER_KEYRING ?? path.join(dataDir, 'master-keys')),
+      legacyKeyFile: masterKeyFile,
+    },
     mongo: {
       embedded: env.MONGODB_URI === undefined,
       uri: env.MONGODB_URI ?? `mongodb://127.0.0.1:${env.MONGODB_PORT}/`,
@@ -106,10 +139,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`FOO=` in a compose file or shell) means "not set".
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    );
-  }
-  return resolve(parsed.data);
+  const kms = parseKmsConfig(present);
+  const problems = [
+    ...(parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? []),
+    ...kms.problems,
+  ];
+  if (!parsed.success || !kms.value || problems.length > 0) throw new ConfigError(problems);
+  return resolve(parsed.data, kms.value);
 }

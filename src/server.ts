@@ -4,6 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './api/app';
+import { ensureCodecToken } from './auth/codec-token';
 import { ensurePlatformToken } from './auth/platform-token';
 import { loadConfig } from './config';
 import { openDataLayer } from './db/open';
@@ -11,6 +12,8 @@ import { pingMongo } from './db/connection';
 import { createLogger } from './logger';
 import { createMailTransport } from './mail/transport';
 import { reach, runMain, StartupError } from './startup';
+import { createDataConverter } from './temporal/data-converter';
+import { createPayloadKeyStore } from './temporal/payload-keys';
 
 runMain('api', async () => {
   const config = loadConfig();
@@ -20,7 +23,10 @@ runMain('api', async () => {
     config.platformTokenFile,
   );
   if (created) console.log(`platform token (stored in ${config.platformTokenFile}): ${token}`);
+  const codecToken = await ensureCodecToken(config.codec.token, config.codec.tokenFile);
+  if (codecToken.created) console.log(`codec token (stored in ${config.codec.tokenFile})`);
   const data = await openDataLayer(config);
+  const payloadKeys = createPayloadKeyStore(data);
   const connection = await reach(
     'Temporal',
     config.temporal.address,
@@ -31,9 +37,19 @@ runMain('api', async () => {
   const app = createApp({
     logger,
     platformToken: token,
-    temporal: new Client({ connection, namespace: config.temporal.namespace }),
+    data,
+    temporal: new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: createDataConverter(payloadKeys),
+    }),
     taskQueue: config.temporal.taskQueue,
     mailSinkDir: config.smtp.embedded ? config.smtp.sinkDir : undefined,
+    codec: {
+      keys: payloadKeys,
+      codecToken: codecToken.token,
+      corsOrigins: config.codec.corsOrigins,
+    },
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),

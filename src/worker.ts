@@ -8,6 +8,8 @@ import { loadConfig } from './config';
 import { openDataLayer } from './db/open';
 import { createLogger } from './logger';
 import { reach, runMain } from './startup';
+import { createDataConverter } from './temporal/data-converter';
+import { createPayloadKeyStore } from './temporal/payload-keys';
 import { registerSearchAttributes } from './temporal/search-attributes';
 import { installTemporalRuntime } from './temporal/runtime-logger';
 
@@ -28,6 +30,7 @@ runMain('worker', async () => {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
+    dataConverter: createDataConverter(createPayloadKeyStore(data)),
     activities: createActivities(data),
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');

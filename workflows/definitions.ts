@@ -15,9 +15,29 @@ export interface EncryptionProbeResult {
   verified: true;
 }
 
+/** Identifies a tenant; the input of tenant lifecycle workflows (nothing personal in it). */
+export interface TenantRef {
+  tenantId: string;
+}
+
+/** Outcome of tenant provisioning. */
+export interface TenantProvisioningResult {
+  tenantId: string;
+  status: 'active';
+}
+
+/** Identifies an import; the input of the import workflow. */
+export interface ImportRef {
+  tenantId: string;
+  importId: string;
+}
+
 /** Workflow kinds, as shown in the `ConsentflowKind` search attribute and workflow ids. */
 export const workflowKinds = {
   encryptionProbe: 'encryption-probe',
+  tenantProvisioning: 'tenant-provisioning',
+  tenantShredding: 'tenant-shredding',
+  contactImport: 'contact-import',
 } as const;
 
 /** Builds a workflow id `<kind>:<tenantId>:<opaqueId>`; never put personal data in it. */

@@ -1,2 +1,5 @@
 /** Every workflow the worker registers; one workflow per file. */
+export { contactImportWorkflow } from './contact-import';
 export { encryptionProbeWorkflow } from './encryption-probe';
+export { tenantProvisioningWorkflow } from './tenant-provisioning';
+export { tenantShreddingWorkflow } from './tenant-shredding';

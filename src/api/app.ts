@@ -11,8 +11,15 @@ import { projectRoot } from '../util/project-root';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireJsonBody } from './middleware/json-only';
 import { requirePlatformToken } from './middleware/platform-auth';
+import { codecRoutes, type CodecEndpointDeps } from './routes/codec';
 import { devMailRoutes } from './routes/dev-mail';
 import { diagnosticsRoutes } from './routes/diagnostics';
+import { contactRoutes } from './routes/contacts';
+import { importRoutes } from './routes/imports';
+import { listRoutes } from './routes/lists';
+import { tenantRoutes } from './routes/tenants';
+import { requireApiKey } from './middleware/tenant-auth';
+import type { DataLayer } from '../db/open';
 import { healthRoutes } from './routes/health';
 
 /** The web console's static files (served by the api, so one port serves everything). */
@@ -25,8 +32,11 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   platformToken: string;
+  data: DataLayer;
   /** Folder of the embedded SMTP sink; set only while the sink is the relay. */
   mailSinkDir?: string;
+  /** The payload codec endpoint for the Temporal Web UI and CLI; absent: not mounted. */
+  codec?: CodecEndpointDeps;
 }
 
 /** Creates the app. */
@@ -37,9 +47,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.health));
   app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
   if (deps.mailSinkDir) app.use(devMailRoutes(deps.mailSinkDir));
+  if (deps.codec)
+    app.use(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+  // Imports stream their CSV / NDJSON body themselves; every other body is JSON.
+  app.use(importRoutes(deps));
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
-  app.use('/api/v1/diagnostics', requirePlatformToken(deps.platformToken));
+  app.use(['/api/v1/diagnostics', '/api/v1/tenants'], requirePlatformToken(deps.platformToken));
   app.use(diagnosticsRoutes(deps.temporal, deps.taskQueue));
+  app.use(tenantRoutes(deps));
+  app.use(
+    ['/api/v1/lists', '/api/v1/contacts', '/api/v1/imports'],
+    requireApiKey(deps.data.tenants),
+  );
+  app.use(listRoutes(), contactRoutes());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -3,7 +3,8 @@
  * with `bypassAutoEncryption`: writes are encrypted explicitly field by field (no mongocryptd
  * or crypt_shared needed, so MongoDB Community works), while reads decrypt transparently.
  */
-import { MongoClient, type KMSProviders } from 'mongodb';
+import { MongoClient, type CSFLEKMSTlsOptions, type KMSProviders } from 'mongodb';
+import { DATA_KEY_CACHE_MS } from './encryption';
 import type { DatabaseNames } from './names';
 
 /** Options for opening the shared client. */
@@ -11,6 +12,8 @@ export interface MongoOptions {
   uri: string;
   names: DatabaseNames;
   kmsProviders: KMSProviders;
+  /** TLS options for KMS connections (KMIP client certificates). */
+  kmsTlsOptions?: CSFLEKMSTlsOptions;
   serverSelectionTimeoutMS?: number;
 }
 
@@ -21,7 +24,9 @@ export async function connectMongo(options: MongoOptions): Promise<MongoClient> 
     autoEncryption: {
       keyVaultNamespace: options.names.keyVaultNamespace,
       kmsProviders: options.kmsProviders,
+      tlsOptions: options.kmsTlsOptions,
       bypassAutoEncryption: true,
+      keyExpirationMS: DATA_KEY_CACHE_MS,
     },
   });
   await client.connect();

@@ -10,6 +10,12 @@ import type { DatabaseNames } from './names';
 const DETERMINISTIC = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
 const RANDOM = 'AEAD_AES_256_CBC_HMAC_SHA_512-Random';
 const DUPLICATE_KEY = 11000;
+
+/**
+ * How long a process keeps an unwrapped data key in memory. After crypto-shredding, a
+ * running process can still decrypt for at most this long; new processes never can.
+ */
+export const DATA_KEY_CACHE_MS = 10_000;
 const UNSUPPORTED_INDEX_OPTION = 238;
 
 /** Values the encryption layer accepts. */
@@ -17,6 +23,9 @@ export type Plain = string | number | boolean | Date;
 
 /** Encryption operations bound to one install's key vault. */
 export type FieldEncryption = ReturnType<typeof createFieldEncryption>;
+
+/** The key vault alternate name of the platform's data key (staff accounts, not contacts). */
+export const PLATFORM_KEY_ALT_NAME = 'platform';
 
 /** The key vault alternate name of a tenant's data key. */
 export const tenantKeyAltName = (tenantId: string) => `tenant:${tenantId}`;
@@ -48,41 +57,86 @@ export function createFieldEncryption(client: MongoClient, names: DatabaseNames,
   const clientEncryption = new ClientEncryption(client, {
     keyVaultNamespace: names.keyVaultNamespace,
     kmsProviders: kms.kmsProviders,
+    tlsOptions: kms.tlsOptions,
   });
+
+  /** Returns the id of the data key named `altName`, creating it on first use. Idempotent. */
+  async function ensureKey(altName: string): Promise<Binary> {
+    const existing = await clientEncryption.getKeyByAltName(altName);
+    if (existing) return existing._id;
+    try {
+      return await clientEncryption.createDataKey(kms.provider as 'local', {
+        keyAltNames: [altName],
+        masterKey: kms.masterKey as never,
+      });
+    } catch (err) {
+      // Another process created it between our read and write: use theirs.
+      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+      const winner = await clientEncryption.getKeyByAltName(altName);
+      if (!winner) throw err;
+      return winner._id;
+    }
+  }
+
+  /**
+   * Tenant key ids, looked up once per process. Encrypting by id rather than by name lets
+   * the driver's key cache answer, where a name costs a key vault query per value (and a
+   * burst of them when a batch of thousands of values is encrypted at once).
+   */
+  const keyIds = new Map<string, Promise<Binary>>();
+  function tenantKeyId(tenantId: string): Promise<Binary> {
+    let id = keyIds.get(tenantId);
+    if (!id) {
+      id = clientEncryption.getKeyByAltName(tenantKeyAltName(tenantId)).then((key) => {
+        if (!key) throw new Error('the tenant has no data key');
+        return key._id;
+      });
+      id.catch(() => keyIds.delete(tenantId));
+      keyIds.set(tenantId, id);
+    }
+    return id;
+  }
 
   return {
     /** Returns the tenant's data key id, creating the key on first use. Idempotent. */
-    async ensureTenantKey(tenantId: string): Promise<Binary> {
-      const altName = tenantKeyAltName(tenantId);
-      const existing = await clientEncryption.getKeyByAltName(altName);
-      if (existing) return existing._id;
-      try {
-        return await clientEncryption.createDataKey(kms.provider as 'local', {
-          keyAltNames: [altName],
-          masterKey: kms.masterKey as never,
-        });
-      } catch (err) {
-        // Another process created it between our read and write: use theirs.
-        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-        const winner = await clientEncryption.getKeyByAltName(altName);
-        if (!winner) throw err;
-        return winner._id;
-      }
+    ensureTenantKey: (tenantId: string) => ensureKey(tenantKeyAltName(tenantId)),
+
+    /** Returns the platform's own data key id (staff accounts), creating it on first use. */
+    ensurePlatformKey: () => ensureKey(PLATFORM_KEY_ALT_NAME),
+
+    /**
+     * Deletes the tenant's data key: crypto-shredding. Every copy of data encrypted under
+     * it, backups included, becomes unreadable once the key vault no longer holds it.
+     */
+    async deleteTenantKey(tenantId: string): Promise<boolean> {
+      keyIds.delete(tenantId);
+      const key = await clientEncryption.getKeyByAltName(tenantKeyAltName(tenantId));
+      if (!key) return false;
+      await clientEncryption.deleteKey(key._id);
+      return true;
+    },
+
+    /** Encrypts a platform-level value that must be found by exact match (staff emails). */
+    encryptPlatformSearchable(value: Plain): Promise<Binary> {
+      return clientEncryption.encrypt(value, {
+        algorithm: DETERMINISTIC,
+        keyAltName: PLATFORM_KEY_ALT_NAME,
+      });
     },
 
     /** Encrypts a value that must stay searchable by exact match (email, phone). */
-    encryptSearchable(value: Plain, tenantId: string): Promise<Binary> {
+    async encryptSearchable(value: Plain, tenantId: string): Promise<Binary> {
       return clientEncryption.encrypt(value, {
         algorithm: DETERMINISTIC,
-        keyAltName: tenantKeyAltName(tenantId),
+        keyId: await tenantKeyId(tenantId),
       });
     },
 
     /** Encrypts a value that is never searched (names, custom fields, IPs, user agents). */
-    encryptPrivate(value: Plain, tenantId: string): Promise<Binary> {
+    async encryptPrivate(value: Plain, tenantId: string): Promise<Binary> {
       return clientEncryption.encrypt(value, {
         algorithm: RANDOM,
-        keyAltName: tenantKeyAltName(tenantId),
+        keyId: await tenantKeyId(tenantId),
       });
     },
 

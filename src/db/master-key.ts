@@ -12,8 +12,18 @@ const MASTER_KEY_BYTES = 96;
 
 /** Reads the key file, creating it with 0600 permissions on first use. */
 export async function loadOrCreateLocalMasterKey(file: string): Promise<Buffer> {
+  await createLocalMasterKeyOnce(file);
+  return readLocalMasterKey(file);
+}
+
+/** Creates a new random key file with 0600 permissions unless it exists; true if created. */
+export async function createLocalMasterKeyOnce(file: string): Promise<boolean> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await createSecretFileOnce(file, () => randomBytes(MASTER_KEY_BYTES));
+  return createSecretFileOnce(file, () => randomBytes(MASTER_KEY_BYTES));
+}
+
+/** Reads an existing key file, refusing one of the wrong size or readable by others. */
+export async function readLocalMasterKey(file: string): Promise<Buffer> {
   const key = await readFile(file);
   if (key.length !== MASTER_KEY_BYTES) {
     throw new Error(`master key file ${file} must hold exactly ${MASTER_KEY_BYTES} bytes`);

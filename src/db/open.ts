@@ -1,20 +1,25 @@
 /**
  * Opens the data layer for a process: master key, the one shared MongoClient, the key vault
- * and the field encryption bound to it. Used by the api and the worker entry points.
+ * the field encryption bound to it, and the tenant accessor every route and activity uses.
+ * Used by the api and the worker entry points.
  */
 import type { MongoClient } from 'mongodb';
 import type { Config } from '../config';
-import { reach, redactUrl } from '../startup';
+import { reach, redactUrl, StartupError } from '../startup';
 import { connectMongo } from './connection';
 import { createFieldEncryption, prepareKeyVault, type FieldEncryption } from './encryption';
 import { loadKmsSettings } from './kms';
+import { findUnloadedMasterKeys } from './master-key-check';
 import { databaseNames, type DatabaseNames } from './names';
+import { createOdm } from './odm';
+import { createTenantAccess, type TenantAccess } from './tenant-access';
 
 /** The opened data layer. */
 export interface DataLayer {
   mongo: MongoClient;
   names: DatabaseNames;
   encryption: FieldEncryption;
+  tenants: TenantAccess;
 }
 
 /** Connects to MongoDB with client-side encryption set up; fails with a clear message. */
@@ -25,8 +30,22 @@ export async function openDataLayer(config: Config): Promise<DataLayer> {
     ? '`npm start` starts the embedded server; check MONGODB_PORT'
     : 'check MONGODB_URI and that the server is running';
   const mongo = await reach('MongoDB', redactUrl(config.mongo.uri), advice, () =>
-    connectMongo({ uri: config.mongo.uri, names, kmsProviders: kms.kmsProviders }),
+    connectMongo({
+      uri: config.mongo.uri,
+      names,
+      kmsProviders: kms.kmsProviders,
+      kmsTlsOptions: kms.tlsOptions,
+    }),
   );
   await prepareKeyVault(mongo, names);
-  return { mongo, names, encryption: createFieldEncryption(mongo, names, kms) };
+  const unloaded = await findUnloadedMasterKeys(mongo, names, kms, config.kms.keyringDir);
+  if (unloaded) {
+    await mongo.close();
+    throw new StartupError(unloaded);
+  }
+  const encryption = createFieldEncryption(mongo, names, kms);
+  await encryption.ensurePlatformKey(); // staff emails are encrypted under it from the first login on
+  const tenants = createTenantAccess({ odm: createOdm(mongo), names, encryption });
+  await Promise.all(Object.values(tenants.control).map((model) => model.createIndexes()));
+  return { mongo, names, encryption, tenants };
 }

@@ -12,7 +12,13 @@ import { startTemporalDevServer } from './temporal-dev-server';
 export interface EmbeddedOptions {
   dataDir: string;
   mongo?: { port: number };
-  temporal?: { port: number; uiPort: number; namespace: string; persistent: boolean };
+  temporal?: {
+    port: number;
+    uiPort: number;
+    namespace: string;
+    persistent: boolean;
+    codecEndpoint?: string;
+  };
   smtp?: { port: number; dir: string };
   log: (message: string) => void;
 }

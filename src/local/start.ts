@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import path from 'node:path';
+import { ensureCodecToken } from '../auth/codec-token';
 import { ensurePlatformToken } from '../auth/platform-token';
 import { loadConfig, type Config } from '../config';
 import { runMain, StartupError } from '../startup';
@@ -26,6 +27,7 @@ runMain('consentflow', async () => {
     config.platformTokenFile,
   );
   if (created) log(`platform token (shown once, stored in ${config.platformTokenFile}): ${token}`);
+  const codecToken = await ensureCodecToken(config.codec.token, config.codec.tokenFile);
 
   log('starting embedded services…');
   const services: Service[] = await startEmbeddedServices({
@@ -37,6 +39,8 @@ runMain('consentflow', async () => {
           uiPort: config.temporal.uiPort,
           namespace: config.temporal.namespace,
           persistent: true,
+          // Only this local UI gets the secret codec URL; the api checks the token in it.
+          codecEndpoint: `http://localhost:${config.http.port}/codec/${codecToken.token}`,
         }
       : undefined,
     smtp: config.smtp.embedded ? { port: config.smtp.port, dir: config.smtp.sinkDir } : undefined,
@@ -63,7 +67,11 @@ runMain('consentflow', async () => {
       {
         cwd: root,
         stdio: 'inherit',
-        env: { ...process.env, CONSENTFLOW_PLATFORM_TOKEN: token },
+        env: {
+          ...process.env,
+          CONSENTFLOW_PLATFORM_TOKEN: token,
+          CONSENTFLOW_CODEC_TOKEN: codecToken.token,
+        },
       },
     );
     child.once('exit', (code, signal) => {

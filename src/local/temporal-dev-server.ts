@@ -20,6 +20,8 @@ export interface DevServerOptions {
   namespace: string;
   /** Persist state in the data folder (local runs) or keep it in memory (tests). */
   persistent: boolean;
+  /** The payload codec URL the Web UI decodes payloads with (src/api/routes/codec.ts). */
+  codecEndpoint?: string;
 }
 
 /** Starts the dev server and resolves once it accepts connections. */
@@ -27,6 +29,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const dir = path.join(options.dataDir, 'temporal');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const dbFilename = options.persistent ? path.join(dir, 'temporal.db') : undefined;
+  const uiArgs = options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [];
   if (!options.cli) {
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
@@ -35,6 +38,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
         uiPort: options.uiPort,
         namespace: options.namespace,
         dbFilename,
+        extraArgs: uiArgs,
       },
     });
     return { name: 'Temporal', stop: () => env.teardown() };
@@ -49,6 +53,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     'warn',
   );
   if (dbFilename) args.push('--db-filename', dbFilename);
+  args.push(...uiArgs);
   const child = spawn(options.cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));

@@ -1,12 +1,15 @@
 /**
  * `npm start` as a user runs it: every embedded service, the worker and the api as real
- * processes on their own ports and data folder. Checks health, the Temporal Web UI, a
- * workflow through the whole system, the port-taken message, and that Ctrl-C (SIGINT)
- * leaves no process behind.
+ * processes on their own ports and data folder. Checks health, the Temporal Web UI and its
+ * codec endpoint, a workflow through the whole system, the port-taken message, and that
+ * Ctrl-C (SIGINT) leaves no process behind.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { payloadToJson } from '../../src/api/schemas/codec-payloads';
 import { freePort, isPortFree } from '../../src/local/ports';
+import { historyPayloads } from '../helpers/history-payloads';
 import { descendantsOf, isAlive, spawnNode, type Spawned } from '../helpers/processes';
 import { testServices, uniqueSuffix } from '../helpers/services';
 
@@ -18,6 +21,7 @@ maybe('npm start', () => {
   let system: Spawned | undefined;
   let env: Record<string, string>;
   let ports: number[];
+  let probeWorkflowId: string | undefined;
   afterAll(() => system?.child.kill('SIGKILL'));
 
   beforeAll(async () => {
@@ -43,6 +47,7 @@ maybe('npm start', () => {
       'TEMPORAL_ADDRESS',
       'SMTP_URL',
       'CONSENTFLOW_PLATFORM_TOKEN',
+      'CONSENTFLOW_CODEC_TOKEN',
     ])
       env[name] = '';
     system = spawnNode([bootstrap, 'start'], env);
@@ -74,7 +79,48 @@ maybe('npm start', () => {
       body: JSON.stringify({ tenantId: `start${uniqueSuffix()}` }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'completed', verified: true });
+    const body = (await res.json()) as { workflowId: string };
+    expect(body).toMatchObject({ status: 'completed', verified: true });
+    probeWorkflowId = body.workflowId;
+  });
+
+  it("points the Temporal Web UI at the codec endpoint, which decodes the workflow's payloads", async () => {
+    const settings = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/settings`);
+    const codec = ((await settings.json()) as { Codec: { Endpoint: string } }).Codec;
+    const token = (
+      await readFile(path.join(env.CONSENTFLOW_DATA_DIR!, 'codec-token'), 'utf8')
+    ).trim();
+    expect(codec.Endpoint).toBe(`http://localhost:${env.PORT}/codec/${token}`);
+
+    const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
+    try {
+      const history = await new Client({ connection }).workflow
+        .getHandle(probeWorkflowId!)
+        .fetchHistory();
+      const payloads = historyPayloads(history).map(payloadToJson);
+      const uiOrigin = `http://localhost:${env.TEMPORAL_UI_PORT}`;
+      const res = await fetch(
+        `${codec.Endpoint.replace('localhost', '127.0.0.1')}/decode?preserveStorageRefs=true`,
+        {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'X-Namespace': 'default',
+            Origin: uiOrigin,
+          },
+          body: JSON.stringify({ payloads }),
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe(uiOrigin);
+      const decoded = (await res.json()) as { payloads: { data: string }[] };
+      const texts = decoded.payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8'));
+      expect(texts).toContain(
+        JSON.stringify({ probeId: probeWorkflowId!.split(':')[2], verified: true }),
+      );
+    } finally {
+      await connection.close();
+    }
   });
 
   it('refuses a second start on the same ports with a clear message', async () => {

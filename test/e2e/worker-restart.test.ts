@@ -2,14 +2,18 @@
  * Durability: a workflow survives its worker being killed mid-way. The test takes the
  * database away so the first activity keeps failing on worker A (the workflow is provably
  * in flight), kills A with SIGKILL, brings the database back and starts worker B, which
- * must finish the same workflow.
+ * must finish the same workflow. Payloads are encrypted with the tenant's key, which lives
+ * in the database: a first probe, run while it is up, puts the key in worker A's cache.
  */
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { openDataLayer, type DataLayer } from '../../src/db/open';
 import { startFerretDb } from '../../src/local/ferretdb';
 import { freePort } from '../../src/local/ports';
 import type { Service } from '../../src/local/service';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { createPayloadKeyStore } from '../../src/temporal/payload-keys';
 import type { encryptionProbeWorkflow } from '../../workflows';
 import { spawnEntry, type Spawned } from '../helpers/processes';
 import { testServices, uniqueSuffix } from '../helpers/services';
@@ -23,8 +27,10 @@ maybe('worker killed mid-workflow', () => {
   let database: Service | undefined;
   const workers: Spawned[] = [];
   let connection: Connection;
+  let data: DataLayer | undefined;
   afterAll(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
+    await data?.mongo.close();
     await database?.stop();
     await connection?.close();
   });
@@ -38,25 +44,30 @@ maybe('worker killed mid-workflow', () => {
       CONSENTFLOW_DATA_DIR: dataDir,
       CONSENTFLOW_LOG_LEVEL: 'info', // the test waits for the "worker running" line
     });
-    connection = await Connection.connect({ address: config.temporal.address });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-
     database = await startDatabase();
+    data = await openDataLayer(config);
+    connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: createDataConverter(createPayloadKeyStore(data)),
+    });
     const workerA = spawnEntry('src/worker.ts', env);
     workers.push(workerA);
     await workerA.waitFor(/worker running/, 90_000);
 
-    await database.stop();
     const tenantId = `dura${uniqueSuffix()}`;
-    const probeId = uniqueSuffix();
-    const handle = await client.workflow.start<typeof encryptionProbeWorkflow>(
-      'encryptionProbeWorkflow',
-      {
+    const probe = (probeId: string) =>
+      client.workflow.start<typeof encryptionProbeWorkflow>('encryptionProbeWorkflow', {
         workflowId: `encryption-probe:${tenantId}:${probeId}`,
         taskQueue: config.temporal.taskQueue,
         args: [{ tenantId, probeId }],
-      },
-    );
+      });
+    await (await probe(`warm${uniqueSuffix()}`)).result(); // caches the tenant's payload key
+
+    await database.stop();
+    const probeId = uniqueSuffix();
+    const handle = await probe(probeId);
 
     // Wait until worker A has run and failed the first activity at least once.
     await eventually(async () => {

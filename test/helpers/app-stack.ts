@@ -7,11 +7,14 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createActivities } from '../../activities';
 import { createApp } from '../../src/api/app';
+import { ensureCodecToken } from '../../src/auth/codec-token';
 import type { Config } from '../../src/config';
 import { pingMongo } from '../../src/db/connection';
 import { openDataLayer, type DataLayer } from '../../src/db/open';
 import { createLogger } from '../../src/logger';
 import { createMailTransport } from '../../src/mail/transport';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { createPayloadKeyStore, type PayloadKeyStore } from '../../src/temporal/payload-keys';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { testServices } from './services';
 import { testConfig } from './stack';
@@ -23,6 +26,8 @@ export interface AppStack {
   data: DataLayer;
   client: Client;
   platformToken: string;
+  payloadKeys: PayloadKeyStore;
+  codecToken: string;
   stop(): Promise<void>;
 }
 
@@ -30,10 +35,13 @@ export interface AppStack {
 export async function startAppStack(options: { smtpUrl?: string } = {}): Promise<AppStack> {
   const { config } = await testConfig();
   const services = testServices();
-  const logger = createLogger('test', 'silent');
+  const logger = createLogger('test', process.env.CF_TEST_LOG_LEVEL ?? 'silent');
   const data = await openDataLayer(config);
+  const payloadKeys = createPayloadKeyStore(data);
+  const dataConverter = createDataConverter(payloadKeys);
+  const { token: codecToken } = await ensureCodecToken(config.codec.token, config.codec.tokenFile);
   const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   await registerSearchAttributes(nativeConnection, config.temporal.namespace);
   const worker = await Worker.create({
@@ -41,6 +49,7 @@ export async function startAppStack(options: { smtpUrl?: string } = {}): Promise
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../../workflows'),
+    dataConverter,
     activities: createActivities(data),
   });
   const running = worker.run();
@@ -49,9 +58,11 @@ export async function startAppStack(options: { smtpUrl?: string } = {}): Promise
   const app = createApp({
     logger,
     platformToken,
+    data,
     temporal: client,
     taskQueue: config.temporal.taskQueue,
     mailSinkDir: services.sinkDir,
+    codec: { keys: payloadKeys, codecToken, corsOrigins: config.codec.corsOrigins },
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),
@@ -64,6 +75,8 @@ export async function startAppStack(options: { smtpUrl?: string } = {}): Promise
     data,
     client,
     platformToken,
+    payloadKeys,
+    codecToken,
     async stop() {
       worker.shutdown();
       await running;

@@ -46,8 +46,8 @@ export function spawnNode(args: string[], env: Record<string, string>): Spawned 
 }
 
 /** Spawns a TypeScript entry point under tsx. */
-export const spawnEntry = (file: string, env: Record<string, string>) =>
-  spawnNode(['--import', 'tsx', path.join(root, file)], env);
+export const spawnEntry = (file: string, env: Record<string, string>, args: string[] = []) =>
+  spawnNode(['--import', 'tsx', path.join(root, file), ...args], env);
 
 /** Every live descendant of `pid` (from /proc), so a test can check nothing survives a stop. */
 export function descendantsOf(pid: number): number[] {

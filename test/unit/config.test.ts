@@ -63,6 +63,32 @@ describe('configuration', () => {
     }
   });
 
+  it("allows the local Temporal Web UI's origins to call the codec endpoint by default", () => {
+    expect(loadConfig({ TEMPORAL_UI_PORT: '8300' }).codec.corsOrigins).toEqual([
+      'http://localhost:8300',
+      'http://127.0.0.1:8300',
+    ]);
+    const config = loadConfig({
+      CONSENTFLOW_CODEC_CORS_ORIGINS: ' https://temporal.example.com , http://ui.local:8080 ',
+    });
+    expect(config.codec.corsOrigins).toEqual([
+      'https://temporal.example.com',
+      'http://ui.local:8080',
+    ]);
+  });
+
+  it('rejects a codec origin with a path and a codec token that cannot go in a URL', () => {
+    expect(() =>
+      loadConfig({ CONSENTFLOW_CODEC_CORS_ORIGINS: 'https://temporal.example.com/ui' }),
+    ).toThrow(/CONSENTFLOW_CODEC_CORS_ORIGINS/);
+    expect(() => loadConfig({ CONSENTFLOW_CODEC_TOKEN: 'a/b'.repeat(20) })).toThrow(
+      /CONSENTFLOW_CODEC_TOKEN/,
+    );
+    expect(loadConfig({ CONSENTFLOW_CODEC_TOKEN: 'x'.repeat(40) }).codec.token).toBe(
+      'x'.repeat(40),
+    );
+  });
+
   it('rejects out-of-range ports', () => {
     expect(() => loadConfig({ TEMPORAL_UI_PORT: '70000' })).toThrow(/TEMPORAL_UI_PORT/);
   });

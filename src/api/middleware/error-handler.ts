@@ -6,6 +6,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
+import { UnknownTenantError } from '../../db/tenant-access';
 
 /** Errors raised by body parsers carry these fields. */
 interface ParserError {
@@ -29,6 +30,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.set(err.headers);
       return send(err.status, err.id, err.message);
     }
+    if (err instanceof UnknownTenantError) return send(404, 'not_found', 'tenant not found');
     if (err instanceof ZodError) {
       const first = err.issues[0];
       const where = first?.path.length ? `${first.path.join('.')}: ` : '';

@@ -1,0 +1,60 @@
+/**
+ * Bulk writes in bounded batches. FerretDB 1.24 (the embedded server) never answers an
+ * `update` command carrying 100 or more statements, so bulk updates go in batches of 50;
+ * real MongoDB is just as happy with them.
+ */
+import type { AnyBulkWriteOperation, Model } from 'mongoose';
+
+type AnyModel = Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** MongoDB's duplicate key error code. */
+const DUPLICATE_KEY = 11000;
+
+/** Statements per write command. */
+export const WRITE_BATCH = 50;
+
+/** Runs `operations` as unordered bulk writes of at most WRITE_BATCH statements, one after another. */
+export async function bulkWriteBatched<T extends object>(
+  model: AnyModel,
+  operations: AnyBulkWriteOperation<T>[],
+): Promise<void> {
+  for (let i = 0; i < operations.length; i += WRITE_BATCH) {
+    await model.bulkWrite(operations.slice(i, i + WRITE_BATCH) as never, { ordered: false });
+  }
+}
+
+/**
+ * Inserts `documents` unordered in batches of WRITE_BATCH. Documents whose `_id` already
+ * exists (a concurrent writer, or a replayed batch) are skipped and their ids returned, so
+ * the caller can update them instead.
+ */
+export async function insertBatched(
+  model: AnyModel,
+  documents: Record<string, unknown>[],
+): Promise<Set<string>> {
+  const duplicates = new Set<string>();
+  for (let i = 0; i < documents.length; i += WRITE_BATCH) {
+    const batch = documents.slice(i, i + WRITE_BATCH);
+    try {
+      await model.insertMany(batch, { ordered: false });
+    } catch (err) {
+      const writeErrors = (
+        err as {
+          writeErrors?: {
+            code?: number;
+            index?: number;
+            err?: { code?: number; index?: number };
+          }[];
+        }
+      ).writeErrors;
+      if (!writeErrors) throw err;
+      for (const e of writeErrors) {
+        const code = e.code ?? e.err?.code;
+        const index = e.index ?? e.err?.index;
+        if (code !== DUPLICATE_KEY || index === undefined) throw err;
+        duplicates.add(String(batch[index]?._id));
+      }
+    }
+  }
+  return duplicates;
+}

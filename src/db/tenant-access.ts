@@ -1,0 +1,86 @@
+/**
+ * The only way to reach a tenant's data: `forTenant(tenantId)` checks the tenant exists and
+ * is not deleted, then returns models bound to that tenant's database and encryption bound
+ * to that tenant's key. Code holding one tenant's scope cannot address another's database.
+ */
+import type { Binary } from 'mongodb';
+import type { Connection } from 'mongoose';
+import type { FieldEncryption, Plain } from './encryption';
+import { apiKeyModel } from './models/api-key';
+import { consentRecordModel } from './models/consent-record';
+import { contactModel } from './models/contact';
+import { importChunkModel, importModel } from './models/import';
+import { listModel } from './models/list';
+import { tenantModel, type TenantStatus } from './models/tenant';
+import { userModel } from './models/user';
+import { tenantIdPattern, type DatabaseNames } from './names';
+
+/** Thrown for a tenant that does not exist or was deleted; routes answer 404. */
+export class UnknownTenantError extends Error {
+  constructor() {
+    super('tenant not found');
+    this.name = 'UnknownTenantError';
+  }
+}
+
+/** Models of the control database. */
+export type ControlModels = ReturnType<typeof bindControlModels>;
+
+/** Everything code may do within one tenant. */
+export type TenantScope = Awaited<ReturnType<TenantAccess['forTenant']>>;
+
+/** The tenant accessor. */
+export type TenantAccess = ReturnType<typeof createTenantAccess>;
+
+const bindControlModels = (control: Connection) => ({
+  Tenant: tenantModel(control),
+  User: userModel(control),
+  ApiKey: apiKeyModel(control),
+});
+
+const bindTenantModels = (tenantDb: Connection) => ({
+  List: listModel(tenantDb),
+  Contact: contactModel(tenantDb),
+  ConsentRecord: consentRecordModel(tenantDb),
+  Import: importModel(tenantDb),
+  ImportChunk: importChunkModel(tenantDb),
+});
+
+/** Creates the accessor over the shared mongoose connection. */
+export function createTenantAccess(deps: {
+  odm: Connection;
+  names: DatabaseNames;
+  encryption: FieldEncryption;
+}) {
+  const { odm, names, encryption } = deps;
+  const control = bindControlModels(odm.useDb(names.control, { useCache: true }));
+
+  return {
+    control,
+
+    /** Name of a tenant's database (for dropping it; reads go through `forTenant`). */
+    databaseName: (tenantId: string) => names.tenant(tenantId),
+
+    /**
+     * Scope of one tenant. Only active tenants are returned unless `allow` names other
+     * statuses (provisioning itself works on a tenant that is not active yet).
+     */
+    async forTenant(tenantId: string, allow: TenantStatus[] = ['active']) {
+      if (!tenantIdPattern.test(tenantId)) throw new UnknownTenantError();
+      const tenant = await control.Tenant.findById(tenantId, { status: 1 }).lean();
+      if (!tenant || !allow.includes(tenant.status)) throw new UnknownTenantError();
+      const db = odm.useDb(names.tenant(tenantId), { useCache: true });
+      return {
+        tenantId,
+        databaseName: names.tenant(tenantId),
+        models: bindTenantModels(db),
+        /** Encrypts for exact-match search under this tenant's key. */
+        searchable: (value: Plain): Promise<Binary> =>
+          encryption.encryptSearchable(value, tenantId),
+        /** Encrypts a never-searched value under this tenant's key. */
+        private: (value: Plain | Buffer): Promise<Binary> =>
+          encryption.encryptPrivate(value as Plain, tenantId),
+      };
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * Which tenant a workflow works for, read from its id `<kind>:<tenantId>:<opaqueId>` (built by
+ * `workflowId()` in workflows/definitions.ts). The payload codec uses it to pick the key.
+ * Scheduled runs get `-<RFC3339 time>` appended to the id, so only the prefix is matched.
+ */
+import { tenantIdPattern } from '../db/names';
+
+const tenantSegment = tenantIdPattern.source.replace(/^\^/, '').replace(/\$$/, '');
+const workflowIdPrefix = new RegExp(`^[a-z][a-z0-9-]*:(${tenantSegment}):.`);
+
+/** The tenant id in a workflow id, or undefined when the id names no tenant. */
+export function tenantOfWorkflowId(workflowId: string): string | undefined {
+  return workflowIdPrefix.exec(workflowId)?.[1];
+}

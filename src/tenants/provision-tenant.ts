@@ -1,0 +1,112 @@
+/**
+ * Creates a tenant: the control record (holding the first admin with the email already
+ * encrypted and the password already hashed, so no workflow input or history ever carries
+ * them), then the provisioning workflow, whose outcome it waits for.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { hashPassword } from '../auth/passwords';
+import type { DataLayer } from '../db/open';
+import { normaliseEmail } from '../domain/email-address';
+import { badRequest, HttpError } from '../api/errors';
+import { TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
+import { workflowId, workflowKinds } from '../../workflows/definitions';
+import type { tenantProvisioningWorkflow } from '../../workflows';
+
+/** What the platform operator sends. */
+export interface ProvisionTenantInput {
+  name: string;
+  admin: { email: string; initialPassword: string };
+  contractEndsAt?: Date;
+  /** Same key, same tenant: a retried request never creates a second one. */
+  idempotencyKey?: string;
+}
+
+/** Dependencies of tenant provisioning. */
+export interface ProvisionDeps {
+  data: DataLayer;
+  temporal: Client;
+  taskQueue: string;
+}
+
+/** A new tenant id: opaque, 20 lowercase hex digits (derived from the idempotency key if given). */
+function newTenantId(idempotencyKey?: string): string {
+  const source = idempotencyKey
+    ? createHash('sha256').update(`tenant:${idempotencyKey}`).digest()
+    : randomBytes(16);
+  return `t${source.toString('hex').slice(0, 19)}`;
+}
+
+/** Creates (or, for a retried request, finds) the tenant and waits until it is active. */
+export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenantInput) {
+  const { Tenant, User } = deps.data.tenants.control;
+  const email = normaliseEmail(input.admin.email);
+  if (!email) throw badRequest('admin.email: not a valid email address');
+  const tenantId = newTenantId(input.idempotencyKey);
+
+  const existing = await Tenant.findById(tenantId).lean();
+  if (existing?.status === 'active') return presentTenant(existing);
+  if (existing && existing.status !== 'provisioning') {
+    throw new HttpError(
+      409,
+      'tenant_not_provisionable',
+      `the tenant for this Idempotency-Key is ${existing.status}; use a new key`,
+    );
+  }
+  if (!existing) {
+    const encryptedEmail = await deps.data.encryption.encryptPlatformSearchable(email);
+    if (await User.exists({ email: encryptedEmail })) {
+      throw new HttpError(409, 'email_taken', 'admin.email already belongs to a user');
+    }
+    const record = {
+      _id: tenantId,
+      name: input.name,
+      status: 'provisioning' as const,
+      contractEndsAt: input.contractEndsAt,
+      createdAt: new Date(),
+      pendingAdmin: {
+        userId: `u${randomBytes(10).toString('hex')}`,
+        email: encryptedEmail,
+        passwordHash: await hashPassword(input.admin.initialPassword),
+      },
+    };
+    try {
+      await Tenant.create(record);
+    } catch (err) {
+      // A concurrent retry with the same Idempotency-Key created it first: carry on with theirs.
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+  }
+
+  const handle = await deps.temporal.workflow.start<typeof tenantProvisioningWorkflow>(
+    'tenantProvisioningWorkflow',
+    {
+      workflowId: workflowId(workflowKinds.tenantProvisioning, tenantId, 'create'),
+      taskQueue: deps.taskQueue,
+      args: [{ tenantId }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: TenantIdKey, value: tenantId },
+        { key: WorkflowKindKey, value: workflowKinds.tenantProvisioning },
+      ],
+    },
+  );
+  await handle.result();
+  const tenant = await Tenant.findById(tenantId).lean();
+  return presentTenant(tenant!);
+}
+
+/** The public view of a tenant record. */
+export function presentTenant(tenant: {
+  _id: string;
+  name: string;
+  status: string;
+  contractEndsAt?: Date | null;
+}) {
+  return {
+    id: tenant._id,
+    name: tenant.name,
+    status: tenant.status,
+    contractEndsAt: tenant.contractEndsAt ? tenant.contractEndsAt.toISOString() : null,
+  };
+}

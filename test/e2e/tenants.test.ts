@@ -1,0 +1,194 @@
+/**
+ * Tenants through the platform API: provisioning as a workflow, the first admin, idempotent
+ * retries, bad input, API keys, and crypto-shredding.
+ */
+import { Binary, BSON, ClientEncryption, MongoClient } from 'mongodb';
+import { loadKmsSettings } from '../../src/db/kms';
+import request from 'supertest';
+import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { testServices, uniqueSuffix } from '../helpers/services';
+import { buildTenant } from '../helpers/tenant-fixtures';
+import type { tenantShreddingWorkflow } from '../../workflows';
+
+describe('tenants', () => {
+  let stack: AppStack;
+  let raw: MongoClient;
+  const platform = () => ({ Authorization: `Bearer ${stack.platformToken}` });
+  beforeAll(async () => {
+    stack = await startAppStack();
+    raw = await new MongoClient(testServices().mongoUri).connect();
+  });
+  afterAll(async () => {
+    await raw?.close();
+    await stack?.stop();
+  });
+
+  it('provisions a tenant with its own database, data key and an admin who must change the password', async () => {
+    const email = `Owner-${uniqueSuffix()}@Example.test`;
+    const res = await request(stack.app)
+      .post('/api/v1/tenants')
+      .set(platform())
+      .send({
+        name: 'Acme Mail',
+        admin: { email, initialPassword: 'a long initial password' },
+        contractEndsAt: '2027-12-31',
+      });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^t[0-9a-f]{19}$/),
+      name: 'Acme Mail',
+      status: 'active',
+    });
+
+    const got = await request(stack.app).get(`/api/v1/tenants/${res.body.id}`).set(platform());
+    expect(got.body).toEqual({
+      id: res.body.id,
+      name: 'Acme Mail',
+      status: 'active',
+      contractEndsAt: '2027-12-31T00:00:00.000Z',
+    });
+
+    const users = raw.db(stack.data.names.control).collection('users');
+    const admin = await users.findOne({ tenantId: res.body.id });
+    expect(admin?.email).toBeInstanceOf(Binary);
+    expect((admin!.email as Binary).sub_type).toBe(6);
+    expect(admin?.mustChangePassword).toBe(true);
+    expect(admin?.passwordHash).toMatch(/^\$2b\$12\$/);
+    const decrypted = await stack.data.tenants.control.User.findById(admin!._id).lean();
+    expect(decrypted?.email).toBe(email.toLowerCase());
+
+    const keys = raw.db(stack.data.names.keyVault).collection('datakeys');
+    expect(await keys.countDocuments({ keyAltNames: `tenant:${res.body.id}` })).toBe(1);
+    const collections = await raw
+      .db(stack.data.names.tenant(res.body.id))
+      .listCollections()
+      .toArray();
+    expect(collections.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['contacts', 'lists', 'consent_records']),
+    );
+  });
+
+  it('gives a retried request with the same Idempotency-Key the same tenant', async () => {
+    const key = `retry-${uniqueSuffix()}`;
+    const send = () =>
+      request(stack.app)
+        .post('/api/v1/tenants')
+        .set(platform())
+        .set('Idempotency-Key', key)
+        .send({
+          name: 'Retry Co',
+          admin: { email: `retry-${key}@example.test`, initialPassword: 'a long initial password' },
+        });
+    const [first, second] = await Promise.all([send(), send()]);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body.id).toBe(first.body.id);
+    expect(await stack.data.tenants.control.User.countDocuments({ tenantId: first.body.id })).toBe(
+      1,
+    );
+  });
+
+  it.each([
+    [
+      { name: 'x', admin: { email: 'not-an-address', initialPassword: 'a long initial password' } },
+      'admin.email',
+    ],
+    [
+      { name: 'x', admin: { email: 'ok@example.test', initialPassword: 'short' } },
+      'admin.initialPassword',
+    ],
+    [
+      {
+        name: 'x',
+        admin: { email: 'ok@example.test', initialPassword: 'a long initial password' },
+        plan: 'gold',
+      },
+      'plan',
+    ],
+    [
+      {
+        name: { $gt: '' },
+        admin: { email: 'ok@example.test', initialPassword: 'a long initial password' },
+      },
+      'name',
+    ],
+  ])('refuses bad input %j naming %s, creating nothing', async (body, field) => {
+    const before = await stack.data.tenants.control.Tenant.countDocuments();
+    const res = await request(stack.app).post('/api/v1/tenants').set(platform()).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(field);
+    expect(await stack.data.tenants.control.Tenant.countDocuments()).toBe(before);
+  });
+
+  it('refuses a second tenant whose admin email is already a user', async () => {
+    const email = `dup-${uniqueSuffix()}@example.test`;
+    await buildTenant(stack.app, stack.platformToken, { email });
+    const res = await request(stack.app)
+      .post('/api/v1/tenants')
+      .set(platform())
+      .send({
+        name: 'Dup',
+        admin: { email: email.toUpperCase(), initialPassword: 'a long initial password' },
+      });
+    expect(res.status).toBe(409);
+    expect(res.body.error.id).toBe('email_taken');
+    expect(res.body.error.message).not.toContain(email);
+  });
+
+  it('answers 404 for unknown tenants and 401 without the platform token', async () => {
+    expect(
+      (await request(stack.app).get('/api/v1/tenants/tdoesnotexist00000').set(platform())).status,
+    ).toBe(404);
+    expect((await request(stack.app).get('/api/v1/tenants/tdoesnotexist00000')).status).toBe(401);
+  });
+
+  it('crypto-shreds a tenant: an earlier copy of its data can no longer be decrypted', async () => {
+    const { tenantId, apiKey } = await buildTenant(stack.app, stack.platformToken);
+    const list = await request(stack.app)
+      .post('/api/v1/lists')
+      .set('Authorization', `Bearer ${apiKey}`)
+      .send({ name: 'News' });
+    const csv = 'email,firstName\nshred-me@example.test,Shreddy\n';
+    const started = await request(stack.app)
+      .post(`/api/v1/lists/${list.body.id}/imports`)
+      .set('Authorization', `Bearer ${apiKey}`)
+      .set('Content-Type', 'text/csv')
+      .send(csv);
+    await stack.client.workflow.getHandle(started.body.workflowId).result();
+
+    // The "backup": raw documents copied before deletion.
+    const copy = await raw
+      .db(stack.data.names.tenant(tenantId))
+      .collection('contacts')
+      .find()
+      .toArray();
+    expect(copy).toHaveLength(1);
+    const backup = BSON.deserialize(BSON.serialize(copy[0]!));
+
+    await stack.client.workflow.execute<typeof tenantShreddingWorkflow>('tenantShreddingWorkflow', {
+      workflowId: `tenant-shredding:${tenantId}:test`,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ tenantId }],
+    });
+
+    const got = await request(stack.app).get(`/api/v1/tenants/${tenantId}`).set(platform());
+    expect(got.body.status).toBe('deleted');
+    const afterwards = await request(stack.app)
+      .get(`/api/v1/lists/${list.body.id}`)
+      .set('Authorization', `Bearer ${apiKey}`);
+    expect(afterwards.status).toBe(404);
+
+    // A process holding the master key (as a restore from backup would) cannot read the copy.
+    const kms = await loadKmsSettings(stack.config);
+    const fresh = new ClientEncryption(stack.data.mongo, {
+      keyVaultNamespace: stack.data.names.keyVaultNamespace,
+      kmsProviders: kms.kmsProviders,
+    });
+    for (const field of ['email', 'firstName'] as const) {
+      expect(backup[field]).toBeInstanceOf(Binary);
+      await expect(fresh.decrypt(backup[field] as Binary)).rejects.toThrow(
+        /not all keys requested were satisfied/,
+      );
+    }
+  });
+});

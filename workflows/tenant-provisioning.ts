@@ -1,0 +1,39 @@
+/**
+ * Tenant provisioning: key and database, first admin, activation. A crash at any point is
+ * finished by the next worker; a permanent failure is undone, so a tenant is either fully
+ * there or not there at all.
+ */
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { TenantProvisioningResult, TenantRef } from './definitions';
+
+const { prepareTenantDatabase, createFirstAdmin, activateTenant, abandonTenant } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: {
+      maximumAttempts: 10,
+      maximumInterval: '30 seconds',
+      nonRetryableErrorTypes: ['TenantMissing'],
+    },
+  });
+
+/** Provisions a tenant whose control record the api has created. */
+export async function tenantProvisioningWorkflow(
+  input: TenantRef,
+): Promise<TenantProvisioningResult> {
+  try {
+    await prepareTenantDatabase(input);
+    await createFirstAdmin(input);
+    await activateTenant(input);
+  } catch (err) {
+    await abandonTenant(input); // no half-made tenant
+    throw ApplicationFailure.nonRetryable(
+      `tenant provisioning failed and was undone`,
+      'TenantProvisioningFailed',
+      {
+        cause: err instanceof Error ? err.name : 'unknown',
+      },
+    );
+  }
+  return { tenantId: input.tenantId, status: 'active' };
+}
