@@ -5,29 +5,10 @@
  * keeping it apart from the platform token means the URL grants reading payloads, not
  * running the platform. Configured, or generated once and kept 0600 under the data folder.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { createSecretFileOnce } from '../util/secret-file';
-
-/** The token and whether this call created it. */
-export interface CodecToken {
-  token: string;
-  created: boolean;
-}
+import { ensureGeneratedToken, type GeneratedToken } from '../util/secret-file';
 
 /** Returns the configured token, or the stored one, generating it on first use. */
-export async function ensureCodecToken(
+export const ensureCodecToken = (
   configured: string | undefined,
   file: string,
-): Promise<CodecToken> {
-  if (configured) return { token: configured, created: false };
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  // base64url: the token is a URL path segment.
-  const created = await createSecretFileOnce(
-    file,
-    () => `cfc_${randomBytes(32).toString('base64url')}\n`,
-  );
-  const token = (await readFile(file, 'utf8')).trim();
-  return { token, created };
-}
+): Promise<GeneratedToken> => ensureGeneratedToken(configured, file, 'cfc');

@@ -3,12 +3,10 @@
  * state in a SQLite file under the data folder, so workflows survive a restart, and its Web
  * UI on the UI port. Used only when TEMPORAL_ADDRESS is unset.
  */
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { waitForPort } from './ports';
-import { stopChild, type Service } from './service';
+import { startChildService, type Service } from './service';
 
 /** Where and how to run the dev server. */
 export interface DevServerOptions {
@@ -54,14 +52,5 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   );
   if (dbFilename) args.push('--db-filename', dbFilename);
   args.push(...uiArgs);
-  const child = spawn(options.cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new Error(`Temporal exited (code ${code}): ${stderr.trim().split('\n').pop() ?? ''}`)),
-    ),
-  );
-  await Promise.race([waitForPort(options.port, 60_000), exited]);
-  return { name: 'Temporal', stop: () => stopChild(child) };
+  return startChildService('Temporal', options.cli, args, options.port, 60_000);
 }

@@ -1,6 +1,7 @@
 /** Secret files (keys, tokens) written once, atomically, readable by the owner only. */
 import { randomBytes } from 'node:crypto';
-import { link, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 /**
  * Writes `file` unless it exists. The content goes to a private temporary file that is then
@@ -22,4 +23,29 @@ export async function createSecretFileOnce(
   } finally {
     await unlink(tmp);
   }
+}
+
+/** A token and whether this call generated it (so the caller can print it exactly once). */
+export interface GeneratedToken {
+  token: string;
+  created: boolean;
+}
+
+/**
+ * Returns `configured` if set, otherwise the token stored in `file`, generating a random one
+ * (`<prefix>_<43 base64url chars>`, URL-safe) on first use.
+ */
+export async function ensureGeneratedToken(
+  configured: string | undefined,
+  file: string,
+  prefix: string,
+): Promise<GeneratedToken> {
+  if (configured) return { token: configured, created: false };
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const created = await createSecretFileOnce(
+    file,
+    () => `${prefix}_${randomBytes(32).toString('base64url')}\n`,
+  );
+  const token = (await readFile(file, 'utf8')).trim();
+  return { token, created };
 }
