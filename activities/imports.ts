@@ -46,19 +46,26 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
       const resumeAfter =
         (ctx.info.heartbeatDetails as { rowsDone?: number } | undefined)?.rowsDone ?? 0;
 
-      const progress = {
-        total: 0,
-        imported: 0,
-        rejected: [] as ImportDocument['rejected'],
-        rejectedCount: 0,
-      };
+      const progress = { total: 0, rejected: [] as ImportDocument['rejected'], rejectedCount: 0 };
+      let imported = 0;
       let batch: { line: number; row: ContactRow }[] = [];
+      // Pipelined: batch N is written while batch N+1 is encrypted, so the database and the
+      // encryption work side by side; at most one write is in flight, in file order.
+      let writing: Promise<void> = Promise.resolve();
       const commit = async () => {
-        if (batch.length > 0 && progress.total > resumeAfter) await writeBatch(tenant, job, batch);
-        progress.imported += batch.length;
+        const rows = batch;
         batch = [];
-        await tenant.models.Import.updateOne({ _id: importId }, { $set: { ...progress } });
-        ctx.heartbeat({ rowsDone: progress.total });
+        const at = { ...progress, rejected: [...progress.rejected] };
+        const encrypted =
+          rows.length > 0 && at.total > resumeAfter ? await encryptBatch(tenant, job, rows) : [];
+        await writing;
+        writing = (async () => {
+          if (encrypted.length > 0) await writeEncrypted(tenant, job, encrypted);
+          imported += rows.length;
+          await tenant.models.Import.updateOne({ _id: importId }, { $set: { ...at, imported } });
+          ctx.heartbeat({ rowsDone: at.total }); // only rows that are written count as done
+        })();
+        writing.catch(() => undefined); // awaited (and rethrown) at the next commit or the end
       };
 
       for await (const parsed of parseRecords(readUpload(tenant, importId), job.format)) {
@@ -76,11 +83,8 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
         if (batch.length >= BATCH) await commit();
       }
       await commit();
-      return {
-        total: progress.total,
-        imported: progress.imported,
-        rejected: progress.rejectedCount,
-      };
+      await writing;
+      return { total: progress.total, imported, rejected: progress.rejectedCount };
     },
 
     /** Marks the import finished and deletes the uploaded file (data minimisation). */
@@ -128,17 +132,12 @@ interface EncryptedRow {
   consent?: ConsentRecordDocument;
 }
 
-/**
- * Writes one batch of valid rows. New contacts (the common case) are inserted whole, which
- * costs the database a fraction of an update; contacts that already exist get their fields
- * set and, if missing, the list membership. Consent records are keyed by import and line, so
- * a replayed batch inserts nothing twice.
- */
-async function writeBatch(
+/** Encrypts one batch of valid rows under the tenant's key. */
+async function encryptBatch(
   tenant: TenantScope,
   job: ImportDocument,
   rows: { line: number; row: ContactRow }[],
-) {
+): Promise<EncryptedRow[]> {
   const now = new Date();
   const encrypted: EncryptedRow[] = [];
   const encryptRow = async ({ line, row }: { line: number; row: ContactRow }) => {
@@ -175,6 +174,17 @@ async function writeBatch(
   for (let i = 0; i < rows.length; i += ENCRYPT_SLICE)
     await Promise.all(rows.slice(i, i + ENCRYPT_SLICE).map(encryptRow));
 
+  return encrypted;
+}
+
+/**
+ * Writes one encrypted batch. New contacts (the common case) are inserted whole, which
+ * costs the database a fraction of an update; contacts that already exist get their fields
+ * set and, if missing, the list membership. Consent records are keyed by import and line, so
+ * a replayed batch inserts nothing twice.
+ */
+async function writeEncrypted(tenant: TenantScope, job: ImportDocument, encrypted: EncryptedRow[]) {
+  const now = new Date();
   const { Contact, ConsentRecord } = tenant.models;
   // Insert first: a contact that already exists comes back as a duplicate and is updated.
   const seen = new Set<string>();
