@@ -8,6 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { createImportActivities } from '../../activities/imports';
 import { contactIdFor } from '../../src/db/models/contact';
+import { createImportRecord } from '../../src/imports/import-record';
 import { storeUpload } from '../../src/imports/store-upload';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { uniqueSuffix } from '../helpers/services';
@@ -30,20 +31,11 @@ describe('importContacts activity', () => {
     const s = uniqueSuffix();
     const email = (i: number) => `row${i}.${s}@example.test`;
     const csv = ['email', ...Array.from({ length: 1200 }, (_, i) => email(i))].join('\n');
-    const importId = `iresume${s}`;
-    await tenant.models.Import.create({
-      _id: importId,
+    const importId = await createImportRecord(tenant, {
       listId: list.body.id,
       format: 'csv',
       consent: 'existing',
-      status: 'running',
-      bytes: 0,
-      chunks: 0,
-      total: 0,
-      imported: 0,
-      rejectedCount: 0,
-      rejected: [],
-      createdAt: new Date(),
+      workflowIdFor: (id) => `contact-import:${tenantId}:${id}`,
     });
     await storeUpload(tenant, importId, Readable.from([Buffer.from(csv)]), 10_000_000);
 

@@ -38,8 +38,28 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const parser = parserErrors[(err as ParserError)?.type ?? ''];
     if (parser) return send(...parser);
-    logger.error({ err, method: req.method, route: req.route?.path }, 'unhandled error');
+    logger.error(
+      { err: loggable(err), method: req.method, route: req.route?.path },
+      'unhandled error',
+    );
     return send(500, 'internal_error', 'internal error');
+  };
+}
+
+/**
+ * What of an unexpected error may be logged. Driver and validation messages can quote the
+ * offending value (a mongoose CastError does), which may be personal data, so the log gets
+ * the error's kind, code, field path and stack frames, never its message.
+ */
+export function loggable(err: unknown) {
+  if (!(err instanceof Error)) return { type: typeof err };
+  const { code, path } = err as { code?: unknown; path?: unknown };
+  const frames = (err.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+  return {
+    type: err.name,
+    code,
+    path: typeof path === 'string' ? path : undefined,
+    stack: frames.join('\n'),
   };
 }
 

@@ -3,11 +3,11 @@
  * body into encrypted storage and starts the import workflow; `GET /api/v1/imports/:id`
  * reports its progress live. Mounted before the JSON body parser: the body is the file.
  */
-import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { DataLayer } from '../../db/open';
+import { createImportRecord } from '../../imports/import-record';
 import { storeUpload, UploadError } from '../../imports/store-upload';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../../workflows/definitions';
@@ -59,24 +59,16 @@ export function importRoutes(deps: {
       if (typeof listId !== 'string' || !(await tenant.models.List.exists({ _id: listId })))
         throw notFound('list');
 
-      const importId = `i${randomBytes(8).toString('hex')}`;
-      const id = workflowId(workflowKinds.contactImport, tenant.tenantId, importId);
-      const { Import } = tenant.models;
-      await Import.create({
-        _id: importId,
+      const idFor = (importId: string) =>
+        workflowId(workflowKinds.contactImport, tenant.tenantId, importId);
+      const importId = await createImportRecord(tenant, {
         listId,
         format,
         consent,
-        status: 'uploading',
-        bytes: 0,
-        chunks: 0,
-        total: 0,
-        imported: 0,
-        rejectedCount: 0,
-        rejected: [],
-        workflowId: id,
-        createdAt: new Date(),
+        workflowIdFor: idFor,
       });
+      const id = idFor(importId);
+      const { Import } = tenant.models;
       let stored: { bytes: number; chunks: number };
       try {
         stored = await storeUpload(tenant, importId, req, MAX_UPLOAD_BYTES);
