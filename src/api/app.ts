@@ -18,7 +18,7 @@ import { contactRoutes } from './routes/contacts';
 import { importRoutes } from './routes/imports';
 import { listRoutes } from './routes/lists';
 import { tenantRoutes } from './routes/tenants';
-import { requireApiKey } from './middleware/tenant-auth';
+import { requireTenantAuth } from './middleware/tenant-auth';
 import type { DataLayer } from '../db/open';
 import { healthRoutes } from './routes/health';
 
@@ -57,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(tenantRoutes(deps));
   app.use(
     ['/api/v1/lists', '/api/v1/contacts', '/api/v1/imports'],
-    requireApiKey(deps.data.tenants),
+    requireTenantAuth(deps.data.tenants),
   );
   app.use(listRoutes(), contactRoutes());
   app.use(notFoundHandler);

@@ -5,20 +5,20 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ControlModels } from '../db/tenant-access';
 import type { Feature } from './permissions';
-
-/** An authenticated API key. */
-export interface ApiKeyPrincipal {
-  apiKeyId: string;
-  tenantId: string;
-  scopes: Feature[];
-}
+import { fullPermissions, type Permissions, type Principal } from './principal';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 /** Creates a key; returns its id and the full key, which the caller shows exactly once. */
 export async function createApiKey(
   control: ControlModels,
-  input: { tenantId: string; name: string; scopes: Feature[]; createdBy: string },
+  input: {
+    tenantId: string;
+    name: string;
+    /** The key's features; lists and fields are the creator's (all, for the platform). */
+    permissions: Permissions;
+    createdBy: string;
+  },
 ): Promise<{ id: string; key: string }> {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
@@ -27,7 +27,9 @@ export async function createApiKey(
     tenantId: input.tenantId,
     name: input.name,
     secretHash: sha256(secret).toString('hex'),
-    scopes: input.scopes,
+    scopes: [...input.permissions.features],
+    lists: input.permissions.lists,
+    fields: input.permissions.fields,
     createdAt: new Date(),
     createdBy: input.createdBy,
   });
@@ -38,7 +40,7 @@ export async function createApiKey(
 export async function authenticateApiKey(
   control: ControlModels,
   presented: string,
-): Promise<ApiKeyPrincipal | undefined> {
+): Promise<Principal | undefined> {
   const match = /^cfk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(presented);
   if (!match) return undefined;
   const [, id, secret] = match as unknown as [string, string, string];
@@ -51,5 +53,12 @@ export async function authenticateApiKey(
   if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > 60_000) {
     await control.ApiKey.updateOne({ _id: id }, { $set: { lastUsedAt: new Date() } });
   }
-  return { apiKeyId: id, tenantId: record.tenantId, scopes: record.scopes as Feature[] };
+  const permissions = record.lists
+    ? {
+        features: record.scopes as Feature[],
+        lists: record.lists as Permissions['lists'],
+        fields: (record.fields ?? {}) as Permissions['fields'],
+      }
+    : fullPermissions(record.scopes as Feature[]);
+  return { kind: 'api_key', id, tenantId: record.tenantId, permissions };
 }

@@ -1,25 +1,27 @@
 /**
- * Tenant authentication for integrator routes: an API key in `Authorization: Bearer`. The
+ * Tenant authentication: resolves the caller to a Principal and its tenant scope. The
  * tenant scope it resolves to is the only one the route can use, so a caller of tenant A
- * can never address tenant B's data.
+ * can never address tenant B's data. Today the caller presents an API key in
+ * `Authorization: Bearer`; console sessions resolve to the same Principal.
  */
 import type { RequestHandler, Response } from 'express';
-import { authenticateApiKey, type ApiKeyPrincipal } from '../../auth/api-keys';
+import { authenticateApiKey } from '../../auth/api-keys';
 import type { Feature } from '../../auth/permissions';
+import type { Principal } from '../../auth/principal';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
 import { HttpError, unauthorized } from '../errors';
 
 /** What an authenticated request carries. */
 export interface TenantLocals {
-  principal: ApiKeyPrincipal;
+  principal: Principal;
   tenant: TenantScope;
 }
 
 /** The authenticated principal and tenant scope of a request. */
 export const tenantOf = (res: Response) => res.locals as TenantLocals;
 
-/** Requires a valid API key and resolves its tenant. */
-export function requireApiKey(tenants: TenantAccess): RequestHandler {
+/** Requires an authenticated tenant caller and resolves its tenant. */
+export function requireTenantAuth(tenants: TenantAccess): RequestHandler {
   return async (req, res, next) => {
     const match = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
     const principal = match?.[1] ? await authenticateApiKey(tenants.control, match[1]) : undefined;
@@ -30,11 +32,11 @@ export function requireApiKey(tenants: TenantAccess): RequestHandler {
   };
 }
 
-/** Requires the key to carry a feature permission. */
-export function requireScope(feature: Feature): RequestHandler {
+/** Requires the caller to hold a feature permission. */
+export function requireFeature(feature: Feature): RequestHandler {
   return (_req, res, next) => {
-    if (!tenantOf(res).principal.scopes.includes(feature)) {
-      return next(new HttpError(403, 'forbidden', `this key lacks the ${feature} permission`));
+    if (!tenantOf(res).principal.permissions.features.includes(feature)) {
+      return next(new HttpError(403, 'forbidden', `the ${feature} permission is required`));
     }
     next();
   };

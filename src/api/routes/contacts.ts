@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { contactIdFor } from '../../db/models/contact';
 import { normaliseEmail } from '../../domain/email-address';
 import { badRequest, notFound } from '../errors';
-import { requireScope, tenantOf } from '../middleware/tenant-auth';
+import { requireFeature, tenantOf } from '../middleware/tenant-auth';
 import { presentConsent, presentContact } from '../presenters/contact';
 
 const searchQuery = z.strictObject({ email: z.string().min(1).max(254) });
@@ -16,7 +16,7 @@ const searchQuery = z.strictObject({ email: z.string().min(1).max(254) });
 export function contactRoutes(): Router {
   const router = Router();
 
-  router.get('/api/v1/contacts', requireScope('contacts.view'), async (req, res) => {
+  router.get('/api/v1/contacts', requireFeature('contacts.view'), async (req, res) => {
     const query = searchQuery.parse(req.query);
     const email = normaliseEmail(query.email);
     if (!email) throw badRequest('email: not a valid email address');
@@ -26,7 +26,7 @@ export function contactRoutes(): Router {
     res.json({ contacts: found ? [presentContact(found)] : [] });
   });
 
-  router.get('/api/v1/contacts/:id', requireScope('contacts.view'), async (req, res) => {
+  router.get('/api/v1/contacts/:id', requireFeature('contacts.view'), async (req, res) => {
     const { tenant } = tenantOf(res);
     const contact =
       typeof req.params.id === 'string'

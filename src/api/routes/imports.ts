@@ -13,7 +13,7 @@ import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../../temporal/search-a
 import { workflowId, workflowKinds } from '../../../workflows/definitions';
 import type { contactImportWorkflow } from '../../../workflows';
 import { badRequest, HttpError, notFound } from '../errors';
-import { requireApiKey, requireScope, tenantOf } from '../middleware/tenant-auth';
+import { requireTenantAuth, requireFeature, tenantOf } from '../middleware/tenant-auth';
 
 /** Largest accepted upload. */
 const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
@@ -39,12 +39,12 @@ export function importRoutes(deps: {
   taskQueue: string;
 }): Router {
   const router = Router();
-  const auth = requireApiKey(deps.data.tenants);
+  const auth = requireTenantAuth(deps.data.tenants);
 
   router.post(
     '/api/v1/lists/:listId/imports',
     auth,
-    requireScope('contacts.import'),
+    requireFeature('contacts.import'),
     async (req, res) => {
       const { consent } = importQuery.parse(req.query);
       if (consent === 'double-opt-in') {
@@ -96,7 +96,7 @@ export function importRoutes(deps: {
     },
   );
 
-  router.get('/api/v1/imports/:id', auth, requireScope('contacts.import'), async (req, res) => {
+  router.get('/api/v1/imports/:id', auth, requireFeature('contacts.import'), async (req, res) => {
     const { tenant } = tenantOf(res);
     const job =
       typeof req.params.id === 'string'

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { notFound } from '../errors';
-import { requireScope, tenantOf } from '../middleware/tenant-auth';
+import { requireFeature, tenantOf } from '../middleware/tenant-auth';
 
 const createList = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -36,7 +36,7 @@ const presentList = (
 export function listRoutes(): Router {
   const router = Router();
 
-  router.post('/api/v1/lists', requireScope('contacts.edit'), async (req, res) => {
+  router.post('/api/v1/lists', requireFeature('contacts.edit'), async (req, res) => {
     const body = createList.parse(req.body);
     const { List } = tenantOf(res).tenant.models;
     const list = await List.create({
@@ -48,7 +48,7 @@ export function listRoutes(): Router {
     res.status(201).json(presentList(list.toObject()));
   });
 
-  router.get('/api/v1/lists/:id', requireScope('contacts.view'), async (req, res) => {
+  router.get('/api/v1/lists/:id', requireFeature('contacts.view'), async (req, res) => {
     const { List } = tenantOf(res).tenant.models;
     const list =
       typeof req.params.id === 'string' ? await List.findById(req.params.id).lean() : null;

@@ -7,6 +7,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { createApiKey } from '../../auth/api-keys';
 import { features } from '../../auth/permissions';
+import { fullPermissions } from '../../auth/principal';
 import type { DataLayer } from '../../db/open';
 import { tenantIdPattern } from '../../db/names';
 import { presentTenant, provisionTenant } from '../../tenants/provision-tenant';
@@ -63,7 +64,7 @@ export function tenantRoutes(deps: {
     const key = await createApiKey(deps.data.tenants.control, {
       tenantId: tenant._id,
       name: body.name,
-      scopes: body.scopes ?? [...features],
+      permissions: fullPermissions(body.scopes ?? features),
       createdBy: 'platform',
     });
     res.status(201).json({ ...key, scopes: body.scopes ?? features });

@@ -10,7 +10,9 @@ const apiKeySchema = new Schema(
     tenantId: { type: String, required: true, index: true },
     name: { type: String, required: true, maxlength: 100 },
     secretHash: { type: String, required: true },
-    scopes: { type: [String], required: true },
+    scopes: { type: [String], required: true }, // feature names
+    lists: { type: Schema.Types.Mixed }, // 'all' or list ids: the creator's
+    fields: { type: Schema.Types.Mixed }, // field name -> none | view | edit: the creator's
     createdAt: { type: Date, required: true },
     createdBy: { type: String, required: true },
     lastUsedAt: { type: Date },

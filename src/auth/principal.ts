@@ -1,0 +1,48 @@
+/**
+ * Who is making a tenant request and what they may do. Console users (session) and
+ * integrators (API key) resolve to the same shape, so routes check permissions one way.
+ * An API key carries its own feature scopes and the list and field permissions of the
+ * user who created it: a key can never do more than its creator.
+ */
+import type { Feature } from './permissions';
+
+/** Access to one personal field: hidden (masked), readable, or readable and writable. */
+export type FieldAccess = 'none' | 'view' | 'edit';
+
+/** The `fields` key that applies to every field not named explicitly. */
+export const ANY_FIELD = '*';
+
+/** A user's or key's permissions: features, lists and personal fields. */
+export interface Permissions {
+  features: readonly Feature[];
+  /** 'all', or the only lists the principal may know exist. */
+  lists: 'all' | readonly string[];
+  /** Personal field name (email, phone, firstName, lastName, custom field) -> access. */
+  fields: Readonly<Record<string, FieldAccess>>;
+}
+
+/** An authenticated caller of a tenant route. */
+export interface Principal {
+  kind: 'user' | 'api_key';
+  /** The user id or API key id: opaque, safe to log. */
+  id: string;
+  tenantId: string;
+  permissions: Permissions;
+}
+
+/** Access to a field: its explicit entry, else the `*` default, else none. */
+export function fieldAccess(permissions: Permissions, field: string): FieldAccess {
+  return permissions.fields[field] ?? permissions.fields[ANY_FIELD] ?? 'none';
+}
+
+/** Whether the principal may see a list (and anything in it). */
+export function canSeeList(permissions: Permissions, listId: string): boolean {
+  return permissions.lists === 'all' || permissions.lists.includes(listId);
+}
+
+/** Everything: a tenant's first admin and keys created by the platform operator. */
+export const fullPermissions = (features: readonly Feature[]): Permissions => ({
+  features,
+  lists: 'all',
+  fields: { [ANY_FIELD]: 'edit' },
+});
