@@ -15,12 +15,16 @@ import { MAX_REJECTED_KEPT, type ImportDocument } from '../src/db/models/import'
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import { validateContactRow, type ContactRow } from '../src/imports/contact-row';
 import { parseRecords } from '../src/imports/parse-rows';
+import { StageClock } from '../src/imports/stage-clock';
 import type { ImportRef } from '../workflows/definitions';
 
 /** Rows per progress commit (written in bulk commands of WRITE_BATCH statements). */
 const BATCH = 500;
 /** Rows encrypted concurrently. */
 const ENCRYPT_SLICE = 50;
+
+/** Stages of an import timed on the import record (see StageClock). */
+const IMPORT_STAGES = ['read', 'encrypt', 'write', 'waitForWrite'] as const;
 
 /** What the import activities need. */
 export interface ImportActivityDeps {
@@ -45,6 +49,8 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
       const ctx = Context.current();
       const resumeAfter =
         (ctx.info.heartbeatDetails as { rowsDone?: number } | undefined)?.rowsDone ?? 0;
+      const clock = new StageClock(IMPORT_STAGES);
+      const started = performance.now();
 
       const progress = { total: 0, rejected: [] as ImportDocument['rejected'], rejectedCount: 0 };
       let imported = 0;
@@ -57,14 +63,16 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
         batch = [];
         const at = { ...progress, rejected: [...progress.rejected] };
         const encrypted =
-          rows.length > 0 && at.total > resumeAfter ? await encryptBatch(tenant, job, rows) : [];
-        await writing;
-        writing = (async () => {
+          rows.length > 0 && at.total > resumeAfter
+            ? await clock.time('encrypt', () => encryptBatch(tenant, job, rows))
+            : [];
+        await clock.time('waitForWrite', () => writing);
+        writing = clock.time('write', async () => {
           if (encrypted.length > 0) await writeEncrypted(tenant, job, encrypted);
           imported += rows.length;
           await tenant.models.Import.updateOne({ _id: importId }, { $set: { ...at, imported } });
           ctx.heartbeat({ rowsDone: at.total }); // only rows that are written count as done
-        })();
+        });
         writing.catch(() => undefined); // awaited (and rethrown) at the next commit or the end
       };
 
@@ -83,7 +91,15 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
         if (batch.length >= BATCH) await commit();
       }
       await commit();
-      await writing;
+      await clock.time('waitForWrite', () => writing);
+      const totalMs = performance.now() - started;
+      // Reading, decrypting the upload, parsing and validating happen in the loop between
+      // the commits: whatever the loop did not spend encrypting or waiting.
+      clock.ms.read = totalMs - clock.ms.encrypt - clock.ms.waitForWrite;
+      await tenant.models.Import.updateOne(
+        { _id: importId },
+        { $set: { timings: { ...clock.rounded(), total: Math.round(totalMs) } } },
+      );
       return { total: progress.total, imported, rejected: progress.rejectedCount };
     },
 

@@ -25,6 +25,8 @@ export interface ImportDocument {
   rejected: { line: number; reason: string }[];
   workflowId?: string;
   failure?: string;
+  /** Milliseconds per stage once finished (read, encrypt, write, waitForWrite, total). */
+  timings?: Record<string, number>;
   createdAt: Date;
   completedAt?: Date;
 }
@@ -52,6 +54,7 @@ const importSchema = new Schema<ImportDocument>(
     rejected: { type: [{ _id: false, line: Number, reason: String }], required: true },
     workflowId: { type: String },
     failure: { type: String },
+    timings: { type: Map, of: Number },
     createdAt: { type: Date, required: true },
     completedAt: { type: Date },
   },
