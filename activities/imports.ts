@@ -5,12 +5,20 @@
  * keyed by the row's identity, so replaying a batch changes nothing.
  */
 import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { AnyBulkWriteOperation } from 'mongoose';
 import type { Binary } from 'mongodb';
 import type { ConsentRecordDocument } from '../src/db/models/consent-record';
 import { bulkWriteBatched, insertBatched } from '../src/db/bulk-write';
-import { contactIdFor, type ContactDocument } from '../src/db/models/contact';
+import { applyContactChanges } from '../src/db/contact-changes';
+import type { PlainDocument } from '../src/db/encryption';
+import {
+  contactIdFor,
+  hasDetails,
+  type ContactDetails,
+  type ContactDocument,
+} from '../src/db/models/contact';
 import { MAX_REJECTED_KEPT, type ImportDocument } from '../src/db/models/import';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import { validateContactRow, type ContactRow } from '../src/imports/contact-row';
@@ -22,6 +30,8 @@ import type { ImportRef } from '../workflows/definitions';
 const BATCH = 500;
 /** Rows encrypted concurrently. */
 const ENCRYPT_SLICE = 50;
+/** Encrypted batches that may wait for the database. */
+const WRITES_AHEAD = 2;
 
 /** Stages of an import timed on the import record (see StageClock). */
 const IMPORT_STAGES = ['read', 'encrypt', 'write', 'waitForWrite'] as const;
@@ -55,9 +65,11 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
       const progress = { total: 0, rejected: [] as ImportDocument['rejected'], rejectedCount: 0 };
       let imported = 0;
       let batch: { line: number; row: ContactRow }[] = [];
-      // Pipelined: batch N is written while batch N+1 is encrypted, so the database and the
-      // encryption work side by side; at most one write is in flight, in file order.
-      let writing: Promise<void> = Promise.resolve();
+      // Pipelined: batches are written one after another in file order while the next ones
+      // are read and encrypted. Up to WRITES_AHEAD encrypted batches wait for the database,
+      // so that it always has the next one and neither side waits for the other's slack.
+      let lastWrite: Promise<void> = Promise.resolve();
+      const writes: Promise<void>[] = [];
       const commit = async () => {
         const rows = batch;
         batch = [];
@@ -66,14 +78,20 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
           rows.length > 0 && at.total > resumeAfter
             ? await clock.time('encrypt', () => encryptBatch(tenant, job, rows))
             : [];
-        await clock.time('waitForWrite', () => writing);
-        writing = clock.time('write', async () => {
-          if (encrypted.length > 0) await writeEncrypted(tenant, job, encrypted);
-          imported += rows.length;
-          await tenant.models.Import.updateOne({ _id: importId }, { $set: { ...at, imported } });
+        while (writes.length >= WRITES_AHEAD)
+          await clock.time('waitForWrite', () => writes.shift()!);
+        const previous = lastWrite;
+        lastWrite = (async () => {
+          await previous; // a failed write stops every later one
+          await clock.time('write', async () => {
+            if (encrypted.length > 0) await writeEncrypted(tenant, job, encrypted);
+            imported += rows.length;
+            await tenant.models.Import.updateOne({ _id: importId }, { $set: { ...at, imported } });
+          });
           ctx.heartbeat({ rowsDone: at.total }); // only rows that are written count as done
-        });
-        writing.catch(() => undefined); // awaited (and rethrown) at the next commit or the end
+        })();
+        lastWrite.catch(() => undefined); // awaited (and rethrown) by a later commit or the end
+        writes.push(lastWrite);
       };
 
       for await (const parsed of parseRecords(readUpload(tenant, importId), job.format)) {
@@ -91,7 +109,7 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
         if (batch.length >= BATCH) await commit();
       }
       await commit();
-      await clock.time('waitForWrite', () => writing);
+      await clock.time('waitForWrite', () => lastWrite);
       const totalMs = performance.now() - started;
       // Reading, decrypting the upload, parsing and validating happen in the loop between
       // the commits: whatever the loop did not spend encrypting or waiting.
@@ -142,30 +160,43 @@ function readUpload(tenant: TenantScope, importId: string): Readable {
 interface EncryptedRow {
   id: string;
   email: Binary;
-  fields: Record<string, Binary>;
-  custom: Record<string, Binary>;
+  phone?: Binary;
+  /** The row's details in plain (merged into an existing contact's) and encrypted. */
+  details: ContactDetails;
+  sealedDetails?: Binary;
   membership: ContactDocument['lists'][string];
   consent?: ConsentRecordDocument;
 }
 
-/** Encrypts one batch of valid rows under the tenant's key. */
+/** The row's fields that are stored in `details`. */
+function detailsOf(row: ContactRow): ContactDetails {
+  const details: ContactDetails = {};
+  if (row.firstName) details.firstName = row.firstName;
+  if (row.lastName) details.lastName = row.lastName;
+  if (Object.keys(row.custom).length > 0) details.custom = row.custom;
+  return details;
+}
+
+/**
+ * Encrypts one batch of valid rows under the tenant's key: per contact the email and phone
+ * (deterministic, searchable) and its details (random, one value), plus consent proof.
+ */
 async function encryptBatch(
   tenant: TenantScope,
   job: ImportDocument,
   rows: { line: number; row: ContactRow }[],
 ): Promise<EncryptedRow[]> {
   const now = new Date();
-  const encrypted: EncryptedRow[] = [];
   const encryptRow = async ({ line, row }: { line: number; row: ContactRow }) => {
-    const email = await tenant.searchable(row.email);
+    const details = detailsOf(row);
+    const [email, phone, sealedDetails, ip, source] = await Promise.all([
+      tenant.searchable(row.email),
+      row.phone ? tenant.searchable(row.phone) : undefined,
+      hasDetails(details) ? tenant.private(details as PlainDocument) : undefined,
+      row.consent?.ip ? tenant.private(row.consent.ip) : undefined,
+      row.consent?.source ? tenant.private(row.consent.source) : undefined,
+    ]);
     const id = contactIdFor(email);
-    const fields: Record<string, Binary> = {};
-    if (row.phone) fields.phone = await tenant.searchable(row.phone);
-    if (row.firstName) fields.firstName = await tenant.private(row.firstName);
-    if (row.lastName) fields.lastName = await tenant.private(row.lastName);
-    const custom: Record<string, Binary> = {};
-    for (const [name, value] of Object.entries(row.custom))
-      custom[name] = await tenant.private(value);
     const membership = {
       status: 'active' as const,
       subscribedAt: row.consent?.at ?? now,
@@ -177,27 +208,28 @@ async function encryptBatch(
       listId: job.listId,
       action: 'confirmed',
       at: row.consent.at,
-      ...(row.consent.ip ? { ip: await tenant.private(row.consent.ip) } : {}),
-      source: {
-        kind: 'import',
-        id: job._id,
-        ...(row.consent.source ? { detail: await tenant.private(row.consent.source) } : {}),
-      },
+      ...(ip ? { ip } : {}),
+      source: { kind: 'import', id: job._id, ...(source ? { detail: source } : {}) },
     };
-    encrypted.push({ id, email, fields, custom, membership, consent });
+    return { id, email, phone, details, sealedDetails, membership, consent };
   };
   // A slice at a time: enough values in flight to keep encryption busy, not thousands.
-  for (let i = 0; i < rows.length; i += ENCRYPT_SLICE)
-    await Promise.all(rows.slice(i, i + ENCRYPT_SLICE).map(encryptRow));
-
+  // Encrypting never waits for I/O, so between slices the event loop gets a turn: the
+  // database's replies to the writes in flight are handled and the next write goes out
+  // at once, instead of after the whole batch.
+  const encrypted: EncryptedRow[] = [];
+  for (let i = 0; i < rows.length; i += ENCRYPT_SLICE) {
+    encrypted.push(...(await Promise.all(rows.slice(i, i + ENCRYPT_SLICE).map(encryptRow))));
+    await setImmediate();
+  }
   return encrypted;
 }
 
 /**
  * Writes one encrypted batch. New contacts (the common case) are inserted whole, which
- * costs the database a fraction of an update; contacts that already exist get their fields
- * set and, if missing, the list membership. Consent records are keyed by import and line, so
- * a replayed batch inserts nothing twice.
+ * costs the database a fraction of an update; contacts that already exist get the row's
+ * phone and details merged into theirs and, if missing, the list membership. Consent
+ * records are keyed by import and line, so a replayed batch inserts nothing twice.
  */
 async function writeEncrypted(tenant: TenantScope, job: ImportDocument, encrypted: EncryptedRow[]) {
   const now = new Date();
@@ -205,45 +237,38 @@ async function writeEncrypted(tenant: TenantScope, job: ImportDocument, encrypte
   // Insert first: a contact that already exists comes back as a duplicate and is updated.
   const seen = new Set<string>();
   const inserts: Record<string, unknown>[] = [];
-  const updates: EncryptedRow[] = [];
   for (const row of encrypted) {
-    if (seen.has(row.id))
-      updates.push(row); // the same address twice in one batch
-    else {
-      seen.add(row.id);
-      inserts.push({
-        _id: row.id,
-        email: row.email,
-        ...row.fields,
-        custom: row.custom,
-        lists: { [job.listId]: row.membership },
-        createdAt: now,
-        updatedAt: now,
-      });
-    }
+    if (seen.has(row.id)) continue; // the same address twice in one batch: an update
+    seen.add(row.id);
+    inserts.push({
+      _id: row.id,
+      email: row.email,
+      ...(row.phone ? { phone: row.phone } : {}),
+      ...(row.sealedDetails ? { details: row.sealedDetails } : {}),
+      lists: { [job.listId]: row.membership },
+      createdAt: now,
+      updatedAt: now,
+    });
   }
   const existing = await insertBatched(Contact, inserts);
-  updates.unshift(...encrypted.filter((row) => existing.has(row.id)));
+  const inserted = new Set<string>();
+  const updates = encrypted.filter((row) => {
+    if (existing.has(row.id)) return true;
+    if (inserted.has(row.id)) return true; // a repeat of a row inserted just now
+    inserted.add(row.id);
+    return false;
+  });
 
-  const fieldUpdates: AnyBulkWriteOperation<ContactDocument>[] = updates.map((row) => ({
-    updateOne: {
-      filter: { _id: row.id },
-      update: {
-        $set: {
-          ...row.fields,
-          ...Object.fromEntries(Object.entries(row.custom).map(([k, v]) => [`custom.${k}`, v])),
-          updatedAt: now,
-        },
-      },
-    },
-  }));
+  await applyContactChanges(
+    tenant,
+    updates.map((row) => ({ id: row.id, phone: row.phone, details: row.details })),
+  );
   const membershipUpdates: AnyBulkWriteOperation<ContactDocument>[] = updates.map((row) => ({
     updateOne: {
       filter: { _id: row.id, [`lists.${job.listId}`]: { $exists: false } },
       update: { $set: { [`lists.${job.listId}`]: row.membership } },
     },
   }));
-  await bulkWriteBatched(Contact, fieldUpdates);
   await bulkWriteBatched(Contact, membershipUpdates);
   await insertBatched(
     ConsentRecord,

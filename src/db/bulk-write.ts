@@ -32,9 +32,10 @@ export async function bulkWriteBatched<T extends object>(
  * exists (a concurrent writer, or a replayed batch) are skipped and their ids returned, so
  * the caller can update them instead.
  *
- * Each document is cast by the model's schema, whose `Encrypted` type refuses plaintext in
- * a personal field and which drops fields the schema does not know, and is then inserted
- * through the driver's collection: building a mongoose document per row cost the import
+ * Each document is checked against the model's schema: its `Encrypted` type refuses
+ * plaintext in a personal field, and a field the schema does not know is refused too. The
+ * document is then inserted as it is, through the driver's collection: building a mongoose
+ * document per row, or serialising the cast copy's maps and subdocuments, cost the import
  * more than encrypting it.
  */
 export async function insertBatched(
@@ -43,7 +44,8 @@ export async function insertBatched(
 ): Promise<Set<string>> {
   const duplicates = new Set<string>();
   for (let i = 0; i < documents.length; i += INSERT_BATCH) {
-    const batch = documents.slice(i, i + INSERT_BATCH).map((doc) => model.castObject(doc));
+    const batch = documents.slice(i, i + INSERT_BATCH);
+    for (const doc of batch) checkAgainstSchema(model, doc);
     try {
       await model.collection.insertMany(batch, { ordered: false });
     } catch (err) {
@@ -66,4 +68,12 @@ export async function insertBatched(
     }
   }
   return duplicates;
+}
+
+/** Throws unless `doc` casts to the model's schema without losing a field. */
+function checkAgainstSchema(model: AnyModel, doc: Record<string, unknown>): void {
+  const cast = model.castObject(doc) as Record<string, unknown>;
+  for (const field of Object.keys(doc))
+    if (doc[field] !== undefined && !(field in cast))
+      throw new Error(`${model.modelName}: field ${field} is not in the schema`);
 }

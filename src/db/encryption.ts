@@ -21,6 +21,11 @@ const UNSUPPORTED_INDEX_OPTION = 238;
 /** Values the encryption layer accepts. */
 export type Plain = string | number | boolean | Date;
 
+/** A document of plain values, encrypted as one value (random algorithm only). */
+export interface PlainDocument {
+  [field: string]: Plain | PlainDocument | undefined;
+}
+
 /** Encryption operations bound to one install's key vault. */
 export type FieldEncryption = ReturnType<typeof createFieldEncryption>;
 
@@ -132,8 +137,11 @@ export function createFieldEncryption(client: MongoClient, names: DatabaseNames,
       });
     },
 
-    /** Encrypts a value that is never searched (names, custom fields, IPs, user agents). */
-    async encryptPrivate(value: Plain, tenantId: string): Promise<Binary> {
+    /**
+     * Encrypts a value that is never searched (names, custom fields, IPs, user agents); a
+     * document is encrypted whole and decrypts back to the document.
+     */
+    async encryptPrivate(value: Plain | PlainDocument, tenantId: string): Promise<Binary> {
       return clientEncryption.encrypt(value, {
         algorithm: RANDOM,
         keyId: await tenantKeyId(tenantId),

@@ -5,7 +5,7 @@
  */
 import type { Binary } from 'mongodb';
 import type { Connection } from 'mongoose';
-import type { FieldEncryption, Plain } from './encryption';
+import type { FieldEncryption, Plain, PlainDocument } from './encryption';
 import { apiKeyModel } from './models/api-key';
 import { consentRecordModel } from './models/consent-record';
 import { contactModel } from './models/contact';
@@ -77,8 +77,8 @@ export function createTenantAccess(deps: {
         /** Encrypts for exact-match search under this tenant's key. */
         searchable: (value: Plain): Promise<Binary> =>
           encryption.encryptSearchable(value, tenantId),
-        /** Encrypts a never-searched value under this tenant's key. */
-        private: (value: Plain | Buffer): Promise<Binary> =>
+        /** Encrypts a never-searched value (or document of them) under this tenant's key. */
+        private: (value: Plain | PlainDocument | Buffer): Promise<Binary> =>
           encryption.encryptPrivate(value as Plain, tenantId),
       };
     },

@@ -130,6 +130,29 @@ describe('contact imports', () => {
     ).toHaveLength(1);
   });
 
+  it('a later import merges its fields into an existing contact and keeps the others', async () => {
+    const listId = await createList(tenant.apiKey, 'Merge');
+    const email = `grace.${marker}@example.test`;
+    await runImport(tenant.apiKey, listId, `email,firstName,team\n${email},Grace,navy\n`);
+    // Twice in one file: the second row is merged after the first.
+    const again = await runImport(
+      tenant.apiKey,
+      listId,
+      `email,lastName,rank\n${email},Hopper,captain\n${email},,admiral\n`,
+    );
+    expect(again.body).toMatchObject({ status: 'completed', imported: 2, rejectedCount: 0 });
+    const search = await request(stack.app)
+      .get('/api/v1/contacts')
+      .query({ email })
+      .set(as(tenant.apiKey));
+    expect(search.body.contacts).toHaveLength(1);
+    expect(search.body.contacts[0]).toMatchObject({
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      fields: { team: 'navy', rank: 'admiral' },
+    });
+  });
+
   it('accepts NDJSON and refuses objects where a value belongs', async () => {
     const listId = await createList(tenant.apiKey, 'Json');
     const ndjson = [
@@ -202,7 +225,7 @@ describe('contact imports', () => {
       .db(stack.data.names.tenant(tenant.tenantId))
       .collection('contacts')
       .findOne({});
-    const ciphertext = Buffer.from((doc!.firstName as { buffer: Uint8Array }).buffer);
+    const ciphertext = Buffer.from((doc!.details as { buffer: Uint8Array }).buffer);
     // Bytes 1-16 of a CSFLE ciphertext name the data key; point them at the other tenant's key.
     const otherKeyId = await stack.data.encryption.ensureTenantKey(other.tenantId);
     const forged = Buffer.concat([
@@ -224,6 +247,7 @@ describe('contact imports', () => {
       people.alan.first,
       people.alan.last,
       'signup form v3',
+      'favouriteColour', // custom field names are encrypted with their values
     ];
     const names = stack.data.names;
     const databases = [names.tenant(tenant.tenantId), names.control, names.keyVault];

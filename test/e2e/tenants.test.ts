@@ -184,7 +184,7 @@ describe('tenants', () => {
       keyVaultNamespace: stack.data.names.keyVaultNamespace,
       kmsProviders: kms.kmsProviders,
     });
-    for (const field of ['email', 'firstName'] as const) {
+    for (const field of ['email', 'details'] as const) {
       expect(backup[field]).toBeInstanceOf(Binary);
       await expect(fresh.decrypt(backup[field] as Binary)).rejects.toThrow(
         /not all keys requested were satisfied/,

@@ -4,21 +4,24 @@
  * shown as null rather than as ciphertext.
  */
 import type { ConsentRecordDocument } from '../../db/models/consent-record';
-import type { ContactDocument } from '../../db/models/contact';
+import { isCiphertext } from '../../db/encrypted-field';
+import type { ContactDetails, ContactDocument } from '../../db/models/contact';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
 
 /** A contact as the API shows it. */
 export function presentContact(contact: ContactDocument, visibleLists?: Set<string>) {
+  const details: ContactDetails =
+    contact.details && !isCiphertext(contact.details) ? contact.details : {};
   const custom = Object.fromEntries(
-    Object.entries(contact.custom ?? {}).map(([k, v]) => [k, text(v)]),
+    Object.entries(details.custom ?? {}).map(([k, v]) => [k, text(v)]),
   );
   return {
     id: contact._id,
     email: text(contact.email),
     phone: text(contact.phone),
-    firstName: text(contact.firstName),
-    lastName: text(contact.lastName),
+    firstName: text(details.firstName),
+    lastName: text(details.lastName),
     fields: custom,
     lists: Object.entries(contact.lists ?? {})
       .filter(([listId]) => !visibleLists || visibleLists.has(listId))

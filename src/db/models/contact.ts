@@ -1,7 +1,15 @@
 /**
  * A contact (data subject). Every personal field is stored as client-side encrypted binary:
- * email and phone deterministically (exact-match search, dedupe), names and custom fields
- * randomly. Reads through the shared client return them decrypted.
+ * email and phone deterministically (exact-match search, dedupe), each on its own; the
+ * fields nobody searches by (names, custom fields) together as one randomly encrypted
+ * document, `details`. Reads through the shared client return them decrypted, `details` as
+ * the plain object again, so readers still get every field on its own.
+ *
+ * One value rather than one per field: each encrypted value costs libmongocrypt a context
+ * and the document the ciphertext's fixed overhead (key id, IV, MAC), which made encryption
+ * most of an import's time. Custom field names are encrypted with their values, too. The
+ * price is that changing one of these fields rewrites `details` whole (see
+ * mergeContactDetails).
  *
  * The `_id` is derived from the email's deterministic ciphertext (see contactIdFor): lookup
  * and dedupe by email become a primary-key lookup, which every server indexes, instead of an
@@ -20,14 +28,20 @@ export interface ListMembership {
   confirmedAt?: Date;
 }
 
+/** The personal fields that are never searched, stored as one encrypted document. */
+export interface ContactDetails {
+  firstName?: string;
+  lastName?: string;
+  /** Custom fields by name. */
+  custom?: Record<string, string>;
+}
+
 /** A contact as stored: personal fields encrypted (Binary) or, once read, decrypted. */
 export interface ContactDocument {
   _id: string;
   email: Binary | string;
   phone?: Binary | string;
-  firstName?: Binary | string;
-  lastName?: Binary | string;
-  custom?: Record<string, Binary | string>;
+  details?: Binary | ContactDetails;
   /**
    * Memberships keyed by list id: "add unless present" is then a `$exists` check on one path,
    * which every MongoDB-wire server evaluates the same way (array element matching is not).
@@ -51,15 +65,32 @@ const contactSchema = new Schema<ContactDocument>(
     _id: { type: String, required: true },
     email: { type: Encrypted, required: true },
     phone: { type: Encrypted },
-    firstName: { type: Encrypted },
-    lastName: { type: Encrypted },
-    custom: { type: Map, of: Encrypted },
+    details: { type: Encrypted },
     lists: { type: Map, of: membershipSchema, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
   { strict: 'throw', versionKey: false },
 );
+
+/**
+ * `current` details with `update` applied: fields `update` has replace those of `current`,
+ * custom fields one by one; nothing is removed.
+ */
+export function mergeContactDetails(
+  current: ContactDetails | undefined,
+  update: ContactDetails,
+): ContactDetails {
+  const merged: ContactDetails = { ...current, ...update };
+  if (current?.custom || update.custom) merged.custom = { ...current?.custom, ...update.custom };
+  return merged;
+}
+
+/** Whether the details hold no field at all (then none are stored). */
+export const hasDetails = (details: ContactDetails): boolean =>
+  details.firstName !== undefined ||
+  details.lastName !== undefined ||
+  Object.keys(details.custom ?? {}).length > 0;
 
 /** The contact id for an email's deterministic ciphertext. */
 export function contactIdFor(encryptedEmail: Binary): string {
