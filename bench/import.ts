@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
+import { IMPORT_BATCH } from '../activities/imports';
 import { INSERT_BATCH } from '../src/db/bulk-write';
 import { databaseNames } from '../src/db/names';
 import { freePort } from '../src/local/ports';
@@ -34,7 +35,7 @@ const { values } = parseArgs({
 });
 const rows = Number(values.rows);
 const runs = Number(values.runs);
-const BATCH = 500; // rows per batch of the import, and so per insert command of the baseline
+const BATCH = IMPORT_BATCH; // rows per insert command of the baseline, as in the import
 
 function contactRow(i: number) {
   return {

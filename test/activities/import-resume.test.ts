@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import request from 'supertest';
-import { createImportActivities } from '../../activities/imports';
+import { createImportActivities, IMPORT_BATCH } from '../../activities/imports';
 import { contactIdFor } from '../../src/db/models/contact';
 import { createImportRecord } from '../../src/imports/import-record';
 import { storeUpload } from '../../src/imports/store-upload';
@@ -30,7 +30,9 @@ describe('importContacts activity', () => {
     const tenant = await stack.data.tenants.forTenant(tenantId);
     const s = uniqueSuffix();
     const email = (i: number) => `row${i}.${s}@example.test`;
-    const csv = ['email', ...Array.from({ length: 1200 }, (_, i) => email(i))].join('\n');
+    const B = IMPORT_BATCH;
+    const rows = 2 * B + 200;
+    const csv = ['email', ...Array.from({ length: rows }, (_, i) => email(i))].join('\n');
     const importId = await createImportRecord(tenant, {
       listId: list.body.id,
       format: 'csv',
@@ -39,24 +41,24 @@ describe('importContacts activity', () => {
     });
     await storeUpload(tenant, importId, Readable.from([Buffer.from(csv)]), 10_000_000);
 
-    // A previous attempt heartbeated after its first batch of 500 rows, then died.
-    const env = new MockActivityEnvironment({ heartbeatDetails: { rowsDone: 500 } });
+    // A previous attempt heartbeated after its first batch, then died.
+    const env = new MockActivityEnvironment({ heartbeatDetails: { rowsDone: B } });
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(details));
     const { importContacts } = createImportActivities(stack.data);
     const outcome = await env.run(importContacts, { tenantId, importId });
 
-    expect(outcome).toEqual({ total: 1200, imported: 1200, rejected: 0 });
-    expect(beats).toEqual([{ rowsDone: 500 }, { rowsDone: 1000 }, { rowsDone: 1200 }]);
+    expect(outcome).toEqual({ total: rows, imported: rows, rejected: 0 });
+    expect(beats).toEqual([{ rowsDone: B }, { rowsDone: 2 * B }, { rowsDone: rows }]);
     const exists = async (i: number) =>
       (await tenant.models.Contact.exists({
         _id: contactIdFor(await tenant.searchable(email(i))),
       })) !== null;
     expect(await exists(0)).toBe(false); // in the batch reported done: not written again
-    expect(await exists(499)).toBe(false);
-    expect(await exists(500)).toBe(true); // from the first batch not reported done
-    expect(await exists(1199)).toBe(true);
+    expect(await exists(B - 1)).toBe(false);
+    expect(await exists(B)).toBe(true); // from the first batch not reported done
+    expect(await exists(rows - 1)).toBe(true);
     const job = await tenant.models.Import.findById(importId).lean();
-    expect(job).toMatchObject({ total: 1200, imported: 1200, rejectedCount: 0 });
+    expect(job).toMatchObject({ total: rows, imported: rows, rejectedCount: 0 });
   });
 });
