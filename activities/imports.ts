@@ -98,19 +98,21 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
         writes.push(lastWrite);
       };
 
-      for await (const parsed of parseRecords(readUpload(tenant, importId), job.format)) {
-        progress.total += 1;
-        const result =
-          'error' in parsed
-            ? { ok: false as const, reason: parsed.error }
-            : validateContactRow(parsed.record);
-        if (result.ok) batch.push({ line: parsed.line, row: result.row });
-        else {
-          progress.rejectedCount += 1;
-          if (progress.rejected.length < MAX_REJECTED_KEPT)
-            progress.rejected.push({ line: parsed.line, reason: result.reason });
+      for await (const records of parseRecords(readUpload(tenant, importId), job.format)) {
+        for (const parsed of records) {
+          progress.total += 1;
+          const result =
+            'error' in parsed
+              ? { ok: false as const, reason: parsed.error }
+              : validateContactRow(parsed.record);
+          if (result.ok) batch.push({ line: parsed.line, row: result.row });
+          else {
+            progress.rejectedCount += 1;
+            if (progress.rejected.length < MAX_REJECTED_KEPT)
+              progress.rejected.push({ line: parsed.line, reason: result.reason });
+          }
+          if (batch.length >= IMPORT_BATCH) await commit();
         }
-        if (batch.length >= IMPORT_BATCH) await commit();
       }
       await commit();
       await clock.time('waitForWrite', () => lastWrite);
