@@ -69,16 +69,36 @@ export function createFieldEncryption(client: MongoClient, names: DatabaseNames,
   });
   const encryptNow = cachedKeyEncryption(clientEncryption);
 
-  /** Encrypts under a tenant's key: at once if the key is cached, else through the driver. */
+  /** Per tenant, the driver's `encrypt` that is fetching the data key into the cache. */
+  const fetchingKey = new Map<string, Promise<Binary>>();
+
+  /**
+   * Encrypts under a tenant's key: at once if libmongocrypt holds the key, else through the
+   * driver. While one value fetches the key (first use, and again every DATA_KEY_CACHE_MS),
+   * the others wait for it instead of each sending the key vault a query of its own.
+   */
   async function encryptForTenant(
     value: Plain | PlainDocument,
     algorithm: Algorithm,
     tenantId: string,
   ): Promise<Binary> {
     const keyId = await tenantKeyId(tenantId);
-    return (
-      encryptNow(value, algorithm, keyId) ?? clientEncryption.encrypt(value, { algorithm, keyId })
-    );
+    const now = encryptNow(value, algorithm, keyId);
+    if (now) return now;
+    const fetching = fetchingKey.get(tenantId);
+    if (fetching) {
+      await fetching.catch(() => undefined);
+      return (
+        encryptNow(value, algorithm, keyId) ?? clientEncryption.encrypt(value, { algorithm, keyId })
+      );
+    }
+    const encrypted = clientEncryption.encrypt(value, { algorithm, keyId });
+    fetchingKey.set(tenantId, encrypted);
+    try {
+      return await encrypted;
+    } finally {
+      fetchingKey.delete(tenantId);
+    }
   }
 
   /** Returns the id of the data key named `altName`, creating it on first use. Idempotent. */
