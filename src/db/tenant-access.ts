@@ -6,6 +6,7 @@
 import type { Binary } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { FieldEncryption, Plain } from './encryption';
+import { accessLogModel } from './models/access-log';
 import { apiKeyModel } from './models/api-key';
 import { consentRecordModel } from './models/consent-record';
 import { contactModel } from './models/contact';
@@ -36,6 +37,7 @@ const bindControlModels = (control: Connection) => ({
   Tenant: tenantModel(control),
   User: userModel(control),
   ApiKey: apiKeyModel(control),
+  AccessLog: accessLogModel(control),
 });
 
 const bindTenantModels = (tenantDb: Connection) => ({

@@ -1,0 +1,16 @@
+/** The public shape of a console user: no hashes, secrets or recovery codes. */
+import type { UserDocument } from '../../db/models/user';
+import { userPermissions } from '../../auth/user-principal';
+
+/** Presents a user (email already decrypted by the read). */
+export const presentUser = (user: UserDocument) => ({
+  id: user._id,
+  tenantId: user.tenantId,
+  email: String(user.email),
+  permissions: userPermissions(user.permissions),
+  mustChangePassword: user.mustChangePassword,
+  totpEnabled: Boolean(user.totp?.enabledAt),
+  disabled: Boolean(user.disabledAt),
+  createdAt: user.createdAt.toISOString(),
+  passwordChangedAt: user.passwordChangedAt?.toISOString() ?? null,
+});

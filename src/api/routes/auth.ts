@@ -1,0 +1,154 @@
+/**
+ * Console sessions: login (passport local strategy, then a regenerated session), logout,
+ * the session's own user, password change, and TOTP enrolment.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AccessLog } from '../../auth/access-log';
+import type { Accounts } from '../../auth/accounts';
+import { checkTotp, newRecoveryCodes, newTotpSecret, totpEnrolment } from '../../auth/totp';
+import type { FieldEncryption } from '../../db/encryption';
+import type { ControlModels } from '../../db/tenant-access';
+import type { UserDocument } from '../../db/models/user';
+import { HttpError, unauthorized } from '../errors';
+import { clientIp, sessionUserOf, type Authentication } from '../middleware/authenticate';
+import { presentUser } from '../presenters/user';
+
+const loginBody = z.strictObject({
+  email: z.string().min(1).max(254),
+  password: z.string().min(1).max(1024),
+  totp: z.string().max(16).optional(),
+  recoveryCode: z.string().max(32).optional(),
+});
+const passwordBody = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: z.string().min(1).max(1024),
+});
+const codeBody = z.strictObject({ code: z.string().min(1).max(16) });
+
+/** Dependencies of the session routes. */
+export interface AuthRouteDeps {
+  authentication: Authentication;
+  accounts: Accounts;
+  accessLog: AccessLog;
+  control: ControlModels;
+  encryption: FieldEncryption;
+  cookieName: string;
+}
+
+/** Builds the session routes (mounted after `authenticate`). */
+export function authRoutes(deps: AuthRouteDeps): Router {
+  const { authentication, accounts, accessLog } = deps;
+  const { User } = deps.control;
+  const router = Router();
+  const sessionUser = (res: Parameters<typeof sessionUserOf>[0]) => {
+    const user = sessionUserOf(res);
+    if (!user) throw unauthorized('a session is required');
+    return user;
+  };
+  const actorOf = (user: UserDocument, ip: string) => ({
+    tenantId: user.tenantId,
+    userId: user._id,
+    ip,
+  });
+
+  router.post('/api/v1/auth/login', async (req, res) => {
+    loginBody.parse(req.body);
+    const result = await authentication.checkLogin(req);
+    if (result.kind === 'totp_required') {
+      res.json({ user: null, mustChangePassword: false, totpRequired: true, csrfToken: null });
+      return;
+    }
+    await new Promise<void>((resolve, reject) =>
+      req.login(result.user, (err) => (err ? reject(err) : resolve())),
+    );
+    req.session.loginAt = Date.now();
+    req.session.mustEnrolTotp = result.mustEnrolTotp;
+    res.json({
+      user: presentUser(result.user),
+      mustChangePassword: result.mustChangePassword,
+      totpRequired: false,
+      totpEnrolmentRequired: result.mustEnrolTotp,
+      csrfToken: authentication.csrfToken(req, true),
+    });
+  });
+
+  router.post('/api/v1/auth/logout', async (req, res) => {
+    const user = sessionUserOf(res);
+    if (user)
+      await accessLog.record({
+        tenantId: user.tenantId,
+        event: 'logout',
+        subjectId: user._id,
+        ip: clientIp(req),
+      });
+    if (req.session)
+      await new Promise<void>((resolve, reject) =>
+        req.session.destroy((err) => (err ? reject(err) : resolve())),
+      );
+    res.clearCookie(deps.cookieName, { path: '/' });
+    res.status(204).end();
+  });
+
+  router.get('/api/v1/auth/session', (req, res) => {
+    const user = sessionUser(res);
+    res.json({
+      user: presentUser(user),
+      mustChangePassword: user.mustChangePassword,
+      totpEnrolmentRequired: Boolean(req.session.mustEnrolTotp),
+      csrfToken: authentication.csrfToken(req, false),
+    });
+  });
+
+  router.post('/api/v1/auth/password', async (req, res) => {
+    const body = passwordBody.parse(req.body);
+    const user = sessionUser(res);
+    const updated = await accounts.changePassword(actorOf(user, clientIp(req)), body);
+    // Other sessions of this user end (new sessionVersion); this one carries on.
+    (req.session as unknown as { passport: { user: { v: number } } }).passport.user.v =
+      updated.sessionVersion ?? 0;
+    res.status(204).end();
+  });
+
+  router.post('/api/v1/auth/totp/enrol', async (req, res) => {
+    const user = sessionUser(res);
+    if (user.totp?.enabledAt)
+      throw new HttpError(409, 'totp_already_enabled', 'a second factor is already enrolled');
+    const secret = newTotpSecret();
+    await User.updateOne(
+      { _id: user._id },
+      { $set: { totp: { secret: await deps.encryption.encryptPlatformPrivate(secret) } } },
+    );
+    res.json({ secret, ...(await totpEnrolment(secret, String(user.email))) });
+  });
+
+  router.post('/api/v1/auth/totp/confirm', async (req, res) => {
+    const { code } = codeBody.parse(req.body);
+    const user = sessionUser(res);
+    if (!user.totp || user.totp.enabledAt)
+      throw new HttpError(409, 'totp_not_pending', 'start enrolment first');
+    const step = await checkTotp(String(user.totp.secret), code);
+    if (step === undefined) throw new HttpError(400, 'invalid_code', 'the code is not valid');
+    const recovery = newRecoveryCodes();
+    await User.updateOne(
+      { _id: user._id, 'totp.enabledAt': { $exists: false } },
+      {
+        $set: {
+          'totp.enabledAt': new Date(),
+          'totp.lastTimeStep': step,
+          recoveryCodes: recovery.hashes,
+        },
+      },
+    );
+    req.session.mustEnrolTotp = false;
+    await accessLog.record({
+      tenantId: user.tenantId,
+      event: 'totp.enrolled',
+      subjectId: user._id,
+      ip: clientIp(req),
+    });
+    res.json({ recoveryCodes: recovery.codes });
+  });
+
+  return router;
+}
