@@ -154,7 +154,7 @@ export function createAuthentication(deps: AuthenticationDeps) {
     }
     res.locals.principal = userPrincipal(user);
     res.locals.sessionUser = user;
-    const route = `${req.method} ${req.path}`;
+    const route = `${req.method} ${req.baseUrl}${req.path}`; // mounted at /api/v1
     if (
       !['GET', 'HEAD', 'OPTIONS'].includes(req.method) &&
       !csrfExempt.includes(route) &&
