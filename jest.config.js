@@ -17,7 +17,9 @@ module.exports = {
   },
   // otplib's default plugins depend on ESM-only packages (@scure/base, @noble/hashes):
   // Node >= 20.19 requires them natively, jest needs them compiled to CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(@scure|@noble)/)(?!.*/node_modules/(@scure|@noble)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@scure|@noble)/)(?!.*/node_modules/(@scure|@noble)/)',
+  ],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/helpers/quiet-temporal.ts'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',

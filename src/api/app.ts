@@ -116,6 +116,7 @@ export function createApp(deps: AppDeps): Express {
       authentication,
       accounts,
       accessLog,
+      bruteForce,
       control,
       encryption,
       cookieName: sessionCookieName(https),

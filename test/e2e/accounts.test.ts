@@ -349,6 +349,17 @@ describe('accounts', () => {
 
   it('logs out: the session no longer works and the logout is logged', async () => {
     const session = await login(stack.app, adminEmail, admin.password);
+    // The account owner sees their own logins, including the failed one, and nobody else's.
+    const own = await session.agent.get('/api/v1/auth/activity');
+    expect(own.status).toBe(200);
+    const ownEvents = own.body.entries.map((e: { event: string }) => e.event);
+    expect(ownEvents).toEqual(expect.arrayContaining(['login.success', 'login.failure']));
+    expect(
+      own.body.entries.every(
+        (e: { actor: { id: string } | null; subjectId: string | null }) =>
+          e.actor?.id === admin.userId || e.subjectId === admin.userId,
+      ),
+    ).toBe(true);
     const out = await session.agent.post('/api/v1/auth/logout').set('X-CSRF-Token', session.csrf);
     expect(out.status).toBe(204);
     expect((await session.agent.get('/api/v1/users')).status).toBe(401);

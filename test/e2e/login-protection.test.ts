@@ -75,6 +75,20 @@ describe('login protection, 2FA and API keys', () => {
     expect((await tryLogin(user.email, user.password)).status).toBe(200);
   });
 
+  it('counts wrong current passwords in a password change like failed logins', async () => {
+    const created = await buildUser(admin, { features: [] });
+    const user = await loginAndSetPassword(stack.app, created.email, created.initialPassword);
+    const change = () =>
+      user.agent
+        .post('/api/v1/auth/password')
+        .set('X-CSRF-Token', user.csrf)
+        .send({ currentPassword: 'a wrong guess', newPassword: 'whatever new passphrase' });
+    for (let i = 0; i < 3; i++) expect((await change()).body.error.id).toBe('wrong_password');
+    const throttled = await change();
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers['retry-after']).toBe('1');
+  });
+
   it('treats an unknown address exactly like a real one', async () => {
     const nobody = `nobody-${uniqueSuffix()}@example.test`;
     const answers = [];

@@ -50,6 +50,10 @@ describe('session timeouts', () => {
     // Kept alive by use (idle 2 s), until 5 s after login.
     expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
     expect(statuses.at(-1)).toBe(401);
+    // The ended session's cookie does not stand in the way of a new login.
+    const again = await session.agent.post('/api/v1/auth/login').send({ email, password });
+    expect(again.status).toBe(200);
+    expect((await session.agent.get('/api/v1/users')).status).toBe(200);
   });
 });
 

@@ -31,13 +31,17 @@ interface SessionRef {
 /** Routes a restricted session (password change or 2FA enrolment pending) may still call. */
 const allowedWhileRestricted = [
   'GET /api/v1/auth/session',
+  'GET /api/v1/auth/activity',
   'POST /api/v1/auth/password',
   'POST /api/v1/auth/logout',
   'POST /api/v1/auth/totp/enrol',
   'POST /api/v1/auth/totp/confirm',
 ];
 
-/** Unsafe methods without a session cookie need no CSRF token; login creates the session. */
+/**
+ * Login starts a new session whatever the cookie holds (the old one is replaced), so it
+ * needs neither the old session's CSRF token nor its permission to act.
+ */
 const csrfExempt = ['POST /api/v1/auth/login'];
 
 /** The user of a console session, once `authenticate` ran. */
@@ -149,17 +153,16 @@ export function createAuthentication(deps: AuthenticationDeps) {
     if (!user) return next();
     const loginAt = req.session.loginAt ?? 0;
     if (Date.now() - loginAt > deps.sessionMaxSeconds * 1000) {
-      // Past the absolute timeout: the session ends however active it was.
-      return req.session.destroy((err) => next(err));
+      // Past the absolute timeout: the session ends however active it was. A fresh, empty
+      // session replaces it, so the request carries on unauthenticated (a login works).
+      req.user = undefined;
+      return req.session.regenerate((err) => next(err));
     }
+    const route = `${req.method} ${req.baseUrl}${req.path}`; // mounted at /api/v1
+    if (csrfExempt.includes(route)) return next();
     res.locals.principal = userPrincipal(user);
     res.locals.sessionUser = user;
-    const route = `${req.method} ${req.baseUrl}${req.path}`; // mounted at /api/v1
-    if (
-      !['GET', 'HEAD', 'OPTIONS'].includes(req.method) &&
-      !csrfExempt.includes(route) &&
-      !csrf.isRequestValid(req)
-    ) {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !csrf.isRequestValid(req)) {
       return next(
         new HttpError(403, 'csrf_token_invalid', 'the X-CSRF-Token header is missing or wrong'),
       );

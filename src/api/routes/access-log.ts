@@ -9,6 +9,7 @@ import { accessEvents, type AccessLogDocument } from '../../db/models/access-log
 import type { ControlModels } from '../../db/tenant-access';
 import { badRequest } from '../errors';
 import { requireFeature, tenantOf } from '../middleware/tenant-auth';
+import { presentAccessEntry } from '../presenters/access-entry';
 import { recordAccess } from '../record-access';
 
 const date = z.iso.datetime({ offset: true }).or(z.iso.date());
@@ -22,16 +23,6 @@ const query = z.strictObject({
   to: date.optional(),
   format: z.enum(['json', 'csv']).default('json'),
   limit: z.coerce.number().int().min(1).max(10_000).default(500),
-});
-
-const present = (entry: AccessLogDocument) => ({
-  id: entry._id,
-  at: entry.at.toISOString(),
-  event: entry.event,
-  actor: entry.actor ?? null,
-  subjectId: entry.subjectId ?? null,
-  ip: entry.ip === undefined ? null : String(entry.ip),
-  details: entry.details ?? null,
 });
 
 /** Builds the access log route (mounted behind tenant authentication). */
@@ -55,7 +46,7 @@ export function accessLogRoutes(deps: { control: ControlModels }): Router {
         .sort({ at: -1 })
         .limit(q.limit)
         .lean<AccessLogDocument[]>()
-    ).map(present);
+    ).map(presentAccessEntry);
     // Reading the log reads IP addresses in bulk: that read is itself logged.
     await recordAccess(res, {
       event: 'personal_data.read',

@@ -6,12 +6,15 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AccessLog } from '../../auth/access-log';
 import type { Accounts } from '../../auth/accounts';
+import type { BruteForce } from '../../auth/brute-force';
 import { checkTotp, newRecoveryCodes, newTotpSecret, totpEnrolment } from '../../auth/totp';
 import type { FieldEncryption } from '../../db/encryption';
 import type { ControlModels } from '../../db/tenant-access';
+import type { AccessLogDocument } from '../../db/models/access-log';
 import type { UserDocument } from '../../db/models/user';
 import { HttpError, unauthorized } from '../errors';
 import { clientIp, sessionUserOf, type Authentication } from '../middleware/authenticate';
+import { presentAccessEntry } from '../presenters/access-entry';
 import { presentUser } from '../presenters/user';
 
 const loginBody = z.strictObject({
@@ -31,6 +34,7 @@ export interface AuthRouteDeps {
   authentication: Authentication;
   accounts: Accounts;
   accessLog: AccessLog;
+  bruteForce: BruteForce;
   control: ControlModels;
   encryption: FieldEncryption;
   cookieName: string;
@@ -38,8 +42,8 @@ export interface AuthRouteDeps {
 
 /** Builds the session routes (mounted after `authenticate`). */
 export function authRoutes(deps: AuthRouteDeps): Router {
-  const { authentication, accounts, accessLog } = deps;
-  const { User } = deps.control;
+  const { authentication, accounts, accessLog, bruteForce } = deps;
+  const { User, AccessLog } = deps.control;
   const router = Router();
   const sessionUser = (res: Parameters<typeof sessionUserOf>[0]) => {
     const user = sessionUserOf(res);
@@ -103,11 +107,36 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.post('/api/v1/auth/password', async (req, res) => {
     const body = passwordBody.parse(req.body);
     const user = sessionUser(res);
-    const updated = await accounts.changePassword(actorOf(user, clientIp(req)), body);
+    // Guessing the current password from a live session counts like guessing at login.
+    const keys = {
+      account: bruteForce.accountKey(String(user.email)),
+      ip: bruteForce.ipKey(clientIp(req)),
+    };
+    await bruteForce.assertAllowed([keys.account, keys.ip]);
+    const updated = await accounts
+      .changePassword(actorOf(user, clientIp(req)), body)
+      .catch(async (err) => {
+        if (err instanceof HttpError && err.id === 'wrong_password')
+          await bruteForce.fail(keys.account, keys.ip);
+        throw err;
+      });
     // Other sessions of this user end (new sessionVersion); this one carries on.
     (req.session as unknown as { passport: { user: { v: number } } }).passport.user.v =
       updated.sessionVersion ?? 0;
     res.status(204).end();
+  });
+
+  // The account owner's own view of the access log: their logins, failures, lockouts.
+  router.get('/api/v1/auth/activity', async (_req, res) => {
+    const user = sessionUser(res);
+    const entries = await AccessLog.find({
+      tenantId: user.tenantId,
+      $or: [{ 'actor.id': user._id }, { subjectId: user._id }],
+    })
+      .sort({ at: -1 })
+      .limit(200)
+      .lean<AccessLogDocument[]>();
+    res.json({ entries: entries.map(presentAccessEntry) });
   });
 
   router.post('/api/v1/auth/totp/enrol', async (req, res) => {
