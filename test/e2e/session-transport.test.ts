@@ -10,11 +10,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { generate as generateCertificate } from 'selfsigned';
 import request from 'supertest';
+import https from 'node:https';
 import { listen } from '../../src/api/listen';
+import { freePort } from '../../src/local/ports';
+import { spawnEntry, type Spawned } from '../helpers/processes';
 import { ConfigError, loadConfig } from '../../src/config';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { uniqueSuffix } from '../helpers/services';
-import { INITIAL_ADMIN_PASSWORD, login, loginAndSetPassword } from '../helpers/sessions';
+import {
+  buildUser,
+  INITIAL_ADMIN_PASSWORD,
+  login,
+  loginAndSetPassword,
+  type Session,
+} from '../helpers/sessions';
 import { buildTenant } from '../helpers/tenant-fixtures';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,6 +93,23 @@ describe('HTTPS', () => {
     await stack?.stop();
   });
 
+  /** The first admin, logged in over HTTPS with the password changed. */
+  let admin: Session | undefined;
+  async function adminSession(): Promise<Session> {
+    if (admin) return admin;
+    const agent = request.agent(base).disableTLSCerts();
+    const first = await agent
+      .post('/api/v1/auth/login')
+      .send({ email, password: INITIAL_ADMIN_PASSWORD });
+    const password = `https passphrase ${uniqueSuffix()}`;
+    await agent
+      .post('/api/v1/auth/password')
+      .set('X-CSRF-Token', first.body.csrfToken)
+      .send({ currentPassword: INITIAL_ADMIN_PASSWORD, newPassword: password });
+    admin = { agent, csrf: first.body.csrfToken, userId: first.body.user.id, email, password };
+    return admin;
+  }
+
   it('sets a Secure host-only session cookie and HSTS over HTTPS', async () => {
     const res = await request(base)
       .post('/api/v1/auth/login')
@@ -107,6 +133,72 @@ describe('HTTPS', () => {
   it('does not speak plain HTTP at all, so the cookie can never travel in clear', async () => {
     const plain = base.replace('https:', 'http:');
     await expect(request(plain).get('/healthz').timeout(5000)).rejects.toThrow();
+  });
+
+  describe('a second api process (src/server.ts) on the same database, with the certificate', () => {
+    let api: Spawned;
+    let apiBase: string;
+    const get = (url: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+        (resolve, reject) => {
+          const req = https.get(url, { rejectUnauthorized: false, headers }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+          });
+          req.on('error', reject);
+        },
+      );
+    beforeAll(async () => {
+      const port = await freePort();
+      api = spawnEntry('src/server.ts', {
+        ...stack.env,
+        PORT: String(port),
+        CONSENTFLOW_LOG_LEVEL: 'info',
+        CONSENTFLOW_TLS_CERT: tls.certFile,
+        CONSENTFLOW_TLS_KEY: tls.keyFile,
+      });
+      await api.waitFor(/api listening/, 90_000);
+      apiBase = `https://127.0.0.1:${port}`;
+    });
+    afterAll(async () => {
+      api?.child.kill('SIGTERM');
+      await api?.exit;
+    });
+
+    it('serves HTTPS only, with HSTS', async () => {
+      const health = await get(`${apiBase}/healthz`);
+      expect(health.status).toBe(200);
+      expect(health.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+      await expect(
+        request(apiBase.replace('https:', 'http:')).get('/healthz').timeout(5000),
+      ).rejects.toThrow();
+    });
+
+    it('shares sessions and brute-force counts with the first process', async () => {
+      const created = await buildUser(await adminSession(), { features: ['contacts.view'] });
+      const res = await request(base)
+        .post('/api/v1/auth/login')
+        .disableTLSCerts()
+        .send({ email: created.email, password: created.initialPassword });
+      const cookie = res.headers['set-cookie']![0]!.split(';')[0]!;
+      const me = await get(`${apiBase}/api/v1/auth/session`, { Cookie: cookie });
+      expect(me.status).toBe(200);
+      expect(JSON.parse(me.body).user.id).toBe(created.id);
+
+      for (let i = 0; i < 3; i++) {
+        const failed = await request(base)
+          .post('/api/v1/auth/login')
+          .disableTLSCerts()
+          .send({ email: created.email, password: 'wrong password' });
+        expect(failed.status).toBe(401);
+      }
+      const elsewhere = await request(apiBase)
+        .post('/api/v1/auth/login')
+        .disableTLSCerts()
+        .send({ email: created.email, password: created.initialPassword });
+      expect(elsewhere.status).toBe(429);
+    });
   });
 
   it('requires both TLS files', () => {

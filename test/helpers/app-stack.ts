@@ -24,6 +24,8 @@ import { testConfig } from './stack';
 export interface AppStack {
   app: Express;
   config: Config;
+  /** The environment the config came from: another process given it shares this stack's data. */
+  env: Record<string, string>;
   data: DataLayer;
   client: Client;
   platformToken: string;
@@ -36,7 +38,7 @@ export interface AppStack {
 export async function startAppStack(
   options: { smtpUrl?: string; env?: Record<string, string>; https?: boolean } = {},
 ): Promise<AppStack> {
-  const { config } = await testConfig(options.env);
+  const { config, env } = await testConfig(options.env);
   const services = testServices();
   const logger = createLogger('test', process.env.CF_TEST_LOG_LEVEL ?? 'silent');
   const data = await openDataLayer(config);
@@ -82,6 +84,7 @@ export async function startAppStack(
   return {
     app,
     config,
+    env,
     data,
     client,
     platformToken,
