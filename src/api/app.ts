@@ -26,6 +26,7 @@ import { createAccounts } from '../auth/accounts';
 import { createBruteForce, type BruteForceSettings } from '../auth/brute-force';
 import { createLogin } from '../auth/login';
 import { createSessionMiddleware, sessionCookieName } from '../auth/sessions';
+import { createTotpEnrolment } from '../auth/totp-enrolment';
 import { createAuthentication } from './middleware/authenticate';
 import { securityHeaders } from './middleware/security-headers';
 import { accessLogRoutes } from './routes/access-log';
@@ -118,7 +119,7 @@ export function createApp(deps: AppDeps): Express {
       accessLog,
       bruteForce,
       control,
-      encryption,
+      totp: createTotpEnrolment({ control, encryption, accessLog }),
       cookieName: sessionCookieName(https),
     }),
   );

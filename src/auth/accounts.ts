@@ -12,6 +12,7 @@ import { badRequest, HttpError, notFound } from '../api/errors';
 import type { AccessLog } from './access-log';
 import { assertPasswordAllowed, effectivePolicy } from './password-policy';
 import { hashPassword, verifyPassword } from './passwords';
+import { resolveFeatures } from './permissions';
 
 /** Who acts, and from where (for the access log). */
 export interface Actor {
@@ -29,7 +30,7 @@ export function createAccounts(deps: {
   encryption: FieldEncryption;
   accessLog: AccessLog;
 }) {
-  const { User, Tenant } = deps.control;
+  const { User, Tenant, ApiKey } = deps.control;
   const log = (
     actor: Actor,
     event: Parameters<AccessLog['record']>[0]['event'],
@@ -52,6 +53,36 @@ export function createAccounts(deps: {
     const user = await User.findOne({ _id: userId, tenantId }).lean<UserDocument>();
     if (!user) throw notFound('user');
     return user;
+  }
+
+  /**
+   * A key never does more than its creator: narrowing the creator's permissions narrows
+   * their keys (scopes cut to the remaining features, lists and fields replaced), and
+   * disabling the creator revokes them.
+   */
+  async function restrictKeysOf(
+    user: UserDocument,
+    change: { permissions?: StoredPermissions; disabled?: boolean },
+  ) {
+    const live = { createdBy: user._id, tenantId: user.tenantId, revokedAt: { $exists: false } };
+    if (change.disabled === true) {
+      await ApiKey.updateMany(live, { $set: { revokedAt: new Date() } });
+      return;
+    }
+    if (!change.permissions) return;
+    const remaining = resolveFeatures(change.permissions.features);
+    for (const key of await ApiKey.find(live, { scopes: 1 }).lean()) {
+      await ApiKey.updateOne(
+        { _id: key._id },
+        {
+          $set: {
+            scopes: key.scopes.filter((scope) => (remaining as string[]).includes(scope)),
+            lists: change.permissions.lists,
+            fields: change.permissions.fields,
+          },
+        },
+      );
+    }
   }
 
   return {
@@ -158,6 +189,7 @@ export function createAccounts(deps: {
       }
       if (change.disabled === false && user.disabledAt) update.$unset = { disabledAt: 1 };
       await User.updateOne({ _id: user._id }, update);
+      await restrictKeysOf(user, change);
       if (change.permissions)
         await log(actor, 'permissions.changed', user._id, {
           from: user.permissions,

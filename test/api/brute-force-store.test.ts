@@ -4,7 +4,7 @@
  * that deletes expired records, and a success that clears an account.
  */
 import { MongoClient } from 'mongodb';
-import { HttpError } from '../../src/api/errors';
+import type { HttpError } from '../../src/api/errors';
 import { createBruteForce, prepareBruteForceStore } from '../../src/auth/brute-force';
 import { testServices, uniqueSuffix } from '../helpers/services';
 

@@ -220,6 +220,37 @@ describe('login protection, 2FA and API keys', () => {
     expect(await events({ event: 'api_key.used', 'actor.id': created.body.id })).toHaveLength(1);
   });
 
+  it('narrows a key when its creator is narrowed, and revokes it when the creator is disabled', async () => {
+    const created = await buildUser(admin, {
+      features: ['users.manage', 'contacts.view', 'contacts.edit'],
+    });
+    const creator = await loginAndSetPassword(stack.app, created.email, created.initialPassword);
+    const made = await creator.agent
+      .post('/api/v1/api-keys')
+      .set('X-CSRF-Token', creator.csrf)
+      .send({ name: 'creator key' });
+    expect(made.body.scopes).toEqual(['contacts.view', 'contacts.edit', 'users.manage']);
+    const auth = { Authorization: `Bearer ${made.body.key}` };
+    const write = () => request(stack.app).post('/api/v1/lists').set(auth).send({ name: 'x' });
+    const read = () => request(stack.app).get('/api/v1/lists/lnothere00000000').set(auth);
+    expect((await write()).status).toBe(201);
+
+    await admin.agent
+      .patch(`/api/v1/users/${created.id}`)
+      .set('X-CSRF-Token', admin.csrf)
+      .send({
+        permissions: { features: ['users.manage', 'contacts.view'], lists: 'all', fields: {} },
+      });
+    expect((await write()).status).toBe(403);
+    expect((await read()).status).toBe(404);
+
+    await admin.agent
+      .patch(`/api/v1/users/${created.id}`)
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ disabled: true });
+    expect((await read()).status).toBe(401);
+  });
+
   it('locks an API key after repeated wrong secrets', async () => {
     const created = await admin.agent
       .post('/api/v1/api-keys')

@@ -7,8 +7,7 @@ import { z } from 'zod';
 import type { AccessLog } from '../../auth/access-log';
 import type { Accounts } from '../../auth/accounts';
 import type { BruteForce } from '../../auth/brute-force';
-import { checkTotp, newRecoveryCodes, newTotpSecret, totpEnrolment } from '../../auth/totp';
-import type { FieldEncryption } from '../../db/encryption';
+import type { TotpEnrolment } from '../../auth/totp-enrolment';
 import type { ControlModels } from '../../db/tenant-access';
 import type { AccessLogDocument } from '../../db/models/access-log';
 import type { UserDocument } from '../../db/models/user';
@@ -36,14 +35,14 @@ export interface AuthRouteDeps {
   accessLog: AccessLog;
   bruteForce: BruteForce;
   control: ControlModels;
-  encryption: FieldEncryption;
+  totp: TotpEnrolment;
   cookieName: string;
 }
 
 /** Builds the session routes (mounted after `authenticate`). */
 export function authRoutes(deps: AuthRouteDeps): Router {
-  const { authentication, accounts, accessLog, bruteForce } = deps;
-  const { User, AccessLog } = deps.control;
+  const { authentication, accounts, accessLog, bruteForce, totp } = deps;
+  const { AccessLog } = deps.control;
   const router = Router();
   const sessionUser = (res: Parameters<typeof sessionUserOf>[0]) => {
     const user = sessionUserOf(res);
@@ -139,44 +138,15 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     res.json({ entries: entries.map(presentAccessEntry) });
   });
 
-  router.post('/api/v1/auth/totp/enrol', async (req, res) => {
-    const user = sessionUser(res);
-    if (user.totp?.enabledAt)
-      throw new HttpError(409, 'totp_already_enabled', 'a second factor is already enrolled');
-    const secret = newTotpSecret();
-    await User.updateOne(
-      { _id: user._id },
-      { $set: { totp: { secret: await deps.encryption.encryptPlatformPrivate(secret) } } },
-    );
-    res.json({ secret, ...(await totpEnrolment(secret, String(user.email))) });
+  router.post('/api/v1/auth/totp/enrol', async (_req, res) => {
+    res.json(await totp.start(sessionUser(res)));
   });
 
   router.post('/api/v1/auth/totp/confirm', async (req, res) => {
     const { code } = codeBody.parse(req.body);
-    const user = sessionUser(res);
-    if (!user.totp || user.totp.enabledAt)
-      throw new HttpError(409, 'totp_not_pending', 'start enrolment first');
-    const step = await checkTotp(String(user.totp.secret), code);
-    if (step === undefined) throw new HttpError(400, 'invalid_code', 'the code is not valid');
-    const recovery = newRecoveryCodes();
-    await User.updateOne(
-      { _id: user._id, 'totp.enabledAt': { $exists: false } },
-      {
-        $set: {
-          'totp.enabledAt': new Date(),
-          'totp.lastTimeStep': step,
-          recoveryCodes: recovery.hashes,
-        },
-      },
-    );
+    const recoveryCodes = await totp.confirm(sessionUser(res), code, clientIp(req));
     req.session.mustEnrolTotp = false;
-    await accessLog.record({
-      tenantId: user.tenantId,
-      event: 'totp.enrolled',
-      subjectId: user._id,
-      ip: clientIp(req),
-    });
-    res.json({ recoveryCodes: recovery.codes });
+    res.json({ recoveryCodes });
   });
 
   return router;
