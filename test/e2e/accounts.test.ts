@@ -131,6 +131,96 @@ describe('accounts', () => {
     expect(userInjection.status).toBe(400);
   });
 
+  it.each([
+    ['post', '/api/v1/auth/login', { email: 'a@example.test', password: { $gt: '' } }],
+    ['post', '/api/v1/auth/login', { email: 'a@example.test', password: 'x', totp: { $ne: 1 } }],
+    ['post', '/api/v1/auth/password', { currentPassword: { $gt: '' }, newPassword: 'abc' }],
+    ['post', '/api/v1/auth/totp/confirm', { code: { $gt: '' } }],
+    [
+      'post',
+      '/api/v1/users',
+      {
+        email: { $gt: '' },
+        initialPassword: 'long enough pass',
+        permissions: { features: [], lists: 'all', fields: {} },
+      },
+    ],
+    [
+      'post',
+      '/api/v1/users',
+      {
+        email: 'x@example.test',
+        initialPassword: 'long enough pass',
+        permissions: { features: [{ $gt: '' }], lists: 'all', fields: {} },
+      },
+    ],
+    [
+      'post',
+      '/api/v1/users',
+      {
+        email: 'x@example.test',
+        initialPassword: 'long enough pass',
+        permissions: { features: [], lists: { $ne: [] }, fields: {} },
+      },
+    ],
+    ['patch', '/api/v1/users/u00000000000000000000', { disabled: { $ne: false } }],
+    ['post', '/api/v1/users/u00000000000000000000/password-reset', { password: { $gt: '' } }],
+    ['post', '/api/v1/api-keys', { name: { $gt: '' } }],
+    ['post', '/api/v1/api-keys', { name: 'k', scopes: [{ $in: ['contacts.view'] }] }],
+    [
+      'put',
+      '/api/v1/settings/password-policy',
+      {
+        minLength: { $gt: 0 },
+        requiredClasses: [],
+        rejectCommon: true,
+        historyCount: 1,
+        maxAgeDays: 0,
+      },
+    ],
+    ['put', '/api/v1/settings/two-factor', { required: { $ne: 'all' } }],
+  ] as const)('refuses an operator object in %s %s with 400', async (method, url, body) => {
+    const res = await admin.agent[method](url).set('X-CSRF-Token', admin.csrf).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ id: 'invalid_request', message: expect.any(String) });
+  });
+
+  it.each([
+    '/api/v1/users?x[$ne]=1',
+    '/api/v1/access-log?user[$ne]=x',
+    '/api/v1/access-log?from[$gt]=2020-01-01',
+    '/api/v1/access-log?limit=1e9',
+  ])('refuses the query %s with 400', async (url) => {
+    const res = await admin.agent.get(url);
+    expect(res.status).toBe(400);
+    expect(res.body.error.id).toBe('invalid_request');
+  });
+
+  it('gives a new session id at login, so a planted cookie is worthless', async () => {
+    const agent = request.agent(stack.app);
+    await agent.post('/api/v1/auth/login').send({ email: adminEmail, password: admin.password });
+    const first = agent.jar.getCookie('cf_session', {
+      domain: '127.0.0.1',
+      path: '/',
+      secure: false,
+      script: false,
+    });
+    await agent.post('/api/v1/auth/login').send({ email: adminEmail, password: admin.password });
+    const second = agent.jar.getCookie('cf_session', {
+      domain: '127.0.0.1',
+      path: '/',
+      secure: false,
+      script: false,
+    });
+    expect(first?.value).toBeDefined();
+    expect(second?.value).toBeDefined();
+    expect(second!.value).not.toBe(first!.value);
+    const stale = await request(stack.app)
+      .get('/api/v1/users')
+      .set('Cookie', `cf_session=${first!.value}`);
+    expect(stale.status).toBe(401);
+  });
+
   it('refuses state-changing session calls without the CSRF token', async () => {
     const before = await stack.data.tenants.control.User.countDocuments({ tenantId });
     const body = {

@@ -12,6 +12,7 @@ import type { ControlModels } from '../../db/tenant-access';
 import { clientIp } from '../middleware/authenticate';
 import { requireFeature, requireSession, tenantOf } from '../middleware/tenant-auth';
 import { presentUser } from '../presenters/user';
+import { recordAccess } from '../record-access';
 import { permissionsSchema } from '../schemas/permissions';
 
 const createUser = z.strictObject({
@@ -25,6 +26,7 @@ const updateUser = z.strictObject({
 });
 const resetPassword = z.strictObject({ password: z.string().min(1).max(1024) });
 const userId = z.string().regex(/^u[0-9a-f]{20}$/);
+const noQuery = z.strictObject({});
 
 /** Builds the user routes (mounted behind tenant authentication). */
 export function userRoutes(deps: { accounts: Accounts; control: ControlModels }): Router {
@@ -47,10 +49,16 @@ export function userRoutes(deps: { accounts: Accounts; control: ControlModels })
     res.status(201).json(presentUser(user));
   });
 
-  router.get('/api/v1/users', async (_req, res) => {
+  router.get('/api/v1/users', async (req, res) => {
+    noQuery.parse(req.query);
     const users = await deps.control.User.find({ tenantId: tenantOf(res).principal.tenantId })
       .sort({ createdAt: 1 })
       .lean<UserDocument[]>();
+    // Staff addresses in bulk: logged like any other bulk read of personal data.
+    await recordAccess(res, {
+      event: 'personal_data.read',
+      details: { source: 'users', count: users.length },
+    });
     res.json({ users: users.map(presentUser) });
   });
 
