@@ -174,6 +174,31 @@ describe('login protection, 2FA and API keys', () => {
     }
   });
 
+  it('with the "admins" rule, requires a second factor of user managers only', async () => {
+    const plain = await buildUser(admin, { features: ['contacts.view'] });
+    const manager = await buildUser(admin, { features: ['users.manage'] });
+    const rule = await admin.agent
+      .put('/api/v1/settings/two-factor')
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ required: 'admins' });
+    expect(rule.status).toBe(200);
+    try {
+      const plainLogin = await tryLogin(plain.email, plain.initialPassword);
+      expect(plainLogin.body.totpEnrolmentRequired).toBe(false);
+      const managerLogin = await tryLogin(manager.email, manager.initialPassword);
+      expect(managerLogin.body.totpEnrolmentRequired).toBe(true);
+      expect((await admin.agent.get('/api/v1/settings/two-factor')).body).toEqual({
+        required: 'admins',
+      });
+      expect(await events({ event: 'settings.changed' })).not.toHaveLength(0);
+    } finally {
+      await admin.agent
+        .put('/api/v1/settings/two-factor')
+        .set('X-CSRF-Token', admin.csrf)
+        .send({ required: 'optional' });
+    }
+  });
+
   it('creates API keys within the creator features, enforces their scopes, and revokes them', async () => {
     const beyond = await buildUser(admin, { features: ['users.manage', 'contacts.view'] });
     const limited = await loginAndSetPassword(stack.app, beyond.email, beyond.initialPassword);
