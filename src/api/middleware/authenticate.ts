@@ -104,10 +104,15 @@ export function createAuthentication(deps: AuthenticationDeps) {
     ),
   );
 
+  /**
+   * A correct key is accepted without consulting the brute-force store: its 256-bit secret
+   * cannot be guessed, so refusing it would only let someone who knows a key id lock the
+   * integrator out (and would cost every request two more reads). Wrong keys are delayed,
+   * then locked, per key id and per IP, like logins.
+   */
   async function verifyApiKey(token: string, ip: string): Promise<Principal | undefined> {
     const keyId = /^cfk_([0-9a-f]{16})_/.exec(token)?.[1] ?? 'malformed';
     const keys = { account: bruteForce.accountKey(`key:${keyId}`), ip: bruteForce.ipKey(ip) };
-    await bruteForce.assertAllowed([keys.account, keys.ip]);
     const principal = await authenticateApiKey(control, token, (used) =>
       accessLog.record({
         tenantId: used.tenantId,
@@ -117,6 +122,7 @@ export function createAuthentication(deps: AuthenticationDeps) {
       }),
     );
     if (principal) return principal;
+    await bruteForce.assertAllowed([keys.account, keys.ip]);
     const { locked } = await bruteForce.fail(keys.account, keys.ip);
     const record =
       keyId === 'malformed' ? null : await control.ApiKey.findById(keyId, { tenantId: 1 }).lean();
