@@ -94,7 +94,8 @@ export function createLogin({ control, encryption, bruteForce, accessLog }: Logi
     const passwordOk = user
       ? await verifyPassword(input.password, user.passwordHash)
       : await verifyNothing(input.password);
-    const tenant = user ? await Tenant.findById(user.tenantId).lean() : null;
+    // Read only after a correct password, so a wrong one costs the same for every address.
+    const tenant = user && passwordOk ? await Tenant.findById(user.tenantId).lean() : null;
     if (!user || !passwordOk || user.disabledAt || tenant?.status !== 'active')
       return refuse(user, keys, ip, 'login.failure');
 
