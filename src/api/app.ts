@@ -3,24 +3,31 @@
  * app the server runs. Routes are thin; errors all leave through one middleware.
  */
 import type { Client } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from '../logger';
 import type { HealthChecks } from '../health';
 import { projectRoot } from '../util/project-root';
+import type { DataLayer } from '../db/open';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireJsonBody } from './middleware/json-only';
 import { requirePlatformToken } from './middleware/platform-auth';
-import { codecRoutes, type CodecEndpointDeps } from './routes/codec';
+import { requireTenantAuth } from './middleware/tenant-auth';
+import { mountRoutes, type AuthMiddlewares, type RouteDefinition } from './route';
+import { codecMiddleware, codecRoutes, type CodecEndpointDeps } from './routes/codec';
+import { contactRoutes } from './routes/contacts';
 import { devMailRoutes } from './routes/dev-mail';
 import { diagnosticsRoutes } from './routes/diagnostics';
-import { contactRoutes } from './routes/contacts';
+import { healthRoutes } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { listRoutes } from './routes/lists';
+import { openApiRoutes } from './routes/openapi';
 import { tenantRoutes } from './routes/tenants';
-import { requireTenantAuth } from './middleware/tenant-auth';
-import type { DataLayer } from '../db/open';
-import { healthRoutes } from './routes/health';
+
+const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+  version: string;
+};
 
 /** The web console's static files (served by the api, so one port serves everything). */
 const uiDir = path.join(projectRoot, 'ui');
@@ -39,27 +46,40 @@ export interface AppDeps {
   codec?: CodecEndpointDeps;
 }
 
-/** Creates the app. */
+/**
+ * Creates the app. Every route is declared with `defineRoute` (src/api/route.ts), which
+ * mounts it with its authentication, feature check and strict validation and documents it
+ * at `GET /api/openapi.json`; a test checks that nothing is mounted without being declared.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(healthRoutes(deps.health));
+  const auth: AuthMiddlewares = {
+    platform: requirePlatformToken(deps.platformToken),
+    tenant: requireTenantAuth(deps.data.tenants),
+  };
+  const documented: RouteDefinition[] = [];
+  const mount = (routes: RouteDefinition[]) => {
+    documented.push(...routes);
+    app.use(mountRoutes(routes, auth));
+  };
+
+  mount(healthRoutes(deps.health));
   app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
-  if (deps.mailSinkDir) app.use(devMailRoutes(deps.mailSinkDir));
-  if (deps.codec)
-    app.use(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+  if (deps.mailSinkDir) mount(devMailRoutes(deps.mailSinkDir));
+  if (deps.codec) {
+    app.use(codecMiddleware(deps.codec.corsOrigins));
+    mount(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+  }
   // Imports stream their CSV / NDJSON body themselves; every other body is JSON.
-  app.use(importRoutes(deps));
+  mount(importRoutes(deps));
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
-  app.use(['/api/v1/diagnostics', '/api/v1/tenants'], requirePlatformToken(deps.platformToken));
-  app.use(diagnosticsRoutes(deps.temporal, deps.taskQueue));
-  app.use(tenantRoutes(deps));
-  app.use(
-    ['/api/v1/lists', '/api/v1/contacts', '/api/v1/imports'],
-    requireTenantAuth(deps.data.tenants),
-  );
-  app.use(listRoutes(), contactRoutes());
+  mount(diagnosticsRoutes(deps.temporal, deps.taskQueue));
+  mount(tenantRoutes(deps));
+  mount(listRoutes());
+  mount(contactRoutes());
+  mount(openApiRoutes(documented, version));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
