@@ -19,9 +19,9 @@ export const contactFields = ['email', 'phone', 'firstName', 'lastName'] as cons
 
 /**
  * The field permission covering consent proof's network details (IP address, user agent).
- * The dot keeps it apart from custom field names, which cannot contain one.
+ * Named after the import column, which is never a custom field name, so the two cannot clash.
  */
-export const CONSENT_IP_FIELD = 'consent.ip';
+export const CONSENT_IP_FIELD = 'consentIp';
 
 /** A mask for one output: shows or masks values, and remembers which fields it masked. */
 export interface FieldMask {
