@@ -66,7 +66,6 @@ export function createApp(deps: AppDeps): Express {
   };
 
   mount(healthRoutes(deps.health));
-  app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
   if (deps.mailSinkDir) mount(devMailRoutes(deps.mailSinkDir));
   if (deps.codec) {
     app.use(codecMiddleware(deps.codec.corsOrigins));
@@ -80,6 +79,8 @@ export function createApp(deps: AppDeps): Express {
   mount(listRoutes());
   mount(contactRoutes());
   mount(openApiRoutes(documented, version));
+  // After the API, so API requests do not each cost a file-system lookup.
+  app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
