@@ -6,6 +6,7 @@
  * any JSON field, query parameter or path gets a 4xx in the error shape.
  */
 import request from 'supertest';
+import { forgetApiKey } from '../../src/auth/api-key-cache';
 import { features, type Feature } from '../../src/auth/permissions';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { uniqueSuffix } from '../helpers/services';
@@ -384,6 +385,31 @@ describe('permissions', () => {
         .set('Content-Type', 'application/json')
         .send({ $where: 'sleep(1000)' });
       expectError(res);
+    });
+  });
+
+  describe('credential caching', () => {
+    it('refuses a revoked key at once in the process that forgets it', async () => {
+      const key = await buildApiKey(stack.data, tenantId, { features: ['contacts.view'] });
+      const call = () => request(stack.app).get('/api/v1/lists').set(as(key));
+      expect((await call()).status).toBe(200);
+      const id = /^cfk_([0-9a-f]{16})_/.exec(key)![1]!;
+      await stack.data.tenants.control.ApiKey.updateOne(
+        { _id: id },
+        { $set: { revokedAt: new Date() } },
+      );
+      forgetApiKey(id);
+      const refused = await call();
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.id).toBe('unauthorized');
+    });
+
+    it('never caches a wrong key', async () => {
+      const key = await buildApiKey(stack.data, tenantId, { features: ['contacts.view'] });
+      const wrong = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+      for (let i = 0; i < 2; i++)
+        expect((await request(stack.app).get('/api/v1/lists').set(as(wrong))).status).toBe(401);
+      expect((await request(stack.app).get('/api/v1/lists').set(as(key))).status).toBe(200);
     });
   });
 });
