@@ -172,8 +172,9 @@ export const contactRoutes = () => [
         else set[path] = await tenant.private(value);
       }
       // Only new ciphertext from the caller's values is written: never a value read back.
-      await tenant.models.Contact.collection.updateOne(
-        { _id: contact._id as never },
+      // Through mongoose, so the schema's Encrypted type refuses anything but ciphertext.
+      await tenant.models.Contact.updateOne(
+        { _id: contact._id },
         { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
       );
       const updated = await findVisible(tenant, principal, contact._id);
