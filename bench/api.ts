@@ -216,7 +216,7 @@ async function main() {
       `  ratio authenticated/plain: median ${median(ratios).toFixed(2)}, spread ${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)} over ${rounds} rounds  (target >= 0.70)`,
     );
     console.log(
-      '  authenticated: GET /api/v1/contacts?email= with an API key limited to contacts.view, one list, email and phone masked (key lookup, tenant lookup, feature and list checks, deterministic encryption of the address, primary-key read, decryption, masking)',
+      '  authenticated: GET /api/v1/contacts?email= with an API key limited to contacts.view, one list, email and phone masked (key and tenant lookups, cached 5 s per process; feature and list checks, deterministic encryption of the address, primary-key read, decryption, masking)',
     );
     console.log(
       '  plain: the same contacts read by primary key on the same server through a non-decrypting client, no auth, no masking (ciphertext returned as is); static: a fixed JSON body, no database',
