@@ -44,6 +44,8 @@ export interface AppDeps {
   mailSinkDir?: string;
   /** The payload codec endpoint for the Temporal Web UI and CLI; absent: not mounted. */
   codec?: CodecEndpointDeps;
+  /** Fail any response that contradicts its declared schema (tests). */
+  checkResponses?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   const documented: RouteDefinition[] = [];
   const mount = (routes: RouteDefinition[]) => {
     documented.push(...routes);
-    app.use(mountRoutes(routes, auth));
+    app.use(mountRoutes(routes, auth, { checkResponses: deps.checkResponses }));
   };
 
   mount(healthRoutes(deps.health));

@@ -12,7 +12,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Feature } from '../auth/permissions';
-import { badRequest } from './errors';
+import { badRequest, HttpError } from './errors';
 import { requireFeature } from './middleware/tenant-auth';
 
 /** How a route authenticates its caller; `mountRoutes` is given one middleware per kind. */
@@ -138,13 +138,54 @@ const hasBody = (body: unknown) =>
   body !== undefined &&
   !(typeof body === 'object' && body !== null && Object.keys(body).length === 0);
 
+/** Options of `mountRoutes`. */
+export interface MountOptions {
+  /**
+   * Check every JSON response against the declared schema of its status (errors against the
+   * error shape) and fail the request when it does not match: on in tests, so the whole
+   * suite keeps the document's response schemas true; off in production.
+   */
+  checkResponses?: boolean;
+}
+
+/** The error body every failure uses (the document's `Error`). */
+export const errorShape = z.strictObject({
+  error: z.strictObject({ id: z.string().regex(/^[a-z_]+$/), message: z.string() }),
+});
+
+/** Wraps `res.json` so a response that contradicts the declaration throws. */
+function checkResponses(route: RouteDefinition, res: Response) {
+  const json = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const status = res.statusCode;
+    const declared = route.responses[status];
+    const schema = declared?.schema ?? (status >= 400 ? errorShape : undefined);
+    // An HttpError, so the mismatch shows in the failing test's response body.
+    if (status < 400 && !declared)
+      throw new HttpError(500, 'response_mismatch', `${route.path}: undeclared status ${status}`);
+    const result = schema?.safeParse(body);
+    if (result && !result.success)
+      throw new HttpError(
+        500,
+        'response_mismatch',
+        `${route.method} ${route.path}: response ${status} does not match its schema: ${result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      );
+    return json(body);
+  };
+}
+
 /** The handler chain of one route: auth, feature, middleware, validation, handler. */
-function chainFor(route: RouteDefinition, auth: Partial<AuthMiddlewares>): RequestHandler[] {
+function chainFor(
+  route: RouteDefinition,
+  auth: Partial<AuthMiddlewares>,
+  options: MountOptions,
+): RequestHandler[] {
   const params = paramsSchema(route);
   const query = route.request?.query ?? noQuery;
   const body = route.request?.body;
   const takesRaw = route.request?.raw !== undefined;
   const validateAndRun: RequestHandler = async (req, res) => {
+    if (options.checkResponses) checkResponses(route, res);
     const input = {
       params: params ? parsePart(params, req.params, 'params') : undefined,
       query: parsePart(query, req.query, 'query'),
@@ -169,8 +210,9 @@ function chainFor(route: RouteDefinition, auth: Partial<AuthMiddlewares>): Reque
 export function mountRoutes(
   routes: readonly RouteDefinition[],
   auth: Partial<AuthMiddlewares> = {},
+  options: MountOptions = {},
 ): Router {
   const router = Router();
-  for (const route of routes) router[route.method](route.path, ...chainFor(route, auth));
+  for (const route of routes) router[route.method](route.path, ...chainFor(route, auth, options));
   return router;
 }

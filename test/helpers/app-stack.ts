@@ -63,6 +63,7 @@ export async function startAppStack(options: { smtpUrl?: string } = {}): Promise
     taskQueue: config.temporal.taskQueue,
     mailSinkDir: services.sinkDir,
     codec: { keys: payloadKeys, codecToken, corsOrigins: config.codec.corsOrigins },
+    checkResponses: true,
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),
