@@ -48,18 +48,14 @@ describe('defineRoute', () => {
     for (const [url, body, message] of [
       ['/things/t1', { name: 'a', extra: 1 }, 'body: unknown field extra'],
       ['/things/t1?other=1', { name: 'a' }, 'query: unknown parameter other'],
-      ['/things/t1?q=1&q=2', { name: 'a' }, 'q: Invalid input: expected string, received array'],
-      [
-        '/things/t1',
-        { name: { $gt: '' } },
-        'name: Invalid input: expected string, received Object',
-      ],
+      ['/things/t1?q=1&q=2', { name: 'a' }, /^q: .*expected string/],
+      ['/things/t1', { name: { $gt: '' } }, /^name: .*expected string/],
     ] as const) {
       const res = await request(app(true)).post(url).send(body);
       expect([url, res.status, res.body]).toEqual([
         url,
         400,
-        { error: { id: 'invalid_request', message } },
+        { error: { id: 'invalid_request', message: expect.stringMatching(message) } },
       ]);
     }
   });
