@@ -39,3 +39,17 @@ export async function authenticateApiKeyCached(
 export function forgetApiKey(id: string): void {
   for (const [digest, principal] of cache.entries()) if (principal.id === id) cache.delete(digest);
 }
+
+/** Revokes a key of a tenant: recorded for every process, forgotten at once by this one. */
+export async function revokeApiKey(
+  control: ControlModels,
+  tenantId: string,
+  id: string,
+): Promise<boolean> {
+  const { matchedCount } = await control.ApiKey.updateOne(
+    { _id: id, tenantId, revokedAt: { $exists: false } },
+    { $set: { revokedAt: new Date() } },
+  );
+  forgetApiKey(id);
+  return matchedCount === 1;
+}
