@@ -66,6 +66,7 @@ export function createTenantActivities({ mongo, encryption, tenants }: TenantAct
         { _id: tenantId },
         { $set: { status: 'failed' }, $unset: { pendingAdmin: 1 } },
       );
+      tenants.forget(tenantId); // after the status change, so nothing caches "active" again
     },
 
     /**
@@ -79,6 +80,7 @@ export function createTenantActivities({ mongo, encryption, tenants }: TenantAct
         { _id: tenantId },
         { $set: { status: 'deleted', deletedAt: new Date() }, $unset: { pendingAdmin: 1 } },
       );
+      tenants.forget(tenantId); // after the status change, so nothing caches "active" again
       await User.deleteMany({ tenantId });
       await AccessLog.deleteMany({ tenantId }); // its IPs were unreadable already (tenant key)
       await mongo.db(tenants.databaseName(tenantId)).dropDatabase();

@@ -10,6 +10,7 @@ import type { ControlModels } from '../db/tenant-access';
 import { normaliseEmail } from '../domain/email-address';
 import { badRequest, HttpError, notFound } from '../api/errors';
 import type { AccessLog } from './access-log';
+import { forgetApiKey, forgetApiKeys } from './api-key-cache';
 import { assertPasswordAllowed, effectivePolicy } from './password-policy';
 import { hashPassword, verifyPassword } from './passwords';
 import { resolveFeatures } from './permissions';
@@ -67,6 +68,12 @@ export function createAccounts(deps: {
     const live = { createdBy: user._id, tenantId: user.tenantId, revokedAt: { $exists: false } };
     if (change.disabled === true) {
       await ApiKey.updateMany(live, { $set: { revokedAt: new Date() } });
+      // Refused at once by this process, not only once its cache of authenticated keys expires.
+      const keys = await ApiKey.find(
+        { createdBy: user._id, tenantId: user.tenantId },
+        { _id: 1 },
+      ).lean();
+      forgetApiKeys(keys.map((key) => key._id));
       return;
     }
     if (!change.permissions) return;
@@ -82,6 +89,7 @@ export function createAccounts(deps: {
           },
         },
       );
+      forgetApiKey(key._id);
     }
   }
 

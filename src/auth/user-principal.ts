@@ -7,7 +7,8 @@ import type { Permissions, Principal } from './principal';
 export const userPermissions = (stored: StoredPermissions): Permissions => ({
   features: resolveFeatures(stored.features),
   lists: stored.lists,
-  fields: stored.fields,
+  // Mongoose drops an empty object on save: no entries stored means no field access.
+  fields: stored.fields ?? {},
 });
 
 /** The Principal of a user. */

@@ -68,6 +68,7 @@ export async function startAppStack(
     taskQueue: config.temporal.taskQueue,
     mailSinkDir: services.sinkDir,
     codec: { keys: payloadKeys, codecToken, corsOrigins: config.codec.corsOrigins },
+    checkResponses: true,
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),

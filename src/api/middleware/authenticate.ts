@@ -12,7 +12,7 @@ import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { AccessLog } from '../../auth/access-log';
-import { authenticateApiKey } from '../../auth/api-keys';
+import { authenticateApiKeyCached } from '../../auth/api-key-cache';
 import type { BruteForce } from '../../auth/brute-force';
 import type { Login, LoginResult } from '../../auth/login';
 import { tokensMatch } from '../../auth/platform-token';
@@ -113,7 +113,9 @@ export function createAuthentication(deps: AuthenticationDeps) {
   async function verifyApiKey(token: string, ip: string): Promise<Principal | undefined> {
     const keyId = /^cfk_([0-9a-f]{16})_/.exec(token)?.[1] ?? 'malformed';
     const keys = { account: bruteForce.accountKey(`key:${keyId}`), ip: bruteForce.ipKey(ip) };
-    const principal = await authenticateApiKey(control, token, (used) =>
+    // Through the short cache of authenticated keys (src/auth/api-key-cache.ts): a burst of
+    // calls with one key costs one lookup.
+    const principal = await authenticateApiKeyCached(control, token, (used) =>
       accessLog.record({
         tenantId: used.tenantId,
         event: 'api_key.used',

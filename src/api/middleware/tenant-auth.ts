@@ -39,9 +39,17 @@ export function requireFeature(feature: Feature): RequestHandler {
   };
 }
 
-/** Requires a console session (not an API key): account management is done by people. */
-export const requireSession: RequestHandler = (_req, res, next) => {
-  if (tenantOf(res).principal.kind !== 'user')
-    return next(new HttpError(403, 'session_required', 'this route needs a console session'));
-  next();
-};
+/**
+ * Requires a console session (not an API key) and resolves its tenant: account management
+ * and the session's own account are done by people, so a key never reaches these routes.
+ */
+export function requireSessionAuth(tenants: TenantAccess): RequestHandler {
+  return async (_req, res, next) => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (!principal) return next(unauthorized('a console session is required'));
+    if (principal.kind !== 'user')
+      return next(new HttpError(403, 'session_required', 'this route needs a console session'));
+    res.locals.tenant = await tenants.forTenant(principal.tenantId);
+    next();
+  };
+}

@@ -3,14 +3,14 @@
  * filtered by user (as actor or subject), event and date range; `format=csv` exports it.
  */
 import { stringify } from 'csv-stringify/sync';
-import { Router } from 'express';
 import { z } from 'zod';
 import { accessEvents, type AccessLogDocument } from '../../db/models/access-log';
 import type { ControlModels } from '../../db/tenant-access';
 import { badRequest } from '../errors';
-import { requireFeature, tenantOf } from '../middleware/tenant-auth';
-import { presentAccessEntry } from '../presenters/access-entry';
+import { tenantOf } from '../middleware/tenant-auth';
+import { accessEntrySchema, presentAccessEntry } from '../presenters/access-entry';
 import { recordAccess } from '../record-access';
+import { defineRoute } from '../route';
 
 const date = z.iso.datetime({ offset: true }).or(z.iso.date());
 const query = z.strictObject({
@@ -25,54 +25,69 @@ const query = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(500),
 });
 
-/** Builds the access log route (mounted behind tenant authentication). */
-export function accessLogRoutes(deps: { control: ControlModels }): Router {
-  const router = Router();
-
-  router.get('/api/v1/access-log', requireFeature('accesslog.view'), async (req, res) => {
-    const q = query.parse(req.query);
-    const filter: Record<string, unknown> = { tenantId: tenantOf(res).principal.tenantId };
-    if (q.event) filter.event = q.event;
-    if (q.user) filter.$or = [{ 'actor.id': q.user }, { subjectId: q.user }];
-    if (q.from || q.to) {
-      const at: Record<string, Date> = {};
-      if (q.from) at.$gte = new Date(q.from);
-      if (q.to) at.$lte = new Date(q.to);
-      if (at.$gte && at.$lte && at.$gte > at.$lte) throw badRequest('from: must not be after to');
-      filter.at = at;
-    }
-    const entries = (
-      await deps.control.AccessLog.find(filter)
-        .sort({ at: -1 })
-        .limit(q.limit)
-        .lean<AccessLogDocument[]>()
-    ).map(presentAccessEntry);
-    // Reading the log reads IP addresses in bulk: that read is itself logged.
-    await recordAccess(res, {
-      event: 'personal_data.read',
-      details: { source: 'access_log', count: entries.length },
-    });
-    if (q.format === 'json') {
-      res.json({ entries });
-      return;
-    }
-    const rows = entries.map((e) => ({
-      ...e,
-      actor: e.actor ? `${e.actor.kind}:${e.actor.id}` : '',
-      details: e.details ? JSON.stringify(e.details) : '',
-    }));
-    res
-      .type('text/csv')
-      .attachment('access-log.csv')
-      .send(
-        stringify(rows, {
-          header: true,
-          columns: ['id', 'at', 'event', 'actor', 'subjectId', 'ip', 'details'],
-          // Cells starting with = + - @ would run as formulas in a spreadsheet.
-          cast: { string: (v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v) },
-        }),
-      );
-  });
-
-  return router;
+/** Builds the access log route. */
+export function accessLogRoutes(deps: { control: ControlModels }) {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/access-log',
+      tag: 'access log',
+      summary: 'Read or export the access log',
+      description:
+        'Newest first, filtered by user (as actor or subject), event and date range; `format=csv` exports the same entries. Reading it reads IP addresses in bulk, so the read is itself logged.',
+      auth: 'tenant',
+      feature: 'accesslog.view',
+      request: { query },
+      responses: {
+        200: {
+          description: 'the entries (JSON, or CSV with `format=csv`)',
+          schema: z.strictObject({ entries: z.array(accessEntrySchema) }),
+          contentType: 'text/csv',
+        },
+      },
+      async handler({ query: q }, _req, res) {
+        const filter: Record<string, unknown> = { tenantId: tenantOf(res).principal.tenantId };
+        if (q.event) filter.event = q.event;
+        if (q.user) filter.$or = [{ 'actor.id': q.user }, { subjectId: q.user }];
+        if (q.from || q.to) {
+          const at: Record<string, Date> = {};
+          if (q.from) at.$gte = new Date(q.from);
+          if (q.to) at.$lte = new Date(q.to);
+          if (at.$gte && at.$lte && at.$gte > at.$lte)
+            throw badRequest('from: must not be after to');
+          filter.at = at;
+        }
+        const entries = (
+          await deps.control.AccessLog.find(filter)
+            .sort({ at: -1 })
+            .limit(q.limit)
+            .lean<AccessLogDocument[]>()
+        ).map(presentAccessEntry);
+        await recordAccess(res, {
+          event: 'personal_data.read',
+          details: { source: 'access_log', count: entries.length },
+        });
+        if (q.format === 'json') {
+          res.json({ entries });
+          return;
+        }
+        const rows = entries.map((e) => ({
+          ...e,
+          actor: e.actor ? `${e.actor.kind}:${e.actor.id}` : '',
+          details: e.details ? JSON.stringify(e.details) : '',
+        }));
+        res
+          .type('text/csv')
+          .attachment('access-log.csv')
+          .send(
+            stringify(rows, {
+              header: true,
+              columns: ['id', 'at', 'event', 'actor', 'subjectId', 'ip', 'details'],
+              // Cells starting with = + - @ would run as formulas in a spreadsheet.
+              cast: { string: (v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v) },
+            }),
+          );
+      },
+    }),
+  ];
 }

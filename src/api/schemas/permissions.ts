@@ -15,3 +15,12 @@ export const permissionsSchema = z.strictObject({
     )
     .refine((f) => Object.keys(f).length <= 200, 'at most 200 fields'),
 });
+
+/** The response schema of the permissions a user holds (`*` features expanded). */
+export const grantedPermissionsSchema = z
+  .strictObject({
+    features: z.array(z.enum(features)),
+    lists: z.literal('all').or(z.array(z.string())),
+    fields: z.record(z.string(), z.enum(['none', 'view', 'edit'])),
+  })
+  .meta({ id: 'Permissions' });
