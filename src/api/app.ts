@@ -3,24 +3,44 @@
  * app the server runs. Routes are thin; errors all leave through one middleware.
  */
 import type { Client } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from '../logger';
 import type { HealthChecks } from '../health';
 import { projectRoot } from '../util/project-root';
+import type { DataLayer } from '../db/open';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireJsonBody } from './middleware/json-only';
 import { requirePlatformToken } from './middleware/platform-auth';
-import { codecRoutes, type CodecEndpointDeps } from './routes/codec';
+import { requireSessionAuth, requireTenantAuth } from './middleware/tenant-auth';
+import { mountRoutes, type AuthMiddlewares, type RouteDefinition } from './route';
+import { codecMiddleware, codecRoutes, type CodecEndpointDeps } from './routes/codec';
+import { contactRoutes } from './routes/contacts';
 import { devMailRoutes } from './routes/dev-mail';
 import { diagnosticsRoutes } from './routes/diagnostics';
-import { contactRoutes } from './routes/contacts';
+import { healthRoutes } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { listRoutes } from './routes/lists';
+import { openApiRoutes } from './routes/openapi';
 import { tenantRoutes } from './routes/tenants';
-import { requireTenantAuth } from './middleware/tenant-auth';
-import type { DataLayer } from '../db/open';
-import { healthRoutes } from './routes/health';
+import { createAccessLog } from '../auth/access-log';
+import { createAccounts } from '../auth/accounts';
+import { createBruteForce, type BruteForceSettings } from '../auth/brute-force';
+import { createLogin } from '../auth/login';
+import { createSessionMiddleware, sessionCookieName } from '../auth/sessions';
+import { createTotpEnrolment } from '../auth/totp-enrolment';
+import { createAuthentication } from './middleware/authenticate';
+import { securityHeaders } from './middleware/security-headers';
+import { accessLogRoutes } from './routes/access-log';
+import { apiKeyRoutes } from './routes/api-keys';
+import { authRoutes } from './routes/auth';
+import { securitySettingsRoutes } from './routes/security-settings';
+import { userRoutes } from './routes/users';
+
+const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+  version: string;
+};
 
 /** The web console's static files (served by the api, so one port serves everything). */
 const uiDir = path.join(projectRoot, 'ui');
@@ -37,29 +57,108 @@ export interface AppDeps {
   mailSinkDir?: string;
   /** The payload codec endpoint for the Temporal Web UI and CLI; absent: not mounted. */
   codec?: CodecEndpointDeps;
+  /** Console sessions and brute-force protection (from config.auth). */
+  auth: AuthSettings;
+  /** The api serves HTTPS itself: Secure `__Host-` cookies and HSTS. */
+  https?: boolean;
+  /** Fail any response that contradicts its declared schema (tests). */
+  checkResponses?: boolean;
 }
 
-/** Creates the app. */
+/** Session and brute-force settings. */
+export interface AuthSettings {
+  /** Signs session cookies; every api process of an install must share it. */
+  sessionSecret: string;
+  sessionIdleSeconds: number;
+  sessionMaxSeconds: number;
+  bruteForce: BruteForceSettings;
+}
+
+/**
+ * Creates the app. Every route is declared with `defineRoute` (src/api/route.ts), which
+ * mounts it with its authentication, feature check and strict validation and documents it
+ * at `GET /api/openapi.json`; a test checks that nothing is mounted without being declared.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(healthRoutes(deps.health));
-  app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
-  if (deps.mailSinkDir) app.use(devMailRoutes(deps.mailSinkDir));
-  if (deps.codec)
-    app.use(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+  const https = deps.https ?? false;
+  const { control } = deps.data.tenants;
+  const { encryption, mongo, names } = deps.data;
+  const accessLog = createAccessLog({ control, encryption });
+  app.locals.accessLog = accessLog; // for recordAccess(res, …)
+  const bruteForce = createBruteForce({
+    mongo,
+    dbName: names.control,
+    secret: deps.auth.sessionSecret,
+    settings: deps.auth.bruteForce,
+  });
+  bruteForce.startSweeping();
+  const authentication = createAuthentication({
+    control,
+    bruteForce,
+    accessLog,
+    login: createLogin({ control, encryption, bruteForce, accessLog }),
+    sessions: createSessionMiddleware({
+      mongo,
+      dbName: names.control,
+      secret: deps.auth.sessionSecret,
+      idleSeconds: deps.auth.sessionIdleSeconds,
+      secure: https,
+    }),
+    sessionMaxSeconds: deps.auth.sessionMaxSeconds,
+  });
+  const accounts = createAccounts({ control, encryption, accessLog });
+  const cookieName = sessionCookieName(https);
+
+  const auth: AuthMiddlewares = {
+    platform: requirePlatformToken(deps.platformToken),
+    tenant: requireTenantAuth(deps.data.tenants),
+    session: requireSessionAuth(deps.data.tenants),
+  };
+  const documented: RouteDefinition[] = [];
+  const mount = (routes: RouteDefinition[]) => {
+    documented.push(...routes);
+    app.use(mountRoutes(routes, auth, { checkResponses: deps.checkResponses }));
+  };
+
+  app.use(securityHeaders(https));
+  mount(healthRoutes(deps.health));
+  if (deps.mailSinkDir) mount(devMailRoutes(deps.mailSinkDir));
+  if (deps.codec) {
+    app.use(codecMiddleware(deps.codec.corsOrigins));
+    mount(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+  }
+  // Resolves the caller (API key or console session, with CSRF for cookie calls that change
+  // state) once for everything under /api/v1; each route's auth kind then insists on what it
+  // needs. Platform routes check their own token.
+  app.use('/api/v1', ...authentication.middleware);
   // Imports stream their CSV / NDJSON body themselves; every other body is JSON.
-  app.use(importRoutes(deps));
+  mount(importRoutes(deps));
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
-  app.use(['/api/v1/diagnostics', '/api/v1/tenants'], requirePlatformToken(deps.platformToken));
-  app.use(diagnosticsRoutes(deps.temporal, deps.taskQueue));
-  app.use(tenantRoutes(deps));
-  app.use(
-    ['/api/v1/lists', '/api/v1/contacts', '/api/v1/imports'],
-    requireTenantAuth(deps.data.tenants),
+  mount(diagnosticsRoutes(deps.temporal, deps.taskQueue));
+  mount(tenantRoutes(deps));
+  mount(
+    authRoutes({
+      authentication,
+      accounts,
+      accessLog,
+      bruteForce,
+      control,
+      totp: createTotpEnrolment({ control, encryption, accessLog }),
+      cookieName,
+    }),
   );
-  app.use(listRoutes(), contactRoutes());
+  mount(listRoutes());
+  mount(contactRoutes());
+  mount(userRoutes({ accounts, control }));
+  mount(apiKeyRoutes({ control, accessLog }));
+  mount(accessLogRoutes({ control }));
+  mount(securitySettingsRoutes({ control, accessLog }));
+  mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
+  // After the API, so API requests do not each cost a file-system lookup.
+  app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -8,6 +8,7 @@ import type { Express } from 'express';
 import { createActivities } from '../../activities';
 import { createApp } from '../../src/api/app';
 import { ensureCodecToken } from '../../src/auth/codec-token';
+import { ensureSessionSecret } from '../../src/auth/session-secret';
 import type { Config } from '../../src/config';
 import { pingMongo } from '../../src/db/connection';
 import { openDataLayer, type DataLayer } from '../../src/db/open';
@@ -23,6 +24,8 @@ import { testConfig } from './stack';
 export interface AppStack {
   app: Express;
   config: Config;
+  /** The environment the config came from: another process given it shares this stack's data. */
+  env: Record<string, string>;
   data: DataLayer;
   client: Client;
   platformToken: string;
@@ -32,8 +35,10 @@ export interface AppStack {
 }
 
 /** Starts the stack; `health` overrides let a test point one check at a dead service. */
-export async function startAppStack(options: { smtpUrl?: string } = {}): Promise<AppStack> {
-  const { config } = await testConfig();
+export async function startAppStack(
+  options: { smtpUrl?: string; env?: Record<string, string>; https?: boolean } = {},
+): Promise<AppStack> {
+  const { config, env } = await testConfig(options.env);
   const services = testServices();
   const logger = createLogger('test', process.env.CF_TEST_LOG_LEVEL ?? 'silent');
   const data = await openDataLayer(config);
@@ -63,15 +68,24 @@ export async function startAppStack(options: { smtpUrl?: string } = {}): Promise
     taskQueue: config.temporal.taskQueue,
     mailSinkDir: services.sinkDir,
     codec: { keys: payloadKeys, codecToken, corsOrigins: config.codec.corsOrigins },
+    checkResponses: true,
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),
       smtp: () => mailer.verify(),
     },
+    auth: {
+      ...config.auth,
+      sessionSecret: (
+        await ensureSessionSecret(config.auth.sessionSecret, config.auth.sessionSecretFile)
+      ).token,
+    },
+    https: options.https,
   });
   return {
     app,
     config,
+    env,
     data,
     client,
     platformToken,

@@ -14,6 +14,18 @@ describe('contact details merge', () => {
     });
   });
 
+  it('removes the fields an update sets to null', () => {
+    expect(
+      mergeContactDetails(
+        { firstName: 'Grace', lastName: 'Hopper', custom: { team: 'navy', rank: 'admiral' } },
+        { lastName: null, custom: { team: null, ship: 'Harvard' } },
+      ),
+    ).toEqual({ firstName: 'Grace', custom: { rank: 'admiral', ship: 'Harvard' } });
+    expect(mergeContactDetails({ custom: { team: 'navy' } }, { custom: { team: null } })).toEqual(
+      {},
+    );
+  });
+
   it('starts from nothing for a contact without details', () => {
     expect(mergeContactDetails(undefined, { firstName: 'Ada' })).toEqual({ firstName: 'Ada' });
   });

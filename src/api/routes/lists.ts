@@ -1,9 +1,14 @@
-/** `POST /api/v1/lists` and `GET /api/v1/lists/:id`, within the caller's tenant. */
+/**
+ * Lists within the caller's tenant. A caller limited to some lists sees nothing of the
+ * others, not even that they exist: the listing leaves them out and a read answers 404,
+ * exactly as for an id that does not exist.
+ */
 import { randomBytes } from 'node:crypto';
-import { Router } from 'express';
 import { z } from 'zod';
-import { notFound } from '../errors';
-import { requireFeature, tenantOf } from '../middleware/tenant-auth';
+import { canSeeList, visibleListsFilter } from '../../auth/principal';
+import { HttpError, notFound } from '../errors';
+import { tenantOf } from '../middleware/tenant-auth';
+import { defineRoute } from '../route';
 
 const createList = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -19,42 +24,98 @@ const createList = z.strictObject({
   tracking: z.boolean().optional(),
 });
 
+/** The response schema of a list. */
+export const listSchema = z
+  .strictObject({
+    id: z.string(),
+    name: z.string(),
+    doubleOptIn: z.record(z.string(), z.unknown()).nullable(),
+    consentPolicy: z
+      .strictObject({
+        validityDays: z.number(),
+        reminderDaysBefore: z.array(z.number()),
+        onExpiry: z.enum(['unsubscribe', 'anonymize', 'delete']),
+      })
+      .nullable(),
+    inactivityPolicy: z.record(z.string(), z.unknown()).nullable(),
+    tracking: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'List' });
+
 /** The public shape of a list. */
 const presentList = (
   list: { _id: string; name: string; createdAt: Date } & Record<string, unknown>,
-) => ({
+): z.infer<typeof listSchema> => ({
   id: list._id,
   name: list.name,
-  doubleOptIn: list.doubleOptIn ?? null,
-  consentPolicy: list.consentPolicy ?? null,
-  inactivityPolicy: list.inactivityPolicy ?? null,
-  tracking: list.tracking,
+  doubleOptIn: (list.doubleOptIn as Record<string, unknown>) ?? null,
+  consentPolicy: (list.consentPolicy as z.infer<typeof listSchema>['consentPolicy']) ?? null,
+  inactivityPolicy: (list.inactivityPolicy as Record<string, unknown>) ?? null,
+  tracking: list.tracking as boolean,
   createdAt: list.createdAt.toISOString(),
 });
 
-/** Builds the list routes (mounted behind tenant authentication). */
-export function listRoutes(): Router {
-  const router = Router();
+/** The list routes. */
+export const listRoutes = () => [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/lists',
+    tag: 'lists',
+    summary: 'Create a list',
+    description:
+      'Only a caller who may see every list may create one (a caller limited to some lists could not see it).',
+    auth: 'tenant',
+    feature: 'contacts.edit',
+    request: { body: createList },
+    responses: { 201: { description: 'the list', schema: listSchema } },
+    async handler({ body }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      if (principal.permissions.lists !== 'all')
+        throw new HttpError(403, 'forbidden', 'creating lists needs access to all lists');
+      const list = await tenant.models.List.create({
+        _id: `l${randomBytes(8).toString('hex')}`,
+        tracking: true,
+        ...body,
+        createdAt: new Date(),
+      });
+      res.status(201).json(presentList(list.toObject()));
+    },
+  }),
 
-  router.post('/api/v1/lists', requireFeature('contacts.edit'), async (req, res) => {
-    const body = createList.parse(req.body);
-    const { List } = tenantOf(res).tenant.models;
-    const list = await List.create({
-      _id: `l${randomBytes(8).toString('hex')}`,
-      tracking: true,
-      ...body,
-      createdAt: new Date(),
-    });
-    res.status(201).json(presentList(list.toObject()));
-  });
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/lists',
+    tag: 'lists',
+    summary: 'The lists the caller may see',
+    auth: 'tenant',
+    feature: 'contacts.view',
+    responses: {
+      200: { description: 'oldest first', schema: z.strictObject({ lists: z.array(listSchema) }) },
+    },
+    async handler(_input, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      const lists = await tenant.models.List.find(visibleListsFilter(principal.permissions))
+        .sort({ createdAt: 1 })
+        .lean();
+      res.json({ lists: lists.map(presentList) });
+    },
+  }),
 
-  router.get('/api/v1/lists/:id', requireFeature('contacts.view'), async (req, res) => {
-    const { List } = tenantOf(res).tenant.models;
-    const list =
-      typeof req.params.id === 'string' ? await List.findById(req.params.id).lean() : null;
-    if (!list) throw notFound('list');
-    res.json(presentList(list));
-  });
-
-  return router;
-}
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/lists/:id',
+    tag: 'lists',
+    summary: 'A list with its policies',
+    auth: 'tenant',
+    feature: 'contacts.view',
+    responses: { 200: { description: 'the list', schema: listSchema } },
+    async handler({ params }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      if (!canSeeList(principal.permissions, params.id)) throw notFound('list');
+      const list = await tenant.models.List.findById(params.id).lean();
+      if (!list) throw notFound('list');
+      res.json(presentList(list));
+    },
+  }),
+];

@@ -9,7 +9,7 @@
  * and the document the ciphertext's fixed overhead (key id, IV, MAC), which made encryption
  * most of an import's time. Custom field names are encrypted with their values, too. The
  * price is that changing one of these fields rewrites `details` whole (see
- * mergeContactDetails).
+ * mergeContactDetails and src/db/contact-changes.ts).
  *
  * The `_id` is derived from the email's deterministic ciphertext (see contactIdFor): lookup
  * and dedupe by email become a primary-key lookup, which every server indexes, instead of an
@@ -73,16 +73,33 @@ const contactSchema = new Schema<ContactDocument>(
   { strict: 'throw', versionKey: false },
 );
 
+/** A change to details: a value sets the field, null removes it, a field left out stays. */
+export interface ContactDetailsChange {
+  firstName?: string | null;
+  lastName?: string | null;
+  /** Custom fields by name, each set or (null) removed on its own. */
+  custom?: Record<string, string | null>;
+}
+
 /**
- * `current` details with `update` applied: fields `update` has replace those of `current`,
- * custom fields one by one; nothing is removed.
+ * `current` details with `update` applied: fields `update` has replace those of `current`
+ * (custom fields one by one), fields it sets to null are removed, the rest are kept.
  */
 export function mergeContactDetails(
   current: ContactDetails | undefined,
-  update: ContactDetails,
+  update: ContactDetailsChange,
 ): ContactDetails {
-  const merged: ContactDetails = { ...current, ...update };
-  if (current?.custom || update.custom) merged.custom = { ...current?.custom, ...update.custom };
+  const merged: ContactDetails = {};
+  for (const field of ['firstName', 'lastName'] as const) {
+    const value = update[field] === undefined ? current?.[field] : update[field];
+    if (value !== undefined && value !== null) merged[field] = value;
+  }
+  const custom = { ...current?.custom };
+  for (const [name, value] of Object.entries(update.custom ?? {})) {
+    if (value === null) delete custom[name];
+    else custom[name] = value;
+  }
+  if (Object.keys(custom).length > 0) merged.custom = custom;
   return merged;
 }
 
