@@ -15,6 +15,8 @@ import { MAX_REJECTED_KEPT, type ImportDocument } from '../src/db/models/import'
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import { validateContactRow, type ContactRow } from '../src/imports/contact-row';
 import { parseRecords } from '../src/imports/parse-rows';
+import type { Client } from '@temporalio/client';
+import { subscribe } from '../src/consent/subscribe';
 import type { ImportRef } from '../workflows/definitions';
 
 /** Rows per progress commit (written in bulk commands of WRITE_BATCH statements). */
@@ -25,7 +27,13 @@ const ENCRYPT_SLICE = 50;
 /** What the import activities need. */
 export interface ImportActivityDeps {
   tenants: TenantAccess;
+  /** Starts a double opt-in per row for imports with `consent=double-opt-in`. */
+  temporal: Client;
+  taskQueue: string;
 }
+
+/** Double opt-in starts in flight at once during an import. */
+const SUBSCRIBE_SLICE = 10;
 
 /** Counts an import reports. */
 export interface ImportOutcome {
@@ -35,7 +43,7 @@ export interface ImportOutcome {
 }
 
 /** Creates the import activities. */
-export function createImportActivities({ tenants }: ImportActivityDeps) {
+export function createImportActivities({ tenants, temporal, taskQueue }: ImportActivityDeps) {
   return {
     /** Imports every row of the upload; resumable from its last heartbeat. */
     async importContacts({ tenantId, importId }: ImportRef): Promise<ImportOutcome> {
@@ -43,6 +51,26 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
       const job = await tenant.models.Import.findById(importId).lean();
       if (!job) throw new Error('import record missing');
       const ctx = Context.current();
+      // With double opt-in, rows are not imported as members: each gets a confirmation
+      // request (subscribe is idempotent, so a replayed batch starts nothing twice).
+      const doiList =
+        job.consent === 'double-opt-in'
+          ? await tenant.models.List.findById(job.listId, { name: 1, doubleOptIn: 1 }).lean()
+          : undefined;
+      if (job.consent === 'double-opt-in' && !doiList) throw new Error('list missing');
+      const subscribeRows = async (rows: { row: ContactRow }[]) => {
+        for (let i = 0; i < rows.length; i += SUBSCRIBE_SLICE)
+          await Promise.all(
+            rows
+              .slice(i, i + SUBSCRIBE_SLICE)
+              .map(({ row }) =>
+                subscribe(
+                  { tenant, temporal, taskQueue },
+                  { list: doiList!, row, source: { kind: 'import', id: importId } },
+                ),
+              ),
+          );
+      };
       const resumeAfter =
         (ctx.info.heartbeatDetails as { rowsDone?: number } | undefined)?.rowsDone ?? 0;
 
@@ -56,10 +84,11 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
         const rows = batch;
         batch = [];
         const at = { ...progress, rejected: [...progress.rejected] };
-        const encrypted =
-          rows.length > 0 && at.total > resumeAfter ? await encryptBatch(tenant, job, rows) : [];
+        const due = rows.length > 0 && at.total > resumeAfter;
+        const encrypted = due && !doiList ? await encryptBatch(tenant, job, rows) : [];
         await writing;
         writing = (async () => {
+          if (due && doiList) await subscribeRows(rows);
           if (encrypted.length > 0) await writeEncrypted(tenant, job, encrypted);
           imported += rows.length;
           await tenant.models.Import.updateOne({ _id: importId }, { $set: { ...at, imported } });

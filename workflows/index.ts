@@ -3,3 +3,4 @@ export { contactImportWorkflow } from './contact-import';
 export { encryptionProbeWorkflow } from './encryption-probe';
 export { tenantProvisioningWorkflow } from './tenant-provisioning';
 export { tenantShreddingWorkflow } from './tenant-shredding';
+export { doubleOptInWorkflow } from './double-opt-in';

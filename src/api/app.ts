@@ -21,6 +21,15 @@ import { tenantRoutes } from './routes/tenants';
 import { requireTenantAuth } from './middleware/tenant-auth';
 import type { DataLayer } from '../db/open';
 import { healthRoutes } from './routes/health';
+import type { LinkTokens } from '../consent/link-tokens';
+import type { RecipientLinks } from '../consent/recipient-links';
+import type { SubscribeLimits } from '../consent/subscribe-limits';
+import type { DkimKeys } from '../mail/dkim-keys';
+import { consentExportRoutes } from './routes/consent-export';
+import { dkimRoutes } from './routes/dkim';
+import { formRoutes } from './routes/forms';
+import { recipientLinkRoutes } from './routes/recipient-links';
+import { subscriptionRoutes } from './routes/subscriptions';
 
 /** The web console's static files (served by the api, so one port serves everything). */
 const uiDir = path.join(projectRoot, 'ui');
@@ -37,6 +46,12 @@ export interface AppDeps {
   mailSinkDir?: string;
   /** The payload codec endpoint for the Temporal Web UI and CLI; absent: not mounted. */
   codec?: CodecEndpointDeps;
+  /** Recipients' links and the tenant DKIM keys (src/consent/open.ts). */
+  recipients: { tokens: LinkTokens; links: RecipientLinks; dkim: DkimKeys };
+  /** Subscription flood limits. */
+  limits: SubscribeLimits;
+  /** The base URL of public pages (form links shown on lists). */
+  publicUrl?: string;
 }
 
 /** Creates the app. */
@@ -49,6 +64,10 @@ export function createApp(deps: AppDeps): Express {
   if (deps.mailSinkDir) app.use(devMailRoutes(deps.mailSinkDir));
   if (deps.codec)
     app.use(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+  // Public pages of recipients: links in mail and the hosted subscribe form.
+  const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, temporal: deps.temporal };
+  app.use(recipientLinkRoutes(publicDeps));
+  app.use(formRoutes({ ...publicDeps, taskQueue: deps.taskQueue, limits: deps.limits }));
   // Imports stream their CSV / NDJSON body themselves; every other body is JSON.
   app.use(importRoutes(deps));
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
@@ -56,10 +75,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(diagnosticsRoutes(deps.temporal, deps.taskQueue));
   app.use(tenantRoutes(deps));
   app.use(
-    ['/api/v1/lists', '/api/v1/contacts', '/api/v1/imports'],
+    ['/api/v1/lists', '/api/v1/contacts', '/api/v1/imports', '/api/v1/dkim'],
     requireTenantAuth(deps.data.tenants),
   );
-  app.use(listRoutes(), contactRoutes());
+  app.use(
+    listRoutes({ ...deps, tenants: deps.data.tenants }),
+    contactRoutes(),
+    subscriptionRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, limits: deps.limits }),
+    consentExportRoutes(),
+    dkimRoutes(deps.recipients.dkim),
+  );
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

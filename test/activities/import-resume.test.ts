@@ -43,7 +43,7 @@ describe('importContacts activity', () => {
     const env = new MockActivityEnvironment({ heartbeatDetails: { rowsDone: 500 } });
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(details));
-    const { importContacts } = createImportActivities(stack.data);
+    const { importContacts } = createImportActivities(stack.activityDeps);
     const outcome = await env.run(importContacts, { tenantId, importId });
 
     expect(outcome).toEqual({ total: 1200, imported: 1200, rejected: 0 });

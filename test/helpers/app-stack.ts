@@ -5,7 +5,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { openConsentServices, type ConsentServices } from '../../src/consent/open';
+import { createSubscribeLimits } from '../../src/consent/subscribe-limits';
 import { createApp } from '../../src/api/app';
 import { ensureCodecToken } from '../../src/auth/codec-token';
 import type { Config } from '../../src/config';
@@ -28,12 +30,18 @@ export interface AppStack {
   platformToken: string;
   payloadKeys: PayloadKeyStore;
   codecToken: string;
+  /** Mail, links and DKIM keys, as the api and worker use them. */
+  consent: ConsentServices;
+  /** What the worker's activities were built from. */
+  activityDeps: ActivityDeps;
   stop(): Promise<void>;
 }
 
 /** Starts the stack; `health` overrides let a test point one check at a dead service. */
-export async function startAppStack(options: { smtpUrl?: string } = {}): Promise<AppStack> {
-  const { config } = await testConfig();
+export async function startAppStack(
+  options: { smtpUrl?: string; env?: Record<string, string> } = {},
+): Promise<AppStack> {
+  const { config } = await testConfig(options.env);
   const services = testServices();
   const logger = createLogger('test', process.env.CF_TEST_LOG_LEVEL ?? 'silent');
   const data = await openDataLayer(config);
@@ -44,13 +52,21 @@ export async function startAppStack(options: { smtpUrl?: string } = {}): Promise
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   await registerSearchAttributes(nativeConnection, config.temporal.namespace);
+  const consent = await openConsentServices(config, data);
+  const activityDeps: ActivityDeps = {
+    ...data,
+    mailer: consent.mailer,
+    links: consent.links,
+    temporal: client,
+    taskQueue: config.temporal.taskQueue,
+  };
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../../workflows'),
     dataConverter,
-    activities: createActivities(data),
+    activities: createActivities(activityDeps),
   });
   const running = worker.run();
   const mailer = createMailTransport(options.smtpUrl ?? config.smtp.url);
@@ -63,6 +79,12 @@ export async function startAppStack(options: { smtpUrl?: string } = {}): Promise
     taskQueue: config.temporal.taskQueue,
     mailSinkDir: services.sinkDir,
     codec: { keys: payloadKeys, codecToken, corsOrigins: config.codec.corsOrigins },
+    recipients: consent,
+    limits: await createSubscribeLimits(data.mongo, data.names, {
+      ...config.subscribe,
+      secret: consent.secret,
+    }),
+    publicUrl: config.http.publicUrl,
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),
@@ -77,12 +99,15 @@ export async function startAppStack(options: { smtpUrl?: string } = {}): Promise
     platformToken,
     payloadKeys,
     codecToken,
+    consent,
+    activityDeps,
     async stop() {
       worker.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();
       mailer.close();
+      consent.transport.close();
       await data.mongo.close();
     },
   };

@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
 import { UnknownTenantError } from '../../db/tenant-access';
+import { SubscribeLimitError } from '../../consent/subscribe-limits';
 
 /** Errors raised by body parsers carry these fields. */
 interface ParserError {
@@ -31,6 +32,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return send(err.status, err.id, err.message);
     }
     if (err instanceof UnknownTenantError) return send(404, 'not_found', 'tenant not found');
+    if (err instanceof SubscribeLimitError) {
+      res.set('Retry-After', String(err.retryAfterS));
+      return send(429, 'rate_limited', `${err.message}; retry later`);
+    }
     if (err instanceof ZodError) {
       const first = err.issues[0];
       const where = first?.path.length ? `${first.path.join('.')}: ` : '';

@@ -12,7 +12,7 @@ import { storeUpload, UploadError } from '../../imports/store-upload';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../../workflows/definitions';
 import type { contactImportWorkflow } from '../../../workflows';
-import { badRequest, HttpError, notFound } from '../errors';
+import { HttpError, notFound } from '../errors';
 import { requireTenantAuth, requireFeature, tenantOf } from '../middleware/tenant-auth';
 
 /** Largest accepted upload. */
@@ -47,12 +47,6 @@ export function importRoutes(deps: {
     requireFeature('contacts.import'),
     async (req, res) => {
       const { consent } = importQuery.parse(req.query);
-      if (consent === 'double-opt-in') {
-        throw badRequest(
-          'consent=double-opt-in is not available yet; import contacts whose consent exists with consent=existing',
-          'unsupported_option',
-        );
-      }
       const format = formatOf(req);
       const { tenant } = tenantOf(res);
       const listId = req.params.listId;

@@ -18,6 +18,9 @@ export interface ListMembership {
   status: 'pending' | 'active' | 'unsubscribed';
   subscribedAt: Date;
   confirmedAt?: Date;
+  /** Last renewal of consent; the consent policy counts validity from it (else confirmedAt). */
+  renewedAt?: Date;
+  unsubscribedAt?: Date;
 }
 
 /** A contact as stored: personal fields encrypted (Binary) or, once read, decrypted. */
@@ -33,6 +36,8 @@ export interface ContactDocument {
    * which every MongoDB-wire server evaluates the same way (array element matching is not).
    */
   lists: Record<string, ListMembership>;
+  /** Last open, click or profile center visit; inactivity pruning counts from it. */
+  lastActivityAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -42,6 +47,8 @@ const membershipSchema = new Schema(
     status: { type: String, enum: ['pending', 'active', 'unsubscribed'], required: true },
     subscribedAt: { type: Date, required: true },
     confirmedAt: { type: Date },
+    renewedAt: { type: Date },
+    unsubscribedAt: { type: Date },
   },
   { _id: false, strict: 'throw' },
 );
@@ -55,6 +62,7 @@ const contactSchema = new Schema<ContactDocument>(
     lastName: { type: Encrypted },
     custom: { type: Map, of: Encrypted },
     lists: { type: Map, of: membershipSchema, required: true },
+    lastActivityAt: { type: Date },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

@@ -1,0 +1,88 @@
+/**
+ * `POST /api/v1/lists/:listId/subscriptions`: subscribe an address with double opt-in. The
+ * subscriber's IP and user agent, when the integrator passes them, become part of the
+ * consent proof and count against the per-IP flood limit.
+ */
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import { canSeeList } from '../../auth/principal';
+import { subscribe } from '../../consent/subscribe';
+import type { SubscribeLimits } from '../../consent/subscribe-limits';
+import { validateContactRow } from '../../imports/contact-row';
+import { badRequest, notFound } from '../errors';
+import { requireFeature, tenantOf } from '../middleware/tenant-auth';
+
+const body = z.strictObject({
+  email: z.string().max(320),
+  fields: z
+    .record(z.string().max(40), z.union([z.string().max(1000), z.number(), z.boolean()]))
+    .optional(),
+  ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+  userAgent: z.string().max(500).optional(),
+  source: z.string().trim().min(1).max(200).optional(),
+});
+
+/** Field names a subscriber cannot set: the address itself and consent proof. */
+const reserved = new Set(['email', 'consentedAt', 'consentIp', 'consentSource']);
+
+/** Validates address and fields into a contact row; throws a 400 naming the problem. */
+export function subscriberRow(email: string, fields: Record<string, unknown> = {}) {
+  const clash = Object.keys(fields).find((name) => reserved.has(name));
+  if (clash) throw badRequest(`fields.${clash}: cannot be set here`);
+  const result = validateContactRow({ ...fields, email });
+  if (!result.ok) {
+    const id = result.reason.startsWith('email:') ? 'invalid_email' : 'invalid_request';
+    throw badRequest(
+      result.reason.startsWith('email:') ? 'email: not a valid mailbox address' : result.reason,
+      id,
+    );
+  }
+  return result.row;
+}
+
+/** Builds the subscription route (mounted behind tenant authentication). */
+export function subscriptionRoutes(deps: {
+  temporal: Client;
+  taskQueue: string;
+  limits: SubscribeLimits;
+}): Router {
+  const router = Router();
+
+  router.post(
+    '/api/v1/lists/:listId/subscriptions',
+    requireFeature('contacts.edit'),
+    async (req, res) => {
+      const input = body.parse(req.body);
+      const { tenant, principal } = tenantOf(res);
+      const listId = String(req.params.listId);
+      if (!canSeeList(principal.permissions, listId)) throw notFound('list');
+      const list = await tenant.models.List.findById(listId, { name: 1, doubleOptIn: 1 }).lean();
+      if (!list) throw notFound('list');
+      const row = subscriberRow(input.email, input.fields);
+      await deps.limits.checkIp(tenant.tenantId, input.ip);
+      const result = await subscribe(
+        {
+          tenant,
+          temporal: deps.temporal,
+          taskQueue: deps.taskQueue,
+          guard: (contactId) => deps.limits.checkAddress(tenant.tenantId, contactId),
+        },
+        {
+          list,
+          row,
+          ip: input.ip,
+          userAgent: input.userAgent,
+          source: {
+            kind: 'api',
+            id: principal.id,
+            ...(input.source ? { detail: input.source } : {}),
+          },
+        },
+      );
+      res.status(202).json(result);
+    },
+  );
+
+  return router;
+}

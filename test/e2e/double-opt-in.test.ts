@@ -1,0 +1,256 @@
+/**
+ * Double opt-in over HTTP against the real services: subscribe, read the confirmation from
+ * the SMTP sink, verify its DKIM signature with mailauth against the tenant's published
+ * record, follow the link, and find the consent proof (IP and user agent of both steps) on
+ * the contact; then the bad inputs: invalid addresses, tampered and reused links, floods.
+ */
+import request from 'supertest';
+import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
+import { uniqueSuffix } from '../helpers/services';
+import { buildTenant } from '../helpers/tenant-fixtures';
+
+interface Mail {
+  to: string[];
+  subject: string;
+  text: string;
+  raw: string;
+}
+
+describe('double opt-in over HTTP', () => {
+  let stack: AppStack;
+  let tenant: { tenantId: string; apiKey: string };
+  let listId: string;
+  let dkim: PublishedDkim;
+  const auth = () => ({ Authorization: `Bearer ${tenant.apiKey}` });
+  const marker = uniqueSuffix();
+
+  beforeAll(async () => {
+    stack = await startAppStack({ env: { CONSENTFLOW_SUBSCRIBE_LIMIT_IP: '3' } });
+    tenant = await buildTenant(stack.app, stack.platformToken);
+    const list = await request(stack.app)
+      .post('/api/v1/lists')
+      .set(auth())
+      .send({ name: `News ${marker}` });
+    expect(list.status).toBe(201);
+    listId = list.body.id;
+    const key = await request(stack.app).get('/api/v1/dkim').set(auth());
+    expect(key.status).toBe(200);
+    dkim = key.body;
+  });
+  afterAll(() => stack?.stop());
+
+  /** Waits for the sink to hold `count` messages to `address`. */
+  async function mailTo(address: string, count = 1): Promise<Mail[]> {
+    for (let i = 0; i < 100; i++) {
+      const res = await request(stack.app).get('/api/dev/mail');
+      const mine = (res.body.messages as Mail[]).filter((m) => m.to.includes(address));
+      if (mine.length >= count) return mine;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const seen = (await request(stack.app).get('/api/dev/mail')).body.messages.map(
+      (m: Mail) => m.to,
+    );
+    throw new Error(`no mail to ${address} in ${JSON.stringify(seen)}`);
+  }
+
+  const pathOf = (text: string, prefix: string) => {
+    const match = new RegExp(`https?://[^/\\s]+(/${prefix}/[A-Za-z0-9._-]+)`).exec(text);
+    if (!match) throw new Error(`no /${prefix}/ link in the mail`);
+    return match[1]!;
+  };
+
+  const subscribe = (body: Record<string, unknown>) =>
+    request(stack.app).post(`/api/v1/lists/${listId}/subscriptions`).set(auth()).send(body);
+
+  it('confirms a subscription by its DKIM-signed link and shows the consent proof of both steps', async () => {
+    const email = `ada.${marker}@example.test`;
+    const first = await subscribe({
+      email,
+      ip: '198.51.100.7',
+      userAgent: 'SignupBrowser/1.0',
+      source: 'footer form',
+    });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({
+      subscriptionId: expect.stringMatching(/^s[0-9a-f]{24}$/),
+      contactId: expect.stringMatching(/^c[0-9a-f]{24}$/),
+      workflowId: `double-opt-in:${tenant.tenantId}:${first.body.subscriptionId}`,
+      status: 'pending',
+    });
+    expect(first.body.workflowId).not.toContain(marker);
+    const again = await subscribe({ email: email.toUpperCase() });
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+
+    const [mail] = await mailTo(email);
+    expect(await mailTo(email)).toHaveLength(1); // the repeat started nothing
+    const signature = await verifyDkim(mail!.raw, dkim);
+    expect(signature?.status.result).toBe('pass');
+    const headers = mail!.raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+    expect(headers).toMatch(/^List-Unsubscribe: <http[^>]+\/u\/[^>]+>, <mailto:unsubscribe@/m);
+    expect(headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+    expect(headers).toMatch(/^DKIM-Signature:.*h=[^;]*list-unsubscribe:list-unsubscribe-post/im);
+    expect(mail!.text).toContain('/p/');
+
+    const contactBefore = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(contactBefore.body.lists).toEqual([
+      expect.objectContaining({ listId, status: 'pending' }),
+    ]);
+
+    const confirm = pathOf(mail!.text, 'c');
+    const page = await request(stack.app).get(confirm).set('User-Agent', 'MailClient/2.0');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('confirmed');
+
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(contact.status).toBe(200);
+    expect(contact.body.lists).toEqual([
+      expect.objectContaining({ listId, status: 'active', confirmedAt: expect.any(String) }),
+    ]);
+    expect(contact.body.consent).toEqual([
+      expect.objectContaining({
+        action: 'requested',
+        ip: '198.51.100.7',
+        userAgent: 'SignupBrowser/1.0',
+        source: expect.objectContaining({ kind: 'api', detail: 'footer form' }),
+        textVersion: 'default-1',
+      }),
+      expect.objectContaining({
+        action: 'confirmed',
+        ip: expect.stringMatching(/127\.0\.0\.1|::1/),
+        userAgent: 'MailClient/2.0',
+        source: expect.objectContaining({ kind: 'api' }),
+        textVersion: 'default-1',
+      }),
+    ]);
+
+    // The same link again: a clear page, nothing changes.
+    const reused = await request(stack.app).get(confirm);
+    expect(reused.status).toBe(409);
+    expect(reused.text).toContain('already confirmed');
+    const tampered = await request(stack.app).get(
+      confirm.slice(0, -3) + (confirm.endsWith('AAA') ? 'BBB' : 'AAA'),
+    );
+    expect(tampered.status).toBe(400);
+    expect(tampered.text).toContain('not valid');
+    const after = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(after.body.consent).toHaveLength(2);
+
+    // Re-subscribing an active address: same ids, no new mail.
+    const active = await subscribe({ email });
+    expect(active.status).toBe(202);
+    expect(active.body).toMatchObject({
+      subscriptionId: first.body.subscriptionId,
+      contactId: first.body.contactId,
+      status: 'active',
+    });
+
+    // The export carries the registration proof.
+    const csv = await request(stack.app).get(`/api/v1/lists/${listId}/consent-export`).set(auth());
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const [header, ...rows] = csv.text.trim().split('\n');
+    expect(header).toBe(
+      'contactId,email,status,subscribedAt,confirmedAt,renewedAt,ip,userAgent,textVersion',
+    );
+    expect(rows.find((r) => r.includes(email))).toMatch(
+      /,active,.*,198\.51\.100\.7,SignupBrowser\/1\.0,default-1$/,
+    );
+
+    // RFC 8058 one-click unsubscribe, then the withdrawal is on the timeline.
+    const unsubscribe = pathOf(mail!.text, 'u');
+    const oneClick = await request(stack.app)
+      .post(unsubscribe)
+      .type('form')
+      .send('List-Unsubscribe=One-Click');
+    expect(oneClick.status).toBe(200);
+    const gone = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(gone.body.lists).toEqual([expect.objectContaining({ status: 'unsubscribed' })]);
+    expect(gone.body.consent.map((c: { action: string }) => c.action)).toEqual([
+      'requested',
+      'confirmed',
+      'withdrawn',
+    ]);
+    const profile = await request(stack.app).get(pathOf(mail!.text, 'p'));
+    expect(profile.status).toBe(200);
+    expect(profile.text).toContain(`News ${marker}`);
+    expect(profile.text).toContain('unsubscribed');
+  });
+
+  it('refuses addresses that are not mailbox syntax and accepts internationalised domains', async () => {
+    for (const email of ['not-an-address', 'a@b', `two@@example.test`, 'spaces in@example.test']) {
+      const res = await subscribe({ email });
+      expect(res.status).toBe(400);
+      expect(res.body.error.id).toBe('invalid_email');
+    }
+    const unknownField = await subscribe({ email: `x.${marker}@example.test`, colour: 'red' });
+    expect(unknownField.status).toBe(400);
+    const idn = await subscribe({ email: `jörg.${marker}@bücher.example` });
+    expect(idn.status).toBe(202);
+    await mailTo(`jörg.${marker}@bücher.example`); // the sink shows the Unicode form
+  });
+
+  it('limits a flood from one IP without touching subscriptions already made', async () => {
+    const ip = '203.0.113.9';
+    const results = [];
+    for (let i = 0; i < 5; i++)
+      results.push(await subscribe({ email: `flood${i}.${marker}@example.test`, ip }));
+    expect(results.map((r) => r.status)).toEqual([202, 202, 202, 429, 429]);
+    expect(results[3]!.body.error.id).toBe('rate_limited');
+    expect(Number(results[3]!.headers['retry-after'])).toBeGreaterThan(0);
+    // Another subscriber is unaffected, and the accepted ones are still pending.
+    expect(
+      (await subscribe({ email: `calm.${marker}@example.test`, ip: '203.0.113.10' })).status,
+    ).toBe(202);
+    const kept = await request(stack.app)
+      .get(`/api/v1/contacts/${results[0]!.body.contactId}`)
+      .set(auth());
+    expect(kept.body.lists).toEqual([expect.objectContaining({ status: 'pending' })]);
+  });
+
+  it('limits repeated requests for one address', async () => {
+    const email = `repeat.${marker}@example.test`;
+    const statuses = [];
+    for (let i = 0; i < 7; i++) statuses.push((await subscribe({ email })).status);
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
+    expect(await mailTo(email)).toHaveLength(1);
+  });
+
+  it('subscribes through the hosted form with the consent text shown', async () => {
+    const form = await request(stack.app).get(`/f/${listId}`);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain(`action="/f/${listId}"`);
+    const email = `form.${marker}@example.test`;
+    const missingConsent = await request(stack.app)
+      .post(`/f/${listId}`)
+      .type('form')
+      .send({ email });
+    expect(missingConsent.status).toBe(400);
+    const sent = await request(stack.app)
+      .post(`/f/${listId}`)
+      .type('form')
+      .set('User-Agent', 'FormBrowser/3')
+      .send({ email, consent: 'yes', formId: 'footer' });
+    expect(sent.status).toBe(200);
+    const [mail] = await mailTo(email);
+    expect((await verifyDkim(mail!.raw, dkim))?.status.result).toBe('pass');
+    const search = await request(stack.app).get('/api/v1/contacts').query({ email }).set(auth());
+    const read = await request(stack.app)
+      .get(`/api/v1/contacts/${search.body.contacts[0].id}`)
+      .set(auth());
+    expect(read.body.consent[0]).toMatchObject({
+      action: 'requested',
+      userAgent: 'FormBrowser/3',
+      source: { kind: 'form', id: 'footer' },
+    });
+  });
+});
