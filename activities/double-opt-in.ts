@@ -157,6 +157,9 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
         { upsert: true },
       );
       await Subscription.deleteOne({ _id: input.subscriptionId, status: 'pending' });
+      // The send records name the workflow, whose id derives from the contact: gone too.
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+      await tenant.models.Send.deleteMany({ _id: { $regex: `^${workflowId}/` } });
     },
   };
 }

@@ -225,6 +225,40 @@ describe('double opt-in over HTTP', () => {
     expect(await mailTo(email)).toHaveLength(1);
   });
 
+  it('imports with consent=double-opt-in as pending contacts, each asked to confirm', async () => {
+    const a = `import-a.${marker}@example.test`;
+    const b = `import-b.${marker}@example.test`;
+    const res = await request(stack.app)
+      .post(`/api/v1/lists/${listId}/imports?consent=double-opt-in`)
+      .set(auth())
+      .set('Content-Type', 'text/csv')
+      .send(`email,firstName\n${a},Ann\nbroken,Bad\n${b},Ben\n`);
+    expect(res.status).toBe(202);
+    await stack.client.workflow.getHandle(res.body.workflowId).result();
+    const status = await request(stack.app).get(`/api/v1/imports/${res.body.id}`).set(auth());
+    expect(status.body).toMatchObject({
+      status: 'completed',
+      total: 3,
+      imported: 2,
+      rejectedCount: 1,
+    });
+    for (const email of [a, b]) {
+      const [mail] = await mailTo(email);
+      expect((await verifyDkim(mail!.raw, dkim))?.status.result).toBe('pass');
+      const found = await request(stack.app).get('/api/v1/contacts').query({ email }).set(auth());
+      expect(found.body.contacts[0].lists).toEqual([
+        expect.objectContaining({ listId, status: 'pending' }),
+      ]);
+      const read = await request(stack.app)
+        .get(`/api/v1/contacts/${found.body.contacts[0].id}`)
+        .set(auth());
+      expect(read.body.consent[0]).toMatchObject({
+        action: 'requested',
+        source: { kind: 'import', id: res.body.id },
+      });
+    }
+  });
+
   it('subscribes through the hosted form with the consent text shown', async () => {
     const form = await request(stack.app).get(`/f/${listId}`);
     expect(form.status).toBe(200);
