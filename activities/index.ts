@@ -2,6 +2,7 @@
  * Every activity the worker registers, built from injected dependencies. Workflows import
  * the `Activities` type only; the worker is the one place that calls `createActivities`.
  */
+import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
 import { createDoubleOptInActivities, type DoubleOptInDeps } from './double-opt-in';
 import { createEncryptionProbeActivities, type EncryptionProbeDeps } from './encryption-probe';
 import { createImportActivities, type ImportActivityDeps } from './imports';
@@ -11,7 +12,8 @@ import { createTenantActivities, type TenantActivityDeps } from './tenants';
 export type ActivityDeps = EncryptionProbeDeps &
   TenantActivityDeps &
   ImportActivityDeps &
-  DoubleOptInDeps;
+  DoubleOptInDeps &
+  ConsentRenewalDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTenantActivities(deps),
     ...createImportActivities(deps),
     ...createDoubleOptInActivities(deps),
+    ...createConsentRenewalActivities(deps),
   };
 }
 

@@ -4,3 +4,5 @@ export { encryptionProbeWorkflow } from './encryption-probe';
 export { tenantProvisioningWorkflow } from './tenant-provisioning';
 export { tenantShreddingWorkflow } from './tenant-shredding';
 export { doubleOptInWorkflow } from './double-opt-in';
+export { consentRenewalWorkflow } from './consent-renewal';
+export { consentRenewalSweepWorkflow } from './consent-renewal-sweep';
