@@ -3,6 +3,7 @@
  * the `Activities` type only; the worker is the one place that calls `createActivities`.
  */
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
+import { createInactivityActivities, type InactivityDeps } from './inactivity';
 import { createDoubleOptInActivities, type DoubleOptInDeps } from './double-opt-in';
 import { createEncryptionProbeActivities, type EncryptionProbeDeps } from './encryption-probe';
 import { createImportActivities, type ImportActivityDeps } from './imports';
@@ -13,7 +14,8 @@ export type ActivityDeps = EncryptionProbeDeps &
   TenantActivityDeps &
   ImportActivityDeps &
   DoubleOptInDeps &
-  ConsentRenewalDeps;
+  ConsentRenewalDeps &
+  InactivityDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -23,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createImportActivities(deps),
     ...createDoubleOptInActivities(deps),
     ...createConsentRenewalActivities(deps),
+    ...createInactivityActivities(deps),
   };
 }
 

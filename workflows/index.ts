@@ -6,3 +6,5 @@ export { tenantShreddingWorkflow } from './tenant-shredding';
 export { doubleOptInWorkflow } from './double-opt-in';
 export { consentRenewalWorkflow } from './consent-renewal';
 export { consentRenewalSweepWorkflow } from './consent-renewal-sweep';
+export { inactivitySweepWorkflow } from './inactivity-sweep';
+export { rePermissionWorkflow } from './re-permission';

@@ -7,7 +7,8 @@
  *   agent, source detail) and the contact, if no other list holds it, is deleted;
  * - `delete`: the membership and this list's consent records go, and the contact with them
  *   if no other list holds it.
- * Each leaves an `expired` record (unsubscribe) or a trace without personal data.
+ * Each leaves an `expired` record naming the policy (unsubscribe) or a trace without
+ * personal data.
  */
 import { createHash } from 'node:crypto';
 import type { TenantScope } from '../db/tenant-access';
@@ -48,7 +49,7 @@ export async function applyLapse(
         $setOnInsert: {
           contactId,
           listId,
-          action: input.reason === 'expired' ? 'expired' : 'withdrawn',
+          action: 'expired', // the policy ended it; the source says which
           at: now,
           source: {
             kind: 'policy',
