@@ -81,7 +81,6 @@ export async function subscribe(
   const { Contact, Subscription, ConsentRecord } = tenant.models;
   const listId = request.list._id;
   const { id: contactId, encrypted: email } = await contactIdOf(tenant, request.row.email);
-  await deps.guard?.(contactId);
   const subscriptionId = subscriptionIdFor(contactId, listId);
   const wfId = workflowId(workflowKinds.doubleOptIn, tenant.tenantId, subscriptionId);
   const result = { subscriptionId, contactId, workflowId: wfId };
@@ -95,7 +94,11 @@ export async function subscribe(
     reminderAfterHours: settings.reminderAfterHours,
   };
 
-  const existing = await Contact.findById(contactId, { lists: 1 }).lean();
+  // The flood check and the lookup are independent: one round trip's time for both.
+  const [, existing] = await Promise.all([
+    deps.guard?.(contactId),
+    Contact.findById(contactId, { lists: 1 }).lean(),
+  ]);
   const membership = existing?.lists?.[listId];
   if (membership?.status === 'active') return { ...result, status: 'active' };
   const pending =
@@ -104,63 +107,52 @@ export async function subscribe(
 
   if (!pending) {
     const now = new Date();
-    const pendingMembership = { status: 'pending' as const, subscribedAt: now };
-    if (!existing) {
-      try {
-        await Contact.create({
-          _id: contactId,
-          email,
-          ...(await encryptFields(tenant, request.row)),
-          lists: { [listId]: pendingMembership },
-          createdAt: now,
-          updatedAt: now,
-        });
-      } catch (err) {
-        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-      }
-    }
-    // An existing contact's fields are left alone: an unconfirmed request must not change them.
-    await Contact.updateOne(
-      { _id: contactId, [`lists.${listId}.status`]: { $nin: ['active', 'pending'] } },
-      { $set: { [`lists.${listId}`]: pendingMembership, updatedAt: now } },
-    );
-    const ip = request.ip ? await tenant.private(request.ip) : undefined;
-    const userAgent = request.userAgent ? await tenant.private(request.userAgent) : undefined;
+    const [ip, userAgent, detail, fields] = await Promise.all([
+      request.ip ? tenant.private(request.ip) : undefined,
+      request.userAgent ? tenant.private(request.userAgent) : undefined,
+      request.source.detail ? tenant.private(request.source.detail) : undefined,
+      existing ? undefined : encryptFields(tenant, request.row),
+    ]);
     const source = {
       kind: request.source.kind,
       id: request.source.id,
-      ...(request.source.detail ? { detail: await tenant.private(request.source.detail) } : {}),
+      ...(detail ? { detail } : {}),
     };
-    let fresh = true;
-    try {
-      await Subscription.updateOne(
-        { _id: subscriptionId, status: { $ne: 'pending' } },
-        {
-          $set: {
-            contactId,
-            listId,
-            status: 'pending',
-            workflowId: wfId,
-            requestedAt: now,
-            ...(ip ? { ip } : {}),
-            ...(userAgent ? { userAgent } : {}),
-            source,
-            textVersion: settings.textVersion,
-            textHash: settings.textHash,
-          },
-          $unset: {
-            confirmedAt: 1,
-            ...(ip ? {} : { ip: 1 }),
-            ...(userAgent ? {} : { userAgent: 1 }),
-          },
-        },
-        { upsert: true },
-      );
-    } catch (err) {
-      // A concurrent request created the pending subscription first: it is the one.
-      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-      fresh = false;
-    }
+    const [, fresh] = await Promise.all([
+      addPendingMembership(tenant, { contactId, listId, email, fields, now }),
+      (async () => {
+        try {
+          await Subscription.updateOne(
+            { _id: subscriptionId, status: { $ne: 'pending' } },
+            {
+              $set: {
+                contactId,
+                listId,
+                status: 'pending',
+                workflowId: wfId,
+                requestedAt: now,
+                ...(ip ? { ip } : {}),
+                ...(userAgent ? { userAgent } : {}),
+                source,
+                textVersion: settings.textVersion,
+                textHash: settings.textHash,
+              },
+              $unset: {
+                confirmedAt: 1,
+                ...(ip ? {} : { ip: 1 }),
+                ...(userAgent ? {} : { userAgent: 1 }),
+              },
+            },
+            { upsert: true },
+          );
+          return true;
+        } catch (err) {
+          // A concurrent request created the pending subscription first: it is the one.
+          if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+          return false;
+        }
+      })(),
+    ]);
     if (fresh) {
       await ConsentRecord.create({
         _id: `${subscriptionId}:requested:${now.getTime()}`,
@@ -192,6 +184,43 @@ export async function subscribe(
     ],
   });
   return { ...result, status: 'pending' };
+}
+
+/**
+ * Makes the contact a pending member of the list: a new contact is inserted whole with its
+ * fields; an existing one only gets the membership (an unconfirmed request must not change
+ * a known contact's data), unless it is already pending or active there.
+ */
+async function addPendingMembership(
+  tenant: TenantScope,
+  c: {
+    contactId: string;
+    listId: string;
+    email: Binary;
+    fields?: Record<string, unknown>;
+    now: Date;
+  },
+): Promise<void> {
+  const membership = { status: 'pending' as const, subscribedAt: c.now };
+  if (c.fields) {
+    try {
+      await tenant.models.Contact.create({
+        _id: c.contactId,
+        email: c.email,
+        ...c.fields,
+        lists: { [c.listId]: membership },
+        createdAt: c.now,
+        updatedAt: c.now,
+      });
+      return;
+    } catch (err) {
+      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+    }
+  }
+  await tenant.models.Contact.updateOne(
+    { _id: c.contactId, [`lists.${c.listId}.status`]: { $nin: ['active', 'pending'] } },
+    { $set: { [`lists.${c.listId}`]: membership, updatedAt: c.now } },
+  );
 }
 
 /** The row's personal fields, encrypted: phone searchable, the rest random. */
