@@ -186,6 +186,82 @@ describe('double opt-in over HTTP', () => {
     expect(profile.text).toContain('unsubscribed');
   });
 
+  it('answers an expired link with a clear page and changes nothing', async () => {
+    const email = `late.${marker}@example.test`;
+    const sub = await subscribe({ email });
+    const token = await stack.consent.tokens.sign(
+      {
+        tenantId: tenant.tenantId,
+        purpose: 'confirm',
+        contactId: sub.body.contactId,
+        listId,
+        ref: sub.body.subscriptionId,
+      },
+      new Date(Date.now() - 1000),
+    );
+    const page = await request(stack.app).get(`/c/${token}`);
+    expect(page.status).toBe(410);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.text).toContain('expired');
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${sub.body.contactId}`)
+      .set(auth());
+    expect(contact.body.lists).toEqual([expect.objectContaining({ status: 'pending' })]);
+    // A token signed with another tenant's key does not open this one's data.
+    const forged = await stack.consent.tokens.sign(
+      {
+        tenantId: 'zzzzzzzz',
+        purpose: 'confirm',
+        contactId: sub.body.contactId,
+        listId,
+        ref: sub.body.subscriptionId,
+      },
+      new Date(Date.now() + 60_000),
+    );
+    const [, payload, signature] = forged.split('.');
+    const [ownHeader] = token.split('.'); // claims to be this tenant's, signed with another's key
+    expect((await request(stack.app).get(`/c/${ownHeader}.${payload}.${signature}`)).status).toBe(
+      400,
+    );
+  });
+
+  it('renews consent by the link in a renewal reminder, once', async () => {
+    const email = `renewer.${marker}@example.test`;
+    const sub = await subscribe({ email });
+    const [mail] = await mailTo(email);
+    expect((await request(stack.app).get(pathOf(mail!.text, 'c'))).status).toBe(200);
+    const handle = await stack.client.workflow.start('consentRenewalWorkflow', {
+      workflowId: `consent-renewal:${tenant.tenantId}:r${uniqueSuffix()}`,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [
+        {
+          tenantId: tenant.tenantId,
+          listId,
+          contactId: sub.body.contactId,
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+          policy: { validityDays: 365, reminderDaysBefore: [1], onExpiry: 'unsubscribe' },
+        },
+      ],
+    });
+    const reminders = await mailTo(email, 2);
+    const renewal = pathOf(reminders[0]!.text, 'c');
+    const page = await request(stack.app).get(renewal).set('User-Agent', 'RenewBrowser/1');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('renewed');
+    expect(await handle.result()).toEqual({ outcome: 'renewed' });
+    const again = await request(stack.app).get(renewal);
+    expect(again.status).toBe(410);
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${sub.body.contactId}`)
+      .set(auth());
+    expect(contact.body.consent.map((c: { action: string }) => c.action)).toEqual([
+      'requested',
+      'confirmed',
+      'renewed',
+    ]);
+    expect(contact.body.consent[2]).toMatchObject({ userAgent: 'RenewBrowser/1' });
+  });
+
   it('refuses addresses that are not mailbox syntax and accepts internationalised domains', async () => {
     for (const email of ['not-an-address', 'a@b', `two@@example.test`, 'spaces in@example.test']) {
       const res = await subscribe({ email });

@@ -43,5 +43,6 @@ export function presentConsent(record: ConsentRecordDocument) {
     userAgent: text(record.userAgent),
     source: { kind: record.source.kind, id: record.source.id, detail: text(record.source.detail) },
     textVersion: record.textVersion ?? null,
+    textHash: record.textHash ?? null,
   };
 }
