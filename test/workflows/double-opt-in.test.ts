@@ -16,12 +16,7 @@ import {
 } from '../../workflows/definitions';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { testServices, uniqueSuffix } from '../helpers/services';
-import {
-  activityTime,
-  hoursBetween,
-  startTimeSkipping,
-  type TimeSkipping,
-} from '../helpers/time-skipping';
+import { hoursBetween, startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping';
 import { buildTenant } from '../helpers/tenant-fixtures';
 
 const rowOf = (email: string): ContactRow => {
@@ -156,16 +151,19 @@ describe('double opt-in workflow', () => {
   });
 
   describe('timing', () => {
+    // The steps are local activities: the test server's clock (skipped) tells when they ran.
     type Fake = Pick<Activities, 'sendConfirmation' | 'activateSubscription' | 'eraseUnconfirmed'>;
     function fakes() {
       const calls: { name: string; step?: string; at: number }[] = [];
       const activities: Fake = {
         sendConfirmation: async (input) => {
-          calls.push({ name: 'send', step: input.step, at: activityTime() });
+          calls.push({ name: 'send', step: input.step, at: await ts.env.currentTimeMs() });
           return 'sent';
         },
-        activateSubscription: async () => void calls.push({ name: 'activate', at: activityTime() }),
-        eraseUnconfirmed: async () => void calls.push({ name: 'erase', at: activityTime() }),
+        activateSubscription: async () =>
+          void calls.push({ name: 'activate', at: await ts.env.currentTimeMs() }),
+        eraseUnconfirmed: async () =>
+          void calls.push({ name: 'erase', at: await ts.env.currentTimeMs() }),
       };
       return { calls, activities };
     }
