@@ -78,7 +78,7 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
       const at = new Date(input.confirmation.at);
       const subscription = await Subscription.findById(input.subscriptionId).lean();
       if (!subscription) throw new Error('subscription record missing');
-      await Contact.updateOne(
+      const { matchedCount } = await Contact.updateOne(
         { _id: input.contactId, [`lists.${input.listId}.status`]: 'pending' },
         {
           $set: {
@@ -89,6 +89,12 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
           },
         },
       );
+      if (matchedCount === 0) {
+        // Not pending: activated by an earlier attempt (go on and finish its record), or
+        // unsubscribed before the click (then the click confirms nothing).
+        const now = await Contact.findById(input.contactId, { lists: 1 }).lean();
+        if (now?.lists?.[input.listId]?.status !== 'active') return;
+      }
       const detail =
         typeof subscription.source.detail === 'string' ? subscription.source.detail : undefined;
       try {
@@ -131,16 +137,25 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
       }).lean();
       if (subscription && subscription.status !== 'pending') return; // confirmed meanwhile
       const contact = await Contact.findById(input.contactId, { lists: 1 }).lean();
-      const pendingHere = { _id: input.contactId, [`lists.${input.listId}.status`]: 'pending' };
+      // Pending, or unsubscribed from the confirmation mail itself: never confirmed either way.
+      const unconfirmedHere = {
+        _id: input.contactId,
+        [`lists.${input.listId}.status`]: { $in: ['pending', 'unsubscribed'] },
+        [`lists.${input.listId}.confirmedAt`]: { $exists: false },
+      };
       if (contact && Object.keys(contact.lists ?? {}).every((id) => id === input.listId)) {
-        await Contact.deleteOne(pendingHere);
+        await Contact.deleteOne(unconfirmedHere);
       } else if (contact) {
-        await Contact.updateOne(pendingHere, { $unset: { [`lists.${input.listId}`]: 1 } });
+        await Contact.updateOne(unconfirmedHere, { $unset: { [`lists.${input.listId}`]: 1 } });
       }
+      // This request's records (requested, and a withdrawal from its mail); proof of an
+      // earlier, confirmed period of the same address stays.
       await ConsentRecord.deleteMany({
         contactId: input.contactId,
         listId: input.listId,
-        _id: { $regex: `^${input.subscriptionId}:requested:` },
+        ...(subscription?.requestedAt
+          ? { at: { $gte: subscription.requestedAt } }
+          : { _id: { $regex: `^${input.subscriptionId}:requested:` } }),
       });
       const traceId = `t${createHash('sha256').update(runKey()).digest('hex').slice(0, 24)}`;
       await ConsentTrace.updateOne(

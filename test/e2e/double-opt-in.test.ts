@@ -262,6 +262,33 @@ describe('double opt-in over HTTP', () => {
     expect(contact.body.consent[2]).toMatchObject({ userAgent: 'RenewBrowser/1' });
   });
 
+  it('confirms nothing once the pending request was unsubscribed from the same mail', async () => {
+    const email = `changed-mind.${marker}@example.test`;
+    const sub = await subscribe({ email });
+    const [mail] = await mailTo(email);
+    expect(
+      (
+        await request(stack.app)
+          .post(pathOf(mail!.text, 'u'))
+          .type('form')
+          .send('List-Unsubscribe=One-Click')
+      ).status,
+    ).toBe(200);
+    const page = await request(stack.app).get(pathOf(mail!.text, 'c'));
+    expect(page.status).toBe(410);
+    expect(page.text).toContain('withdrawn');
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${sub.body.contactId}`)
+      .set(auth());
+    expect(contact.body.lists).toEqual([
+      expect.objectContaining({ status: 'unsubscribed', confirmedAt: null }),
+    ]);
+    expect(contact.body.consent.map((c: { action: string }) => c.action)).toEqual([
+      'requested',
+      'withdrawn',
+    ]);
+  });
+
   it('refuses addresses that are not mailbox syntax and accepts internationalised domains', async () => {
     for (const email of ['not-an-address', 'a@b', `two@@example.test`, 'spaces in@example.test']) {
       const res = await subscribe({ email });

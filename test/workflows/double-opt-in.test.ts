@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createActivities, type Activities } from '../../activities';
 import { readSinkMessages } from '../../src/mail/sink-messages';
 import { subscribe, type SubscribeRequest } from '../../src/consent/subscribe';
+import { unsubscribeContact } from '../../src/consent/unsubscribe';
 import { validateContactRow, type ContactRow } from '../../src/imports/contact-row';
 import {
   confirmSignal,
@@ -147,6 +148,29 @@ describe('double opt-in workflow', () => {
       expect(traces).toEqual([
         expect.objectContaining({ sourceKind: 'api', startedAt: expect.any(Date) }),
       ]);
+    });
+  });
+
+  it('erases at the deadline an address unsubscribed from its confirmation mail', async () => {
+    const email = `withdrawn.${marker}@example.test`;
+    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
+      const started = await start(email, taskQueue);
+      const tenant = await stack.data.tenants.forTenant(tenantId);
+      await ts.env.sleep('1 hour');
+      expect(
+        await unsubscribeContact(tenant, started.contactId, list._id, {
+          at: new Date().toISOString(),
+          ip: '192.0.2.60',
+        }),
+      ).toBe(true);
+      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
+        started.workflowId,
+      );
+      expect(await handle.result()).toEqual({ outcome: 'expired' });
+      expect(await tenant.models.Contact.exists({ _id: started.contactId })).toBeNull();
+      expect(
+        await tenant.models.ConsentRecord.countDocuments({ contactId: started.contactId }),
+      ).toBe(0);
     });
   });
 

@@ -27,6 +27,8 @@ export function presentContact(contact: ContactDocument, visibleLists?: Set<stri
         status: m.status,
         subscribedAt: m.subscribedAt.toISOString(),
         confirmedAt: m.confirmedAt?.toISOString() ?? null,
+        renewedAt: m.renewedAt?.toISOString() ?? null,
+        unsubscribedAt: m.unsubscribedAt?.toISOString() ?? null,
       })),
     createdAt: contact.createdAt.toISOString(),
     updatedAt: contact.updatedAt.toISOString(),

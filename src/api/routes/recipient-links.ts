@@ -111,6 +111,9 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps): Router {
         );
       if (subscription.status === 'confirmed')
         return sendLinkProblem(res, 409, 'This subscription was already confirmed with this link.');
+      const contact = await tenant.models.Contact.findById(claims.contactId, { lists: 1 }).lean();
+      if (contact?.lists?.[subscription.listId]?.status !== 'pending')
+        return sendLinkProblem(res, 410, 'This subscription request was withdrawn.');
       if (!(await signal(subscription.workflowId, confirmSignal, linkUse(req), true)))
         return sendLinkProblem(res, 410, 'This subscription request has expired.');
       return sendPage(
