@@ -65,6 +65,7 @@ export function createTenantActivities({ mongo, encryption, tenants }: TenantAct
         { _id: tenantId },
         { $set: { status: 'failed' }, $unset: { pendingAdmin: 1 } },
       );
+      tenants.forget(tenantId); // after the status change, so nothing caches "active" again
     },
 
     /**
@@ -78,6 +79,7 @@ export function createTenantActivities({ mongo, encryption, tenants }: TenantAct
         { _id: tenantId },
         { $set: { status: 'deleted', deletedAt: new Date() }, $unset: { pendingAdmin: 1 } },
       );
+      tenants.forget(tenantId); // after the status change, so nothing caches "active" again
       await User.deleteMany({ tenantId });
       await mongo.db(tenants.databaseName(tenantId)).dropDatabase();
     },

@@ -3,33 +3,40 @@
  * app the server runs. Routes are thin; errors all leave through one middleware.
  */
 import type { Client } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from '../logger';
 import type { HealthChecks } from '../health';
 import { projectRoot } from '../util/project-root';
-import { errorHandler, notFoundHandler } from './middleware/error-handler';
-import { requireJsonBody } from './middleware/json-only';
-import { requirePlatformToken } from './middleware/platform-auth';
-import { codecRoutes, type CodecEndpointDeps } from './routes/codec';
-import { devMailRoutes } from './routes/dev-mail';
-import { diagnosticsRoutes } from './routes/diagnostics';
-import { contactRoutes } from './routes/contacts';
-import { importRoutes } from './routes/imports';
-import { listRoutes } from './routes/lists';
-import { tenantRoutes } from './routes/tenants';
-import { requireTenantAuth } from './middleware/tenant-auth';
-import type { DataLayer } from '../db/open';
-import { healthRoutes } from './routes/health';
 import type { LinkTokens } from '../consent/link-tokens';
 import type { RecipientLinks } from '../consent/recipient-links';
 import type { SubscribeLimits } from '../consent/subscribe-limits';
+import type { DataLayer } from '../db/open';
 import type { DkimKeys } from '../mail/dkim-keys';
+import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { requireJsonBody } from './middleware/json-only';
+import { requirePlatformToken } from './middleware/platform-auth';
+import { requireTenantAuth } from './middleware/tenant-auth';
+import { mountRoutes, type AuthMiddlewares, type RouteDefinition } from './route';
+import { codecMiddleware, codecRoutes, type CodecEndpointDeps } from './routes/codec';
 import { consentExportRoutes } from './routes/consent-export';
+import { contactRoutes } from './routes/contacts';
+import { devMailRoutes } from './routes/dev-mail';
+import { diagnosticsRoutes } from './routes/diagnostics';
 import { dkimRoutes } from './routes/dkim';
 import { formRoutes } from './routes/forms';
+import { healthRoutes } from './routes/health';
+import { importRoutes } from './routes/imports';
+import { listRoutes } from './routes/lists';
+import { openApiRoutes } from './routes/openapi';
 import { recipientLinkRoutes } from './routes/recipient-links';
 import { subscriptionRoutes } from './routes/subscriptions';
+import { tenantRoutes } from './routes/tenants';
+
+const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+  version: string;
+};
 
 /** The web console's static files (served by the api, so one port serves everything). */
 const uiDir = path.join(projectRoot, 'ui');
@@ -52,39 +59,52 @@ export interface AppDeps {
   limits: SubscribeLimits;
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
+  /** Fail any response that contradicts its declared schema (tests). */
+  checkResponses?: boolean;
 }
 
-/** Creates the app. */
+/**
+ * Creates the app. Every route is declared with `defineRoute` (src/api/route.ts), which
+ * mounts it with its authentication, feature check and strict validation and documents it
+ * at `GET /api/openapi.json`; a test checks that nothing is mounted without being declared.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(healthRoutes(deps.health));
-  app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
-  if (deps.mailSinkDir) app.use(devMailRoutes(deps.mailSinkDir));
-  if (deps.codec)
-    app.use(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+  const auth: AuthMiddlewares = {
+    platform: requirePlatformToken(deps.platformToken),
+    tenant: requireTenantAuth(deps.data.tenants),
+  };
+  const documented: RouteDefinition[] = [];
+  const mount = (routes: RouteDefinition[]) => {
+    documented.push(...routes);
+    app.use(mountRoutes(routes, auth, { checkResponses: deps.checkResponses }));
+  };
+
+  mount(healthRoutes(deps.health));
+  if (deps.mailSinkDir) mount(devMailRoutes(deps.mailSinkDir));
+  if (deps.codec) {
+    app.use(codecMiddleware(deps.codec.corsOrigins));
+    mount(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+  }
   // Public pages of recipients: links in mail and the hosted subscribe form.
   const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, temporal: deps.temporal };
-  app.use(recipientLinkRoutes(publicDeps));
-  app.use(formRoutes({ ...publicDeps, taskQueue: deps.taskQueue, limits: deps.limits }));
+  mount(recipientLinkRoutes(publicDeps));
+  mount(formRoutes({ ...publicDeps, taskQueue: deps.taskQueue, limits: deps.limits }));
   // Imports stream their CSV / NDJSON body themselves; every other body is JSON.
-  app.use(importRoutes(deps));
+  mount(importRoutes(deps));
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
-  app.use(['/api/v1/diagnostics', '/api/v1/tenants'], requirePlatformToken(deps.platformToken));
-  app.use(diagnosticsRoutes(deps.temporal, deps.taskQueue));
-  app.use(tenantRoutes(deps));
-  app.use(
-    ['/api/v1/lists', '/api/v1/contacts', '/api/v1/imports', '/api/v1/dkim'],
-    requireTenantAuth(deps.data.tenants),
-  );
-  app.use(
-    listRoutes({ ...deps, tenants: deps.data.tenants }),
-    contactRoutes(),
-    subscriptionRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, limits: deps.limits }),
-    consentExportRoutes(),
-    dkimRoutes(deps.recipients.dkim),
-  );
+  mount(diagnosticsRoutes(deps.temporal, deps.taskQueue));
+  mount(tenantRoutes(deps));
+  mount(listRoutes({ ...deps, tenants: deps.data.tenants }));
+  mount(contactRoutes());
+  mount(subscriptionRoutes(deps));
+  mount(consentExportRoutes());
+  mount(dkimRoutes(deps.recipients.dkim));
+  mount(openApiRoutes(documented, version));
+  // After the API, so API requests do not each cost a file-system lookup.
+  app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

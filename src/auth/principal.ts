@@ -46,3 +46,18 @@ export const fullPermissions = (features: readonly Feature[]): Permissions => ({
   lists: 'all',
   fields: { [ANY_FIELD]: 'edit' },
 });
+
+/** A filter on list `_id` matching the lists the principal may see. */
+export const visibleListsFilter = (permissions: Permissions) =>
+  permissions.lists === 'all' ? {} : { _id: { $in: [...permissions.lists] } };
+
+/**
+ * Whether the principal may see a contact with these list memberships. A principal of all
+ * lists sees every contact; one limited to some lists sees a contact only through a
+ * membership in one of them (lists are independent environments).
+ */
+export function canSeeContact(permissions: Permissions, memberOf: Iterable<string>): boolean {
+  if (permissions.lists === 'all') return true;
+  for (const listId of memberOf) if (permissions.lists.includes(listId)) return true;
+  return false;
+}

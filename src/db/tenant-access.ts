@@ -3,6 +3,7 @@
  * is not deleted, then returns models bound to that tenant's database and encryption bound
  * to that tenant's key. Code holding one tenant's scope cannot address another's database.
  */
+import { LRUCache } from 'lru-cache';
 import type { Binary } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { FieldEncryption, Plain } from './encryption';
@@ -27,6 +28,13 @@ export class UnknownTenantError extends Error {
     this.name = 'UnknownTenantError';
   }
 }
+
+/**
+ * How long a process trusts that a tenant is active without asking the database again.
+ * Less than the driver's data key cache (10 s), which already bounds how long a process can
+ * decrypt a shredded tenant; the process that shreds or abandons a tenant forgets it at once.
+ */
+export const ACTIVE_TENANT_CACHE_MS = 5_000;
 
 /** Models of the control database. */
 export type ControlModels = ReturnType<typeof bindControlModels>;
@@ -64,9 +72,30 @@ export function createTenantAccess(deps: {
 }) {
   const { odm, names, encryption } = deps;
   const control = bindControlModels(odm.useDb(names.control, { useCache: true }));
+  // Only "active" is cached: a tenant still provisioning must be seen the moment it is active.
+  const active = new LRUCache<string, true>({ max: 10_000, ttl: ACTIVE_TENANT_CACHE_MS });
+
+  const scopeOf = (tenantId: string) => {
+    const db = odm.useDb(names.tenant(tenantId), { useCache: true });
+    return {
+      tenantId,
+      databaseName: names.tenant(tenantId),
+      models: bindTenantModels(db),
+      /** Encrypts for exact-match search under this tenant's key. */
+      searchable: (value: Plain): Promise<Binary> => encryption.encryptSearchable(value, tenantId),
+      /** Encrypts a never-searched value under this tenant's key. */
+      private: (value: Plain | Buffer): Promise<Binary> =>
+        encryption.encryptPrivate(value as Plain, tenantId),
+    };
+  };
+  // Binding models costs more than the query a request makes; a scope holds no state.
+  const scopes = new LRUCache<string, ReturnType<typeof scopeOf>>({ max: 1_000 });
 
   return {
     control,
+
+    /** Stops trusting a cached "active" for the tenant (it is being deleted or abandoned). */
+    forget: (tenantId: string) => void active.delete(tenantId),
 
     /** Name of a tenant's database (for dropping it; reads go through `forTenant`). */
     databaseName: (tenantId: string) => names.tenant(tenantId),
@@ -77,20 +106,14 @@ export function createTenantAccess(deps: {
      */
     async forTenant(tenantId: string, allow: TenantStatus[] = ['active']) {
       if (!tenantIdPattern.test(tenantId)) throw new UnknownTenantError();
-      const tenant = await control.Tenant.findById(tenantId, { status: 1 }).lean();
-      if (!tenant || !allow.includes(tenant.status)) throw new UnknownTenantError();
-      const db = odm.useDb(names.tenant(tenantId), { useCache: true });
-      return {
-        tenantId,
-        databaseName: names.tenant(tenantId),
-        models: bindTenantModels(db),
-        /** Encrypts for exact-match search under this tenant's key. */
-        searchable: (value: Plain): Promise<Binary> =>
-          encryption.encryptSearchable(value, tenantId),
-        /** Encrypts a never-searched value under this tenant's key. */
-        private: (value: Plain | Buffer): Promise<Binary> =>
-          encryption.encryptPrivate(value as Plain, tenantId),
-      };
+      if (!(allow.includes('active') && active.has(tenantId))) {
+        const tenant = await control.Tenant.findById(tenantId, { status: 1 }).lean();
+        if (!tenant || !allow.includes(tenant.status)) throw new UnknownTenantError();
+        if (tenant.status === 'active') active.set(tenantId, true);
+      }
+      let scope = scopes.get(tenantId);
+      if (!scope) scopes.set(tenantId, (scope = scopeOf(tenantId)));
+      return scope;
     },
   };
 }

@@ -23,7 +23,8 @@ export type RowResult = { ok: true; row: ContactRow } | { ok: false; reason: str
 const MAX_NAME = 200;
 const MAX_CUSTOM_VALUE = 1000;
 const MAX_CUSTOM_FIELDS = 50;
-const customFieldName = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+/** What a custom field may be called. */
+export const customFieldName = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 const known = new Set([
   'email',
   'phone',

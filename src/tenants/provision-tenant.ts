@@ -4,7 +4,12 @@
  * them), then the provisioning workflow, whose outcome it waits for.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type Client,
+} from '@temporalio/client';
 import { hashPassword } from '../auth/passwords';
 import type { DataLayer } from '../db/open';
 import { normaliseEmail } from '../domain/email-address';
@@ -78,19 +83,27 @@ export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenan
     }
   }
 
-  const handle = await deps.temporal.workflow.start<typeof tenantProvisioningWorkflow>(
-    'tenantProvisioningWorkflow',
-    {
-      workflowId: workflowId(workflowKinds.tenantProvisioning, tenantId, 'create'),
+  const id = workflowId(workflowKinds.tenantProvisioning, tenantId, 'create');
+  // A concurrent retry may find the record still provisioning and reach this point after
+  // the first request's workflow has completed: a second run would wait forever for a
+  // tenant that is no longer provisioning, so a closed run is reused, never run again.
+  const handle = await deps.temporal.workflow
+    .start<typeof tenantProvisioningWorkflow>('tenantProvisioningWorkflow', {
+      workflowId: id,
       taskQueue: deps.taskQueue,
       args: [{ tenantId }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: TenantIdKey, value: tenantId },
         { key: WorkflowKindKey, value: workflowKinds.tenantProvisioning },
       ],
-    },
-  );
+    })
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return deps.temporal.workflow.getHandle<typeof tenantProvisioningWorkflow>(id);
+      throw err;
+    });
   await handle.result();
   const tenant = await Tenant.findById(tenantId).lean();
   return presentTenant(tenant!);

@@ -158,10 +158,10 @@ describe('double opt-in over HTTP', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     const [header, ...rows] = csv.text.trim().split('\n');
     expect(header).toBe(
-      'contactId,email,status,subscribedAt,confirmedAt,renewedAt,ip,userAgent,textVersion',
+      'contactId,email,status,subscribedAt,confirmedAt,renewedAt,unsubscribedAt,ip,userAgent,textVersion,textHash',
     );
     expect(rows.find((r) => r.includes(email))).toMatch(
-      /,active,.*,198\.51\.100\.7,SignupBrowser\/1\.0,default-1$/,
+      /,active,.*,198\.51\.100\.7,SignupBrowser\/1\.0,default-1,[0-9a-f]{64}$/,
     );
 
     // RFC 8058 one-click unsubscribe, then the withdrawal is on the timeline.
@@ -389,5 +389,40 @@ describe('double opt-in over HTTP', () => {
       userAgent: 'FormBrowser/3',
       source: { kind: 'form', id: 'footer' },
     });
+  });
+
+  it('answers every failure of a recipient page with a page, and ignores tracking parameters', async () => {
+    const isPage = (res: request.Response, status: number, text: string) => {
+      expect([res.status, res.type]).toEqual([status, 'text/html']);
+      expect(res.text).toContain(text);
+    };
+    // The form: every refusal is a page naming the problem, with a way back.
+    const post = (body: string, list = listId) =>
+      request(stack.app).post(`/f/${list}`).type('form').send(body);
+    const email = encodeURIComponent(`page.${marker}@example.test`);
+    isPage(await post(`email=${email}`), 400, 'please tick the consent box');
+    isPage(await post(`email=${email}&consent=yes&colour=red`), 400, 'unknown field colour');
+    isPage(await post(`email=${email}&email=${email}&consent=yes`), 400, `href="/f/${listId}"`);
+    isPage(await post('email=not-an-address&consent=yes'), 400, 'not a valid mailbox address');
+    isPage(await post(`email=${email}&consent=yes`, 'l0000000000000000'), 404, 'no such');
+    isPage(await request(stack.app).get('/f/l0000000000000000'), 404, 'no such');
+    isPage(await post(`email=${email}&consent=yes&firstName=${'x'.repeat(11_000)}`), 413, 'large');
+    const nothing = await request(stack.app)
+      .get('/api/v1/contacts')
+      .query({ email: `page.${marker}@example.test` })
+      .set(auth());
+    expect(nothing.body.contacts).toEqual([]);
+
+    // Links: a malformed token is a bad link whatever is wrong with it; query ignored.
+    for (const token of ['x', 'a.b.c!', `${'a'.repeat(2001)}.b.c`])
+      isPage(await request(stack.app).get(`/c/${encodeURIComponent(token)}`), 400, 'not valid');
+    isPage(await request(stack.app).post('/u/a.b.c').type('form').send('x=1'), 400, 'not valid');
+    const sub = await subscribe({ email: `tracked.${marker}@example.test` });
+    const [mail] = await mailTo(`tracked.${marker}@example.test`);
+    const profile = await request(stack.app).get(`${pathOf(mail!.text, 'p')}?utm_source=mail`);
+    isPage(profile, 200, `News ${marker}`);
+    const form = await request(stack.app).get(`/f/${listId}?utm_source=site&utm_medium=footer`);
+    isPage(form, 200, `action="/f/${listId}"`);
+    expect(sub.status).toBe(202);
   });
 });

@@ -13,7 +13,8 @@ import { Binary, BSON, MongoClient } from 'mongodb';
 import request from 'supertest';
 import { createActivities } from '../../activities';
 import { probeCollection } from '../../activities/encryption-probe';
-import { codecRoutes } from '../../src/api/routes/codec';
+import { mountRoutes } from '../../src/api/route';
+import { codecMiddleware, codecRoutes } from '../../src/api/routes/codec';
 import { createLogger } from '../../src/logger';
 import { openDataLayer } from '../../src/db/open';
 import {
@@ -155,13 +156,16 @@ describe('Temporal payload encryption', () => {
       await expect(new TenantPayloadCodec(keys).decode(payloads)).rejects.toThrow();
 
       const app = express().use(
-        codecRoutes({
-          keys,
-          codecToken: stack.codecToken,
-          corsOrigins: [],
-          platformToken: stack.platformToken,
-          logger: createLogger('test', 'silent'),
-        }),
+        codecMiddleware([]),
+        mountRoutes(
+          codecRoutes({
+            keys,
+            codecToken: stack.codecToken,
+            corsOrigins: [],
+            platformToken: stack.platformToken,
+            logger: createLogger('test', 'silent'),
+          }),
+        ),
       );
       const sent = { payloads: payloads.map(payloadToJson) };
       const res = await request(app)

@@ -85,6 +85,7 @@ export async function startAppStack(
       secret: consent.secret,
     }),
     publicUrl: config.http.publicUrl,
+    checkResponses: true,
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),

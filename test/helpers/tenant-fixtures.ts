@@ -1,5 +1,8 @@
-/** Builders for tenants and API keys through the real API. */
+/** Builders for tenants and API keys through the real API and the real key store. */
 import type { Express } from 'express';
+import { createApiKey } from '../../src/auth/api-keys';
+import { ANY_FIELD, type Permissions } from '../../src/auth/principal';
+import type { DataLayer } from '../../src/db/open';
 import request from 'supertest';
 import { uniqueSuffix } from './services';
 
@@ -29,4 +32,22 @@ export async function buildTenant(
   if (key.status !== 201)
     throw new Error(`key creation failed: ${key.status} ${JSON.stringify(key.body)}`);
   return { tenantId: created.body.id as string, apiKey: key.body.key as string };
+}
+
+/**
+ * Creates an API key of a tenant with exactly these permissions (features, lists, fields),
+ * as a key created by a restricted user would carry them.
+ */
+export async function buildApiKey(
+  data: DataLayer,
+  tenantId: string,
+  permissions: Partial<Permissions> & Pick<Permissions, 'features'>,
+): Promise<string> {
+  const { key } = await createApiKey(data.tenants.control, {
+    tenantId,
+    name: `key ${uniqueSuffix()}`,
+    permissions: { lists: 'all', fields: { [ANY_FIELD]: 'edit' }, ...permissions },
+    createdBy: 'tests',
+  });
+  return key;
 }

@@ -5,7 +5,7 @@
  * `Authorization: Bearer`; console sessions resolve to the same Principal.
  */
 import type { RequestHandler, Response } from 'express';
-import { authenticateApiKey } from '../../auth/api-keys';
+import { authenticateApiKeyCached } from '../../auth/api-key-cache';
 import type { Feature } from '../../auth/permissions';
 import type { Principal } from '../../auth/principal';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
@@ -24,7 +24,9 @@ export const tenantOf = (res: Response) => res.locals as TenantLocals;
 export function requireTenantAuth(tenants: TenantAccess): RequestHandler {
   return async (req, res, next) => {
     const match = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
-    const principal = match?.[1] ? await authenticateApiKey(tenants.control, match[1]) : undefined;
+    const principal = match?.[1]
+      ? await authenticateApiKeyCached(tenants.control, match[1])
+      : undefined;
     if (!principal) return next(unauthorized('a valid API key is required'));
     res.locals.principal = principal;
     res.locals.tenant = await tenants.forTenant(principal.tenantId);

@@ -4,6 +4,7 @@
  */
 import escapeHtml from 'escape-html';
 import type { Response } from 'express';
+import { z } from 'zod';
 
 /** Escapes a value for HTML text or attribute content. */
 export const esc = (value: unknown) => escapeHtml(String(value));
@@ -36,3 +37,21 @@ export function sendLinkProblem(res: Response, status: number, message: string):
     `<p>${esc(message)}</p><p>Nothing was changed.</p>`,
   );
 }
+
+/**
+ * The query of a page: none is used, and any is ignored rather than refused, because link
+ * trackers and campaign tools append their own parameters (`utm_source`, ...) to the links
+ * recipients follow, and a recipient must not be turned away for that.
+ */
+export const pageQuery = z.object({});
+
+/** A page response, as routes declare it. */
+export const page = (description: string) => ({ description, contentType: 'text/html' });
+
+/** The path parameter of the recipients' links: a compact JWS, refused as a bad link otherwise. */
+export const tokenParams = z.strictObject({
+  token: z
+    .string()
+    .max(2000)
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'not a link token'),
+});

@@ -14,6 +14,7 @@
  * no workflow id, and only uses keys that already exist.
  */
 import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { tokensMatch } from '../../auth/platform-token';
 import { tenantIdPattern } from '../../db/names';
 import type { Logger } from '../../logger';
@@ -22,6 +23,7 @@ import { PayloadKeyUnavailableError, type PayloadKeySource } from '../../tempora
 import { badRequest, notFound, unauthorized } from '../errors';
 import { allowOrigins } from '../middleware/cors';
 import { requireJsonBody } from '../middleware/json-only';
+import { defineRoute, type RouteDefinition } from '../route';
 import { codecBody, payloadFromJson, payloadToJson } from '../schemas/codec-payloads';
 
 /** What the codec endpoint needs besides the platform token. */
@@ -39,10 +41,26 @@ export const TENANT_HEADER = 'X-Consentflow-Tenant';
 /** Codec-server payloads can be up to 2 MB each in Temporal; a batch holds several. */
 const BODY_LIMIT = '8mb';
 
-/** Builds the codec routes. */
+/** CORS and the body parser of every `/codec` path (mount before `codecRoutes`). */
+export const codecMiddleware = (corsOrigins: readonly string[]) =>
+  Router().use(
+    '/codec',
+    allowOrigins({
+      origins: corsOrigins,
+      methods: ['POST', 'OPTIONS'],
+      headers: ['Content-Type', 'X-Namespace', 'Authorization', 'Authorization-Extras'],
+    }),
+    requireJsonBody,
+    express.json({ limit: BODY_LIMIT, strict: true }),
+  );
+
+// Accepted and ignored: the UI sends it; this codec never stores payloads externally.
+const codecQuery = z.strictObject({ preserveStorageRefs: z.enum(['true', 'false']).optional() });
+
+/** The codec routes. */
 export function codecRoutes(
   deps: CodecEndpointDeps & { platformToken: string; logger: Logger },
-): Router {
+): RouteDefinition[] {
   const codec = new TenantPayloadCodec(deps.keys);
   const mayRead = (req: Request): boolean => {
     const pathToken = req.params.token;
@@ -52,7 +70,7 @@ export function codecRoutes(
   };
 
   const decode = async (req: Request, res: Response) => {
-    const { payloads } = codecBody.parse(req.body ?? {});
+    const { payloads } = req.body as z.infer<typeof codecBody>;
     if (!mayRead(req)) return res.json({ payloads });
     let unopened = 0;
     const decoded = await Promise.all(
@@ -73,7 +91,7 @@ export function codecRoutes(
   };
 
   const encode = async (req: Request, res: Response) => {
-    const { payloads } = codecBody.parse(req.body ?? {});
+    const { payloads } = req.body as z.infer<typeof codecBody>;
     if (!mayRead(req)) throw unauthorized('platform token or codec URL required');
     const tenantId = req.get(TENANT_HEADER);
     if (!tenantId || !tenantIdPattern.test(tenantId)) {
@@ -94,18 +112,32 @@ export function codecRoutes(
     });
   };
 
-  const paths = (action: string) => [`/codec/${action}`, `/codec/:token/${action}`];
-  return Router()
-    .use(
-      '/codec',
-      allowOrigins({
-        origins: deps.corsOrigins,
-        methods: ['POST', 'OPTIONS'],
-        headers: ['Content-Type', 'X-Namespace', 'Authorization', 'Authorization-Extras'],
-      }),
-      requireJsonBody,
-      express.json({ limit: BODY_LIMIT, strict: true }),
-    )
-    .post(paths('decode'), decode)
-    .post(paths('encode'), encode);
+  const route = (
+    action: 'decode' | 'encode',
+    path: string,
+    handler: (req: Request, res: Response) => Promise<unknown>,
+  ) =>
+    defineRoute({
+      method: 'post',
+      path,
+      tag: 'codec',
+      summary: `Temporal codec server: ${action} payloads`,
+      description:
+        (path.includes(':token')
+          ? 'Authenticated by the codec token in the path (for the Temporal Web UI).'
+          : 'Authenticated by `Authorization: Bearer <platform token>` (for the Temporal CLI).') +
+        (action === 'decode'
+          ? ' Without valid credentials the payloads come back unchanged.'
+          : ' Needs the tenant in `X-Consentflow-Tenant`.'),
+      auth: 'none',
+      request: { query: codecQuery, body: codecBody },
+      responses: { 200: { description: 'the payloads', schema: codecBody } },
+      handler: (_input, req, res) => handler(req, res),
+    });
+  return [
+    route('decode', '/codec/decode', decode),
+    route('decode', '/codec/:token/decode', decode),
+    route('encode', '/codec/encode', encode),
+    route('encode', '/codec/:token/encode', encode),
+  ];
 }

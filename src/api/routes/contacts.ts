@@ -1,43 +1,235 @@
 /**
- * Contact search by exact email (the deterministic ciphertext of the normalised address
- * gives the contact id) and contact read with list memberships and the consent timeline.
+ * Contacts: search by exact email (the deterministic ciphertext of the normalised address
+ * gives the contact id), read with list memberships and consent timeline, rectification of
+ * fields, and a CSV export per list. A caller limited to some lists sees a contact only
+ * through a membership in one of them; anything else is 404, as if it did not exist.
+ * Personal fields the caller may not view come back masked (presenters/contact.ts).
  */
-import { Router } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
 import { z } from 'zod';
-import { contactIdFor } from '../../db/models/contact';
+import { fieldMask, uneditableFields } from '../../auth/field-masking';
+import { canSeeContact, canSeeList, type Principal } from '../../auth/principal';
+import { contactIdFor, type ContactDocument } from '../../db/models/contact';
+import type { TenantScope } from '../../db/tenant-access';
 import { normaliseEmail } from '../../domain/email-address';
-import { badRequest, notFound } from '../errors';
-import { requireFeature, tenantOf } from '../middleware/tenant-auth';
-import { presentConsent, presentContact } from '../presenters/contact';
+import { normalisePhone } from '../../domain/phone-number';
+import { customFieldName } from '../../imports/contact-row';
+import { badRequest, HttpError, notFound } from '../errors';
+import { tenantOf } from '../middleware/tenant-auth';
+import {
+  contactRecordSchema,
+  contactSchema,
+  contactValues,
+  presentContact,
+  presentContactRecord,
+} from '../presenters/contact';
+import { defineRoute } from '../route';
+import { listIdParams } from '../schemas/list-id';
 
-const searchQuery = z.strictObject({ email: z.string().min(1).max(254) });
+const contactId = z.strictObject({ id: z.string().regex(/^c[0-9a-f]{24}$/, 'not a contact id') });
 
-/** Builds the contact routes (mounted behind tenant authentication). */
-export function contactRoutes(): Router {
-  const router = Router();
+const name = z.string().trim().min(1).max(200).nullable();
+const rectification = z.strictObject({
+  email: z.string().max(254).optional(),
+  phone: z.string().max(40).nullable().optional(),
+  firstName: name.optional(),
+  lastName: name.optional(),
+  fields: z
+    .record(
+      z.string().regex(customFieldName, 'not a valid field name'),
+      z.string().max(1000).nullable(),
+    )
+    .optional(),
+});
 
-  router.get('/api/v1/contacts', requireFeature('contacts.view'), async (req, res) => {
-    const query = searchQuery.parse(req.query);
-    const email = normaliseEmail(query.email);
-    if (!email) throw badRequest('email: not a valid email address');
-    const { tenant } = tenantOf(res);
-    const id = contactIdFor(await tenant.searchable(email));
-    const found = await tenant.models.Contact.findById(id).lean();
-    res.json({ contacts: found ? [presentContact(found)] : [] });
-  });
+const exportColumns = [
+  'id',
+  'email',
+  'phone',
+  'firstName',
+  'lastName',
+  'status',
+  'subscribedAt',
+  'confirmedAt',
+  'fields',
+];
 
-  router.get('/api/v1/contacts/:id', requireFeature('contacts.view'), async (req, res) => {
-    const { tenant } = tenantOf(res);
-    const contact =
-      typeof req.params.id === 'string'
-        ? await tenant.models.Contact.findById(req.params.id).lean()
-        : null;
-    if (!contact) throw notFound('contact');
-    const consent = await tenant.models.ConsentRecord.find({ contactId: contact._id })
-      .sort({ at: 1 })
-      .lean();
-    res.json({ ...presentContact(contact), consent: consent.map(presentConsent) });
-  });
-
-  return router;
+/** A contact the principal may see, or null (missing and invisible are the same). */
+async function findVisible(tenant: TenantScope, principal: Principal, id: string) {
+  // The driver's collection, not a mongoose query: this read is on every integrator's hot
+  // path, and mongoose's query building costs more CPU than the lookup itself.
+  const contact = (await tenant.models.Contact.collection.findOne({
+    _id: id as never,
+  })) as ContactDocument | null;
+  if (!contact || !canSeeContact(principal.permissions, Object.keys(contact.lists ?? {})))
+    return null;
+  return contact;
 }
+
+/** The contact routes. */
+export const contactRoutes = () => [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/contacts',
+    tag: 'contacts',
+    summary: 'Search contacts by exact email',
+    description:
+      'Exact match on the normalised address, across the lists the caller may see. A caller who may not view emails can still search by one: the search uses the address the caller supplied, and the result shows it masked.',
+    auth: 'tenant',
+    feature: 'contacts.view',
+    request: { query: z.strictObject({ email: z.string().min(1).max(254) }) },
+    responses: {
+      200: {
+        description: 'zero or one contact',
+        schema: z.strictObject({ contacts: z.array(contactSchema) }),
+      },
+    },
+    async handler({ query }, _req, res) {
+      const email = normaliseEmail(query.email);
+      if (!email) throw badRequest('email: not a valid email address');
+      const { tenant, principal } = tenantOf(res);
+      const found = await findVisible(
+        tenant,
+        principal,
+        contactIdFor(await tenant.searchable(email)),
+      );
+      res.json({ contacts: found ? [presentContact(found, principal.permissions)] : [] });
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/contacts/:id',
+    tag: 'contacts',
+    summary: 'A contact with its memberships and consent timeline',
+    auth: 'tenant',
+    feature: 'contacts.view',
+    request: { params: contactId },
+    responses: { 200: { description: 'the contact', schema: contactRecordSchema } },
+    async handler({ params }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      const contact = await findVisible(tenant, principal, params.id);
+      if (!contact) throw notFound('contact');
+      const consent = await tenant.models.ConsentRecord.find({ contactId: contact._id })
+        .sort({ at: 1 })
+        .lean();
+      res.json(presentContactRecord(contact, consent, principal.permissions));
+    },
+  }),
+
+  defineRoute({
+    method: 'patch',
+    path: '/api/v1/contacts/:id',
+    tag: 'contacts',
+    summary: 'Rectify a contact’s fields',
+    description:
+      'Sets (or, with null, removes) phone, names and custom fields. Each field changed needs `edit` access to it (403 `field_not_editable` naming the fields otherwise). The email identifies the contact and is rectified through a rights request (400 `email_immutable`).',
+    auth: 'tenant',
+    feature: 'contacts.edit',
+    request: { params: contactId, body: rectification },
+    responses: { 200: { description: 'the contact after the change', schema: contactSchema } },
+    async handler({ params, body }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      const contact = await findVisible(tenant, principal, params.id);
+      if (!contact) throw notFound('contact');
+      const changed = [
+        ...(['email', 'phone', 'firstName', 'lastName'] as const).filter((f) => f in body),
+        ...Object.keys(body.fields ?? {}),
+      ];
+      const refused = uneditableFields(principal.permissions, changed);
+      if (refused.length > 0)
+        throw new HttpError(
+          403,
+          'field_not_editable',
+          `no edit permission for ${refused.join(', ')}`,
+        );
+      if (body.email !== undefined)
+        throw badRequest(
+          'email: the address identifies the contact; rectify it with a rights request',
+          'email_immutable',
+        );
+      const set: Record<string, unknown> = { updatedAt: new Date() };
+      const unset: Record<string, ''> = {};
+      if (body.phone !== undefined) {
+        if (body.phone === null) unset.phone = '';
+        else {
+          const phone = normalisePhone(body.phone);
+          if (!phone) throw badRequest('phone: not a valid international number (+country code)');
+          set.phone = await tenant.searchable(phone);
+        }
+      }
+      const privately = {
+        firstName: body.firstName,
+        lastName: body.lastName,
+        ...Object.fromEntries(
+          Object.entries(body.fields ?? {}).map(([k, v]) => [`custom.${k}`, v]),
+        ),
+      };
+      for (const [path, value] of Object.entries(privately)) {
+        if (value === undefined) continue;
+        if (value === null) unset[path] = '';
+        else set[path] = await tenant.private(value);
+      }
+      // Only new ciphertext from the caller's values is written: never a value read back.
+      // Through mongoose, so the schema's Encrypted type refuses anything but ciphertext.
+      await tenant.models.Contact.updateOne(
+        { _id: contact._id },
+        { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
+      );
+      const updated = await findVisible(tenant, principal, contact._id);
+      res.json(presentContact(updated!, principal.permissions));
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/lists/:listId/contacts/export',
+    tag: 'contacts',
+    summary: 'Export a list’s contacts as CSV',
+    description:
+      'Columns: id, email, phone, firstName, lastName, status, subscribedAt, confirmedAt, fields (the custom fields as a JSON object). Fields the caller may not view are `***`.',
+    auth: 'tenant',
+    feature: 'contacts.export',
+    request: {
+      params: listIdParams,
+    },
+    responses: { 200: { description: 'the CSV, with a header row', contentType: 'text/csv' } },
+    async handler({ params }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      const { listId } = params;
+      if (
+        !canSeeList(principal.permissions, listId) ||
+        !(await tenant.models.List.exists({ _id: listId }))
+      )
+        throw notFound('list');
+      res.type('text/csv').attachment(`contacts-${listId}.csv`);
+      // The list id matched the pattern above, so it is a safe field path.
+      const cursor = tenant.models.Contact.find({ [`lists.${listId}`]: { $exists: true } })
+        .sort({ _id: 1 })
+        .lean<ContactDocument[]>()
+        .cursor();
+      async function* rows() {
+        for await (const contact of cursor) {
+          const values = contactValues(contact, fieldMask(principal.permissions));
+          const membership = contact.lists[listId];
+          yield {
+            id: contact._id,
+            ...values,
+            status: membership?.status,
+            subscribedAt: membership?.subscribedAt.toISOString(),
+            confirmedAt: membership?.confirmedAt?.toISOString() ?? '',
+            fields: JSON.stringify(values.fields),
+          };
+        }
+      }
+      // pipeline() handles back-pressure and stops reading when the client goes away.
+      await pipeline(
+        Readable.from(rows()),
+        stringify({ header: true, columns: exportColumns }),
+        res,
+      );
+    },
+  }),
+];

@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { Router } from 'express';
 import { z } from 'zod';
 import { tenantIdPattern } from '../../db/names';
 import { TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../../workflows/definitions';
 import type { encryptionProbeWorkflow } from '../../../workflows';
+import { defineRoute } from '../route';
 
 const probeRequest = z.strictObject({
   tenantId: z.string().regex(tenantIdPattern, 'must be 6-32 lowercase letters or digits'),
@@ -18,33 +18,52 @@ const probeRequest = z.strictObject({
 /** How long the route waits for the probe before answering 202. */
 const WAIT_MS = 20_000;
 
-/** Builds the diagnostics routes; callers mount them behind platform auth. */
-export function diagnosticsRoutes(temporal: Client, taskQueue: string): Router {
-  return Router().post('/api/v1/diagnostics/encryption-probe', async (req, res) => {
-    const { tenantId } = probeRequest.parse(req.body ?? {});
-    const probeId = randomUUID();
-    const id = workflowId(workflowKinds.encryptionProbe, tenantId, probeId);
-    const handle = await temporal.workflow.start<typeof encryptionProbeWorkflow>(
-      'encryptionProbeWorkflow',
-      {
-        workflowId: id,
-        taskQueue,
-        args: [{ tenantId, probeId }],
-        typedSearchAttributes: [
-          { key: TenantIdKey, value: tenantId },
-          { key: WorkflowKindKey, value: workflowKinds.encryptionProbe },
-        ],
-      },
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'running'>(
-      (resolve) => (timer = setTimeout(() => resolve('running'), WAIT_MS)),
-    );
-    const outcome = await Promise.race([handle.result(), timeout]).finally(() =>
-      clearTimeout(timer),
-    );
-    if (outcome === 'running')
-      return res.status(202).json({ probeId, workflowId: id, status: 'running' });
-    res.json({ probeId, workflowId: id, status: 'completed', verified: outcome.verified });
-  });
-}
+const probeResult = z.strictObject({
+  probeId: z.string(),
+  workflowId: z.string(),
+  status: z.enum(['completed', 'running']),
+  verified: z.boolean().optional(),
+});
+
+/** The diagnostics routes (platform token). */
+export const diagnosticsRoutes = (temporal: Client, taskQueue: string) => [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/diagnostics/encryption-probe',
+    tag: 'platform',
+    summary: 'Round-trip a canary through a tenant’s encryption',
+    auth: 'platform',
+    request: { body: probeRequest },
+    responses: {
+      200: { description: 'the probe completed', schema: probeResult },
+      202: { description: 'still running after 20 s', schema: probeResult },
+    },
+    async handler({ body }, _req, res) {
+      const { tenantId } = body;
+      const probeId = randomUUID();
+      const id = workflowId(workflowKinds.encryptionProbe, tenantId, probeId);
+      const handle = await temporal.workflow.start<typeof encryptionProbeWorkflow>(
+        'encryptionProbeWorkflow',
+        {
+          workflowId: id,
+          taskQueue,
+          args: [{ tenantId, probeId }],
+          typedSearchAttributes: [
+            { key: TenantIdKey, value: tenantId },
+            { key: WorkflowKindKey, value: workflowKinds.encryptionProbe },
+          ],
+        },
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'running'>(
+        (resolve) => (timer = setTimeout(() => resolve('running'), WAIT_MS)),
+      );
+      const outcome = await Promise.race([handle.result(), timeout]).finally(() =>
+        clearTimeout(timer),
+      );
+      if (outcome === 'running')
+        return res.status(202).json({ probeId, workflowId: id, status: 'running' });
+      res.json({ probeId, workflowId: id, status: 'completed', verified: outcome.verified });
+    },
+  }),
+];

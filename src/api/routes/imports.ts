@@ -2,24 +2,29 @@
  * Contact imports. `POST /api/v1/lists/:listId/imports` streams a CSV (header row) or NDJSON
  * body into encrypted storage and starts the import workflow; `GET /api/v1/imports/:id`
  * reports its progress live. Mounted before the JSON body parser: the body is the file.
+ * A list or an import of a list the caller may not see is 404, as if it did not exist.
  */
 import type { Client } from '@temporalio/client';
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
-import type { DataLayer } from '../../db/open';
 import { createImportRecord } from '../../imports/import-record';
 import { storeUpload, UploadError } from '../../imports/store-upload';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../../workflows/definitions';
 import type { contactImportWorkflow } from '../../../workflows';
 import { HttpError, notFound } from '../errors';
-import { requireTenantAuth, requireFeature, tenantOf } from '../middleware/tenant-auth';
+import { canSeeList } from '../../auth/principal';
+import { tenantOf } from '../middleware/tenant-auth';
+import { defineRoute } from '../route';
 
 /** Largest accepted upload. */
 const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
 const importQuery = z.strictObject({
-  consent: z.enum(['existing', 'double-opt-in']).default('existing'),
+  consent: z.enum(['existing', 'double-opt-in']).default('existing').meta({
+    description:
+      '`existing`: the consent columns are the proof of consent already given; `double-opt-in`: each valid row is subscribed with double opt-in instead (consent columns ignored)',
+  }),
 });
 
 function formatOf(req: Request): 'csv' | 'ndjson' {
@@ -32,25 +37,55 @@ function formatOf(req: Request): 'csv' | 'ndjson' {
   );
 }
 
-/** Builds the import routes; each authenticates itself (they sit before the JSON parser). */
-export function importRoutes(deps: {
-  data: DataLayer;
-  temporal: Client;
-  taskQueue: string;
-}): Router {
-  const router = Router();
-  const auth = requireTenantAuth(deps.data.tenants);
+const started = z.strictObject({
+  id: z.string(),
+  workflowId: z.string(),
+  status: z.literal('running'),
+});
 
-  router.post(
-    '/api/v1/lists/:listId/imports',
-    auth,
-    requireFeature('contacts.import'),
-    async (req, res) => {
-      const { consent } = importQuery.parse(req.query);
+const importStatus = z
+  .strictObject({
+    id: z.string(),
+    listId: z.string(),
+    status: z.enum(['running', 'completed', 'failed']),
+    total: z.number(),
+    imported: z.number(),
+    rejectedCount: z.number(),
+    rejected: z
+      .array(z.strictObject({ line: z.number(), reason: z.string() }))
+      .meta({ description: 'the first 1000; reasons name the field, never quote its value' }),
+    createdAt: z.string(),
+    completedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Import' });
+
+/** The import routes (mounted before the JSON parser: they read their body themselves). */
+export const importRoutes = (deps: { temporal: Client; taskQueue: string }) => [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/lists/:listId/imports',
+    tag: 'imports',
+    summary: 'Import contacts into a list',
+    auth: 'tenant',
+    feature: 'contacts.import',
+    request: {
+      query: importQuery,
+      raw: {
+        contentTypes: ['text/csv', 'application/x-ndjson'],
+        description:
+          'UTF-8, at most 200 MB; CSV with a header row, or one JSON object per line. Columns/keys: email (required), phone, firstName, lastName, consentedAt, consentIp, consentSource; any other is a custom field.',
+      },
+    },
+    responses: { 202: { description: 'the import runs', schema: started } },
+    async handler({ params, query }, req, res) {
+      const { consent } = query;
       const format = formatOf(req);
-      const { tenant } = tenantOf(res);
-      const listId = req.params.listId;
-      if (typeof listId !== 'string' || !(await tenant.models.List.exists({ _id: listId })))
+      const { tenant, principal } = tenantOf(res);
+      const { listId } = params;
+      if (
+        !canSeeList(principal.permissions, listId) ||
+        !(await tenant.models.List.exists({ _id: listId }))
+      )
         throw notFound('list');
 
       const idFor = (importId: string) =>
@@ -88,27 +123,31 @@ export function importRoutes(deps: {
       });
       res.status(202).json({ id: importId, workflowId: id, status: 'running' });
     },
-  );
+  }),
 
-  router.get('/api/v1/imports/:id', auth, requireFeature('contacts.import'), async (req, res) => {
-    const { tenant } = tenantOf(res);
-    const job =
-      typeof req.params.id === 'string'
-        ? await tenant.models.Import.findById(req.params.id).lean()
-        : null;
-    if (!job) throw notFound('import');
-    res.json({
-      id: job._id,
-      listId: job.listId,
-      status: job.status === 'uploading' ? 'running' : job.status,
-      total: job.total,
-      imported: job.imported,
-      rejectedCount: job.rejectedCount,
-      rejected: job.rejected,
-      createdAt: job.createdAt.toISOString(),
-      completedAt: job.completedAt?.toISOString() ?? null,
-    });
-  });
-
-  return router;
-}
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/imports/:id',
+    tag: 'imports',
+    summary: 'An import’s progress and rejected rows',
+    auth: 'tenant',
+    feature: 'contacts.import',
+    responses: { 200: { description: 'live while it runs', schema: importStatus } },
+    async handler({ params }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      const job = await tenant.models.Import.findById(params.id).lean();
+      if (!job || !canSeeList(principal.permissions, job.listId)) throw notFound('import');
+      res.json({
+        id: job._id,
+        listId: job.listId,
+        status: job.status === 'uploading' ? 'running' : job.status,
+        total: job.total,
+        imported: job.imported,
+        rejectedCount: job.rejectedCount,
+        rejected: job.rejected,
+        createdAt: job.createdAt.toISOString(),
+        completedAt: job.completedAt?.toISOString() ?? null,
+      });
+    },
+  }),
+];
