@@ -10,7 +10,16 @@ module.exports = {
       '@swc/jest',
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
+    '/node_modules/(@scure|@noble)/[^/]+/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
+  // otplib's default plugins depend on ESM-only packages (@scure/base, @noble/hashes):
+  // Node >= 20.19 requires them natively, jest needs them compiled to CommonJS.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@scure|@noble)/)(?!.*/node_modules/(@scure|@noble)/)',
+  ],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/helpers/quiet-temporal.ts'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',

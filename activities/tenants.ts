@@ -12,7 +12,7 @@ export type TenantActivityDeps = Pick<DataLayer, 'mongo' | 'names' | 'encryption
 
 /** Creates the tenant lifecycle activities. */
 export function createTenantActivities({ mongo, encryption, tenants }: TenantActivityDeps) {
-  const { Tenant, User } = tenants.control;
+  const { Tenant, User, AccessLog } = tenants.control;
 
   return {
     /** Creates the tenant's data key and its database's indexes. */
@@ -59,6 +59,7 @@ export function createTenantActivities({ mongo, encryption, tenants }: TenantAct
     /** Undoes a provisioning that failed for good: no half-made tenant stays behind. */
     async abandonTenant({ tenantId }: TenantRef): Promise<void> {
       await User.deleteMany({ tenantId });
+      await AccessLog.deleteMany({ tenantId });
       await mongo.db(tenants.databaseName(tenantId)).dropDatabase();
       await encryption.deleteTenantKey(tenantId);
       await Tenant.updateOne(
@@ -81,6 +82,7 @@ export function createTenantActivities({ mongo, encryption, tenants }: TenantAct
       );
       tenants.forget(tenantId); // after the status change, so nothing caches "active" again
       await User.deleteMany({ tenantId });
+      await AccessLog.deleteMany({ tenantId }); // its IPs were unreadable already (tenant key)
       await mongo.db(tenants.databaseName(tenantId)).dropDatabase();
     },
   };

@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import express from 'express';
 import { MongoClient } from 'mongodb';
 import { createApp } from '../src/api/app';
+import { ensureSessionSecret } from '../src/auth/session-secret';
 import { loadConfig } from '../src/config';
 import { openConsentServices } from '../src/consent/open';
 import { createSubscribeLimits } from '../src/consent/subscribe-limits';
@@ -52,6 +53,12 @@ async function main() {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),
       smtp: () => mailer.verify(),
+    },
+    auth: {
+      ...config.auth,
+      sessionSecret: (
+        await ensureSessionSecret(config.auth.sessionSecret, config.auth.sessionSecretFile)
+      ).token,
     },
   });
 

@@ -7,6 +7,14 @@ import { z } from 'zod';
 import { parseKmsConfig, type KmsConfig } from './db/kms-config';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const seconds = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86400)
+    .default(fallback);
+const count = (fallback: number) => z.coerce.number().int().min(1).max(100_000).default(fallback);
 const optionalUrl = (protocols: string[]) =>
   z
     .string()
@@ -76,6 +84,18 @@ const schema = z.object({
     .optional(),
   CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: z.coerce.number().int().min(1).default(5),
   CONSENTFLOW_SUBSCRIBE_LIMIT_IP: z.coerce.number().int().min(1).default(30),
+  CONSENTFLOW_TLS_CERT: z.string().min(1).optional(),
+  CONSENTFLOW_TLS_KEY: z.string().min(1).optional(),
+  CONSENTFLOW_SESSION_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (use a random token)')
+    .optional(),
+  CONSENTFLOW_SESSION_IDLE_SECONDS: seconds(30 * 60),
+  CONSENTFLOW_SESSION_MAX_SECONDS: seconds(12 * 3600),
+  CONSENTFLOW_LOGIN_DELAY_AFTER: count(3),
+  CONSENTFLOW_LOGIN_LOCK_AFTER: count(10),
+  CONSENTFLOW_LOGIN_LOCK_SECONDS: seconds(15 * 60),
+  CONSENTFLOW_LOGIN_IP_LOCK_AFTER: count(100),
 });
 
 /** Validated, resolved configuration shared by every process. */
@@ -98,10 +118,38 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
     http: {
       port: env.PORT,
       host: env.HOST,
-      publicUrl: env.CONSENTFLOW_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      // Recipients' links in mail point here; with a certificate the api speaks HTTPS only.
+      publicUrl:
+        env.CONSENTFLOW_PUBLIC_URL ??
+        `${env.CONSENTFLOW_TLS_CERT ? 'https' : 'http'}://localhost:${env.PORT}`,
     },
     dataDir,
     logLevel: env.CONSENTFLOW_LOG_LEVEL,
+    /** Both files, or undefined: then the api serves plain HTTP (behind a TLS proxy, say). */
+    tls:
+      env.CONSENTFLOW_TLS_CERT && env.CONSENTFLOW_TLS_KEY
+        ? {
+            certFile: path.resolve(env.CONSENTFLOW_TLS_CERT),
+            keyFile: path.resolve(env.CONSENTFLOW_TLS_KEY),
+          }
+        : undefined,
+    auth: {
+      sessionSecret: env.CONSENTFLOW_SESSION_SECRET,
+      sessionSecretFile: path.join(dataDir, 'session-secret'),
+      /** A session unused this long is over. */
+      sessionIdleSeconds: env.CONSENTFLOW_SESSION_IDLE_SECONDS,
+      /** A session is over this long after its login, however busy. */
+      sessionMaxSeconds: env.CONSENTFLOW_SESSION_MAX_SECONDS,
+      bruteForce: {
+        /** Failures per account (or API key) before each attempt must wait, doubling. */
+        delayAfter: env.CONSENTFLOW_LOGIN_DELAY_AFTER,
+        /** Failures per account (or API key) that lock it for `lockSeconds`. */
+        lockAfter: env.CONSENTFLOW_LOGIN_LOCK_AFTER,
+        lockSeconds: env.CONSENTFLOW_LOGIN_LOCK_SECONDS,
+        /** Failures from one IP address (any account) that lock that address. */
+        ipLockAfter: env.CONSENTFLOW_LOGIN_IP_LOCK_AFTER,
+      },
+    },
     platformToken: env.CONSENTFLOW_PLATFORM_TOKEN,
     platformTokenFile: path.join(dataDir, 'platform-token'),
     codec: {
@@ -169,6 +217,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const problems = [
     ...(parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? []),
     ...kms.problems,
+    ...(parsed.data && !parsed.data.CONSENTFLOW_TLS_CERT !== !parsed.data.CONSENTFLOW_TLS_KEY
+      ? ['CONSENTFLOW_TLS_CERT: set together with CONSENTFLOW_TLS_KEY, or neither']
+      : []),
   ];
   if (!parsed.success || !kms.value || problems.length > 0) throw new ConfigError(problems);
   return resolve(parsed.data, kms.value);

@@ -13,7 +13,9 @@ import { openDataLayer } from './db/open';
 import { pingMongo } from './db/connection';
 import { createLogger } from './logger';
 import { createMailTransport } from './mail/transport';
-import { reach, runMain, StartupError } from './startup';
+import { reach, runMain } from './startup';
+import { listen } from './api/listen';
+import { ensureSessionSecret } from './auth/session-secret';
 import { createDataConverter } from './temporal/data-converter';
 import { createPayloadKeyStore } from './temporal/payload-keys';
 
@@ -27,6 +29,10 @@ runMain('api', async () => {
   if (created) console.log(`platform token (stored in ${config.platformTokenFile}): ${token}`);
   const codecToken = await ensureCodecToken(config.codec.token, config.codec.tokenFile);
   if (codecToken.created) console.log(`codec token (stored in ${config.codec.tokenFile})`);
+  const sessionSecret = await ensureSessionSecret(
+    config.auth.sessionSecret,
+    config.auth.sessionSecretFile,
+  );
   const data = await openDataLayer(config);
   const payloadKeys = createPayloadKeyStore(data);
   const connection = await reach(
@@ -64,19 +70,11 @@ runMain('api', async () => {
       mongo: () => pingMongo(data.mongo),
       smtp: () => mailer.verify(),
     },
+    auth: { ...config.auth, sessionSecret: sessionSecret.token },
+    https: config.tls !== undefined,
   });
-  const server = app.listen(config.http.port, config.http.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new StartupError(`port ${config.http.port} is already in use (PORT)`)
-          : err,
-      ),
-    );
-  });
-  logger.info({ port: config.http.port }, 'api listening');
+  const server = await listen(app, { ...config.http, tls: config.tls });
+  logger.info({ port: config.http.port, https: config.tls !== undefined }, 'api listening');
   const stop = () => {
     server.close(async () => {
       await connection.close();

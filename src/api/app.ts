@@ -17,7 +17,7 @@ import type { DkimKeys } from '../mail/dkim-keys';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireJsonBody } from './middleware/json-only';
 import { requirePlatformToken } from './middleware/platform-auth';
-import { requireTenantAuth } from './middleware/tenant-auth';
+import { requireSessionAuth, requireTenantAuth } from './middleware/tenant-auth';
 import { mountRoutes, type AuthMiddlewares, type RouteDefinition } from './route';
 import { codecMiddleware, codecRoutes, type CodecEndpointDeps } from './routes/codec';
 import { consentExportRoutes } from './routes/consent-export';
@@ -33,6 +33,19 @@ import { openApiRoutes } from './routes/openapi';
 import { recipientLinkRoutes } from './routes/recipient-links';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
+import { createAccessLog } from '../auth/access-log';
+import { createAccounts } from '../auth/accounts';
+import { createBruteForce, type BruteForceSettings } from '../auth/brute-force';
+import { createLogin } from '../auth/login';
+import { createSessionMiddleware, sessionCookieName } from '../auth/sessions';
+import { createTotpEnrolment } from '../auth/totp-enrolment';
+import { createAuthentication } from './middleware/authenticate';
+import { securityHeaders } from './middleware/security-headers';
+import { accessLogRoutes } from './routes/access-log';
+import { apiKeyRoutes } from './routes/api-keys';
+import { authRoutes } from './routes/auth';
+import { securitySettingsRoutes } from './routes/security-settings';
+import { userRoutes } from './routes/users';
 
 const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
   version: string;
@@ -59,8 +72,21 @@ export interface AppDeps {
   limits: SubscribeLimits;
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
+  /** Console sessions and brute-force protection (from config.auth). */
+  auth: AuthSettings;
+  /** The api serves HTTPS itself: Secure `__Host-` cookies and HSTS. */
+  https?: boolean;
   /** Fail any response that contradicts its declared schema (tests). */
   checkResponses?: boolean;
+}
+
+/** Session and brute-force settings. */
+export interface AuthSettings {
+  /** Signs session cookies; every api process of an install must share it. */
+  sessionSecret: string;
+  sessionIdleSeconds: number;
+  sessionMaxSeconds: number;
+  bruteForce: BruteForceSettings;
 }
 
 /**
@@ -72,9 +98,39 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  const https = deps.https ?? false;
+  const { control } = deps.data.tenants;
+  const { encryption, mongo, names } = deps.data;
+  const accessLog = createAccessLog({ control, encryption });
+  app.locals.accessLog = accessLog; // for recordAccess(res, …)
+  const bruteForce = createBruteForce({
+    mongo,
+    dbName: names.control,
+    secret: deps.auth.sessionSecret,
+    settings: deps.auth.bruteForce,
+  });
+  bruteForce.startSweeping();
+  const authentication = createAuthentication({
+    control,
+    bruteForce,
+    accessLog,
+    login: createLogin({ control, encryption, bruteForce, accessLog }),
+    sessions: createSessionMiddleware({
+      mongo,
+      dbName: names.control,
+      secret: deps.auth.sessionSecret,
+      idleSeconds: deps.auth.sessionIdleSeconds,
+      secure: https,
+    }),
+    sessionMaxSeconds: deps.auth.sessionMaxSeconds,
+  });
+  const accounts = createAccounts({ control, encryption, accessLog });
+  const cookieName = sessionCookieName(https);
+
   const auth: AuthMiddlewares = {
     platform: requirePlatformToken(deps.platformToken),
     tenant: requireTenantAuth(deps.data.tenants),
+    session: requireSessionAuth(deps.data.tenants),
   };
   const documented: RouteDefinition[] = [];
   const mount = (routes: RouteDefinition[]) => {
@@ -82,27 +138,50 @@ export function createApp(deps: AppDeps): Express {
     app.use(mountRoutes(routes, auth, { checkResponses: deps.checkResponses }));
   };
 
+  app.use(securityHeaders(https));
   mount(healthRoutes(deps.health));
   if (deps.mailSinkDir) mount(devMailRoutes(deps.mailSinkDir));
   if (deps.codec) {
     app.use(codecMiddleware(deps.codec.corsOrigins));
     mount(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
   }
-  // Public pages of recipients: links in mail and the hosted subscribe form.
+  // Public pages of recipients: links in mail and the hosted subscribe form. Outside /api/v1,
+  // so no console session or CSRF token is involved: the signed link token (or, for the
+  // form, the per-IP and per-address limits) is the whole of their protection, and each
+  // page parses its own form posts.
   const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, temporal: deps.temporal };
   mount(recipientLinkRoutes(publicDeps));
   mount(formRoutes({ ...publicDeps, taskQueue: deps.taskQueue, limits: deps.limits }));
+  // Resolves the caller (API key or console session, with CSRF for cookie calls that change
+  // state) once for everything under /api/v1; each route's auth kind then insists on what it
+  // needs. Platform routes check their own token.
+  app.use('/api/v1', ...authentication.middleware);
   // Imports stream their CSV / NDJSON body themselves; every other body is JSON.
   mount(importRoutes(deps));
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
   mount(diagnosticsRoutes(deps.temporal, deps.taskQueue));
   mount(tenantRoutes(deps));
+  mount(
+    authRoutes({
+      authentication,
+      accounts,
+      accessLog,
+      bruteForce,
+      control,
+      totp: createTotpEnrolment({ control, encryption, accessLog }),
+      cookieName,
+    }),
+  );
   mount(listRoutes({ ...deps, tenants: deps.data.tenants }));
   mount(contactRoutes());
   mount(subscriptionRoutes(deps));
   mount(consentExportRoutes());
   mount(dkimRoutes(deps.recipients.dkim));
-  mount(openApiRoutes(documented, version));
+  mount(userRoutes({ accounts, control }));
+  mount(apiKeyRoutes({ control, accessLog }));
+  mount(accessLogRoutes({ control }));
+  mount(securitySettingsRoutes({ control, accessLog }));
+  mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
   // After the API, so API requests do not each cost a file-system lookup.
   app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
   app.use(notFoundHandler);

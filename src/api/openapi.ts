@@ -18,11 +18,24 @@ export const errorBody = z
   })
   .meta({ id: 'Error' });
 
-const securityOf: Record<AuthKind, Record<string, string[]>[]> = {
-  none: [],
-  platform: [{ platformToken: [] }],
-  tenant: [{ apiKey: [] }],
-};
+/**
+ * The credentials a route accepts. A cookie session must also send its CSRF token on every
+ * call that changes state (anything but GET), so those operations require both schemes.
+ */
+function securityOf(auth: AuthKind, method: string): Record<string, string[]>[] {
+  const session: Record<string, string[]> =
+    method === 'get' ? { sessionCookie: [] } : { sessionCookie: [], csrfToken: [] };
+  switch (auth) {
+    case 'none':
+      return [];
+    case 'platform':
+      return [{ platformToken: [] }];
+    case 'tenant':
+      return [{ apiKey: [] }, session];
+    case 'session':
+      return [session];
+  }
+}
 
 const errorResponse = (description: string) => ({
   description,
@@ -44,8 +57,18 @@ function describe(route: RouteDefinition) {
   return lines.filter(Boolean).join('\n\n') || undefined;
 }
 
+/** What the document says about the install. */
+export interface DocumentOptions {
+  version: string;
+  /** The session cookie's name (`__Host-` prefixed when the api serves HTTPS). */
+  sessionCookie: string;
+}
+
 /** Builds the document for the given routes. */
-export function buildOpenApiDocument(routes: readonly RouteDefinition[], version: string) {
+export function buildOpenApiDocument(
+  routes: readonly RouteDefinition[],
+  { version, sessionCookie }: DocumentOptions,
+) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'platformToken', {
     type: 'http',
@@ -58,6 +81,20 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
     bearerFormat: 'cfk_<id>_<secret>',
     description: 'A tenant API key; its scopes, lists and fields limit what it may do.',
   });
+  registry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: sessionCookie,
+    description:
+      'A console session, set by `POST /api/v1/auth/login`; the user’s features, lists and fields limit what it may do.',
+  });
+  registry.registerComponent('securitySchemes', 'csrfToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-CSRF-Token',
+    description:
+      'The CSRF token of the session (`csrfToken` of the login or `GET /api/v1/auth/session` answer); required with the session cookie on every call that changes state.',
+  });
   for (const route of routes) {
     const { body, raw, query } = route.request ?? {};
     const params = paramsSchema(route);
@@ -68,17 +105,30 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
         spec.schema ?? (Number(status) >= 400 && !spec.contentType ? errorBody : undefined);
       responses[status] = {
         description: spec.description,
-        ...(schema
-          ? { content: { 'application/json': { schema } } }
-          : spec.contentType
-            ? { content: { [spec.contentType]: { schema: { type: 'string' } } } }
-            : {}),
+        ...(schema || spec.contentType
+          ? {
+              content: {
+                ...(schema ? { 'application/json': { schema } } : {}),
+                ...(spec.contentType ? { [spec.contentType]: { schema: { type: 'string' } } } : {}),
+              },
+            }
+          : {}),
       };
     }
     const failure = route.renderError ? errorPage : errorResponse;
     responses['400'] ??= failure('invalid input (unknown field or parameter, wrong type)');
     if (route.auth !== 'none') responses['401'] ??= failure('missing or wrong credentials');
-    if (route.feature) responses['403'] ??= failure(`the ${route.feature} permission is missing`);
+    const refusals = [
+      ...(route.feature ? [`the ${route.feature} permission is missing (\`forbidden\`)`] : []),
+      ...(route.auth === 'session' ? ['called with an API key (`session_required`)'] : []),
+      ...(route.auth === 'tenant' || route.auth === 'session'
+        ? [
+            'a session call without its CSRF token (`csrf_token_invalid`)',
+            'a session that must first change its password or enrol a second factor',
+          ]
+        : []),
+    ];
+    if (refusals.length > 0) responses['403'] ??= failure(refusals.join('; '));
     // Pages declare their own not-found answers; a JSON route's path parameters may miss.
     if (params && !route.renderError)
       responses['404'] ??= errorResponse('no such resource, or not visible to the caller');
@@ -88,7 +138,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
       summary: route.summary,
       description: describe(route),
       tags: [route.tag],
-      security: securityOf[route.auth],
+      security: securityOf(route.auth, route.method),
       ...(route.feature ? { 'x-permission': route.feature } : {}),
       request: {
         params,

@@ -26,8 +26,14 @@ import { badRequest, HttpError } from './errors';
 import { toHttpError } from './middleware/error-handler';
 import { requireFeature } from './middleware/tenant-auth';
 
-/** How a route authenticates its caller; `mountRoutes` is given one middleware per kind. */
-export type AuthKind = 'none' | 'platform' | 'tenant';
+/**
+ * How a route authenticates its caller; `mountRoutes` is given one middleware per kind.
+ * `tenant`: an API key or a console session (both resolved by src/api/middleware/
+ * authenticate.ts, which also enforces CSRF on cookie calls that change state); `session`:
+ * a console session only (account management and the session's own account); `platform`:
+ * the operator token.
+ */
+export type AuthKind = 'none' | 'platform' | 'tenant' | 'session';
 
 /** The authentication middlewares, one per kind that needs one. */
 export type AuthMiddlewares = Record<Exclude<AuthKind, 'none'>, RequestHandler>;
@@ -46,7 +52,11 @@ export interface ResponseSpec {
   description: string;
   /** The JSON body; omit for an empty body (204) or a non-JSON one (set `contentType`). */
   schema?: z.ZodType;
-  /** For non-JSON bodies such as `text/csv` or `text/html`; documented as a string. */
+  /**
+   * For non-JSON bodies such as `text/csv` or `text/html`; the body is documented as a
+   * string. With a `schema` too, the route answers either (e.g. chosen by a `format`
+   * parameter).
+   */
   contentType?: string;
 }
 
@@ -86,7 +96,7 @@ export interface RouteSpec<
   /** Groups routes in the document. */
   tag: string;
   auth: AuthKind;
-  /** The feature permission a tenant caller needs; required for `auth: 'tenant'`. */
+  /** The feature permission the caller needs; required for `tenant`, optional for `session`. */
   feature?: Feature;
   request?: {
     /** Path parameters; omitted: every `:name` in the path is a string. */
@@ -137,8 +147,8 @@ export function defineRoute<
 >(spec: RouteSpec<Path, P, Q, B>): RouteDefinition {
   if (spec.auth === 'tenant' && !spec.feature)
     throw new Error(`${spec.method} ${spec.path}: a tenant route must name its feature`);
-  if (spec.auth !== 'tenant' && spec.feature)
-    throw new Error(`${spec.method} ${spec.path}: only tenant routes check features`);
+  if (spec.auth !== 'tenant' && spec.auth !== 'session' && spec.feature)
+    throw new Error(`${spec.method} ${spec.path}: only tenant and session routes check features`);
   return spec as RouteDefinition;
 }
 

@@ -22,15 +22,20 @@ export const API_KEY_CACHE_MS = 5_000;
 // Keyed by a hash of the presented key: the cache never holds a usable secret.
 const cache = new LRUCache<string, Principal>({ max: 10_000, ttl: API_KEY_CACHE_MS });
 
-/** Authenticates a presented key through the cache; undefined for an invalid one. */
+/**
+ * Authenticates a presented key through the cache; undefined for an invalid one. `onUse` is
+ * `authenticateApiKey`'s: it runs when a database lookup records the key's last use (at most
+ * once a minute per key), so a cached hit needs no write.
+ */
 export async function authenticateApiKeyCached(
   control: ControlModels,
   presented: string,
+  onUse?: (principal: Principal) => Promise<void>,
 ): Promise<Principal | undefined> {
   const digest = createHash('sha256').update(presented).digest('base64');
   const cached = cache.get(digest);
   if (cached) return cached;
-  const principal = await authenticateApiKey(control, presented);
+  const principal = await authenticateApiKey(control, presented, onUse);
   if (principal) cache.set(digest, principal);
   return principal;
 }
@@ -38,6 +43,14 @@ export async function authenticateApiKeyCached(
 /** Drops a key from this process's cache (call it when revoking or changing a key). */
 export function forgetApiKey(id: string): void {
   for (const [digest, principal] of cache.entries()) if (principal.id === id) cache.delete(digest);
+}
+
+/** Drops keys from this process's cache. */
+export function forgetApiKeys(ids: Iterable<string>): void {
+  const gone = new Set(ids);
+  if (gone.size === 0) return;
+  for (const [digest, principal] of cache.entries())
+    if (gone.has(principal.id)) cache.delete(digest);
 }
 
 /** Revokes a key of a tenant: recorded for every process, forgotten at once by this one. */

@@ -36,10 +36,15 @@ export async function createApiKey(
   return { id, key: `cfk_${id}_${secret}` };
 }
 
-/** Resolves a presented key, or undefined for a malformed, unknown, wrong or revoked one. */
+/**
+ * Resolves a presented key, or undefined for a malformed, unknown, wrong or revoked one.
+ * `onUse` runs at most once per key per minute (across processes), when the last use is
+ * recorded: the access log's "key used" entry.
+ */
 export async function authenticateApiKey(
   control: ControlModels,
   presented: string,
+  onUse?: (principal: Principal) => Promise<void>,
 ): Promise<Principal | undefined> {
   const match = /^cfk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(presented);
   if (!match) return undefined;
@@ -49,10 +54,6 @@ export async function authenticateApiKey(
   const expected = record ? Buffer.from(record.secretHash, 'hex') : sha256('no such key');
   const valid = timingSafeEqual(sha256(secret), expected);
   if (!record || !valid || record.revokedAt) return undefined;
-  // Last use at minute precision: one write per key per minute, not one per request.
-  if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > 60_000) {
-    await control.ApiKey.updateOne({ _id: id }, { $set: { lastUsedAt: new Date() } });
-  }
   const permissions = record.lists
     ? {
         features: record.scopes as Feature[],
@@ -60,5 +61,17 @@ export async function authenticateApiKey(
         fields: (record.fields ?? {}) as Permissions['fields'],
       }
     : fullPermissions(record.scopes as Feature[]);
-  return { kind: 'api_key', id, tenantId: record.tenantId, permissions };
+  const principal: Principal = { kind: 'api_key', id, tenantId: record.tenantId, permissions };
+  // Last use at minute precision: one write per key per minute, not one per request. The
+  // conditional update lets exactly one process win each minute.
+  const now = new Date();
+  if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > 60_000) {
+    const stale = new Date(now.getTime() - 60_000);
+    const won = await control.ApiKey.updateOne(
+      { _id: id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lt: stale } }] },
+      { $set: { lastUsedAt: now } },
+    );
+    if (won.modifiedCount === 1) await onUse?.(principal);
+  }
+  return principal;
 }

@@ -15,3 +15,12 @@ export const features = [
 
 /** A feature permission name. */
 export type Feature = (typeof features)[number];
+
+/** Stored entry meaning "every feature", so a tenant's first admin gains features added later. */
+export const ALL_FEATURES = '*';
+
+/** The features a stored list grants: `*` expands to the whole registry, unknown names drop. */
+export function resolveFeatures(stored: readonly string[]): Feature[] {
+  if (stored.includes(ALL_FEATURES)) return [...features];
+  return features.filter((feature) => stored.includes(feature));
+}

@@ -124,6 +124,14 @@ export function createFieldEncryption(client: MongoClient, names: DatabaseNames,
       });
     },
 
+    /** Encrypts a never-searched platform-level value (TOTP secrets, IPs of unknown callers). */
+    encryptPlatformPrivate(value: Plain): Promise<Binary> {
+      return clientEncryption.encrypt(value, {
+        algorithm: RANDOM,
+        keyAltName: PLATFORM_KEY_ALT_NAME,
+      });
+    },
+
     /** Encrypts a value that must stay searchable by exact match (email, phone). */
     async encryptSearchable(value: Plain, tenantId: string): Promise<Binary> {
       return clientEncryption.encrypt(value, {

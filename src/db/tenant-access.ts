@@ -7,6 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { Binary } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { FieldEncryption, Plain } from './encryption';
+import { accessLogModel } from './models/access-log';
 import { apiKeyModel } from './models/api-key';
 import { consentRecordModel } from './models/consent-record';
 import { contactModel } from './models/contact';
@@ -51,6 +52,7 @@ const bindControlModels = (control: Connection) => ({
   ApiKey: apiKeyModel(control),
   DkimKey: dkimKeyModel(control),
   ListDirectory: listDirectoryModel(control),
+  AccessLog: accessLogModel(control),
 });
 
 const bindTenantModels = (tenantDb: Connection) => ({

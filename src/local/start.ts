@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { ensureCodecToken } from '../auth/codec-token';
 import { ensurePlatformToken } from '../auth/platform-token';
@@ -21,6 +23,7 @@ const log = (message: string) => console.log(`[consentflow] ${message}`);
 runMain('consentflow', async () => {
   const startedAt = Date.now();
   const config = loadConfig();
+  const apiUrl = `${config.tls ? 'https' : 'http'}://localhost:${config.http.port}`;
   await assertPortsFree(config);
   const { token, created } = await ensurePlatformToken(
     config.platformToken,
@@ -40,7 +43,7 @@ runMain('consentflow', async () => {
           namespace: config.temporal.namespace,
           persistent: true,
           // Only this local UI gets the secret codec URL; the api checks the token in it.
-          codecEndpoint: `http://localhost:${config.http.port}/codec/${codecToken.token}`,
+          codecEndpoint: `${apiUrl}/codec/${codecToken.token}`,
         }
       : undefined,
     smtp: config.smtp.embedded ? { port: config.smtp.port, dir: config.smtp.sinkDir } : undefined,
@@ -93,11 +96,10 @@ runMain('consentflow', async () => {
   }
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   log(`ready in ${seconds} s`);
-  log(`  API and UI       http://localhost:${config.http.port}  (health: /healthz)`);
+  log(`  API and UI       ${apiUrl}  (health: /healthz)`);
   if (config.temporal.embedded)
     log(`  Temporal Web UI  http://localhost:${config.temporal.uiPort}`);
-  if (config.smtp.embedded)
-    log(`  Mail sink        http://localhost:${config.http.port}/api/dev/mail`);
+  if (config.smtp.embedded) log(`  Mail sink        ${apiUrl}/api/dev/mail`);
   log('press Ctrl-C to stop');
 });
 
@@ -120,9 +122,26 @@ async function assertPortsFree(config: Config): Promise<void> {
   }
 }
 
+/**
+ * Whether a GET answers 200. Over HTTPS the certificate is not verified: this is the
+ * supervisor asking its own child on the loopback address, and the configured certificate
+ * names the public host, not 127.0.0.1.
+ */
+function answersOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
 /** Polls `/healthz` until every dependency is ok and the worker polls its task queue. */
 async function waitForHealthy(config: Config, aborted: () => boolean): Promise<void> {
-  const url = `http://127.0.0.1:${config.http.port}/healthz`;
+  const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${config.http.port}/healthz`;
   const deadline = Date.now() + 180_000;
   const connection = await Connection.connect({ address: config.temporal.address });
   const workerPolls = () =>
@@ -138,10 +157,7 @@ async function waitForHealthy(config: Config, aborted: () => boolean): Promise<v
       );
   try {
     while (!aborted()) {
-      const apiOk = await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      );
+      const apiOk = await answersOk(url);
       if (apiOk && (await workerPolls())) return;
       if (Date.now() > deadline) {
         throw new StartupError(`the system did not become healthy at ${url} within 3 minutes`);

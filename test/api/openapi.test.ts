@@ -44,7 +44,13 @@ describe('OpenAPI document', () => {
   let stack: AppStack;
   let doc: {
     openapi: string;
-    paths: Record<string, Record<string, { 'x-permission'?: string; security?: unknown[] }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        { 'x-permission'?: string; security?: unknown[]; summary?: string; operationId?: string }
+      >
+    >;
   };
   beforeAll(async () => {
     stack = await startAppStack();
@@ -108,11 +114,45 @@ describe('OpenAPI document', () => {
       ]);
   });
 
-  it('names the feature permission and the API key scheme on every tenant route', () => {
-    const tenantOps = Object.values(doc.paths)
-      .flatMap((ops) => Object.values(ops))
-      .filter((op) => JSON.stringify(op.security) === JSON.stringify([{ apiKey: [] }]));
+  const operations = () =>
+    Object.values(doc.paths).flatMap((ops) =>
+      Object.entries(ops).map(([method, op]) => ({ method, ...op })),
+    );
+  const session = (method: string) =>
+    method === 'get' ? { sessionCookie: [] } : { sessionCookie: [], csrfToken: [] };
+
+  it('names the feature permission and both credentials on every tenant route', () => {
+    const tenantOps = operations().filter((op) => JSON.stringify(op.security).includes('"apiKey"'));
     expect(tenantOps.length).toBeGreaterThanOrEqual(8);
-    for (const op of tenantOps) expect(features).toContain(op['x-permission']);
+    for (const op of tenantOps) {
+      expect(features).toContain(op['x-permission']);
+      // An API key, or a session cookie with its CSRF token on calls that change state.
+      expect(op.security).toEqual([{ apiKey: [] }, session(op.method)]);
+    }
+    const tenantPaths = tenantOps.map((op) => op.summary);
+    expect(tenantPaths).toContain(doc.paths['/api/v1/lists/{listId}/subscriptions']!.post!.summary);
+    expect(tenantPaths).toContain(doc.paths['/api/v1/lists/{listId}/consent-export']!.get!.summary);
+    expect(tenantPaths).toContain(doc.paths['/api/v1/dkim']!.get!.summary);
+  });
+
+  it('documents session-only routes with the cookie and CSRF schemes', () => {
+    const sessionOps = operations().filter(
+      (op) => JSON.stringify(op.security) === JSON.stringify([session(op.method)]),
+    );
+    const names = sessionOps.map((op) => op.operationId ?? op.summary);
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    expect(doc.paths['/api/v1/api-keys']!.post!.security).toEqual([session('post')]);
+    expect(doc.paths['/api/v1/auth/password']!.post!.security).toEqual([session('post')]);
+    expect(doc.paths['/api/v1/auth/session']!.get!.security).toEqual([session('get')]);
+    expect(doc.paths['/api/v1/users']!.post!['x-permission']).toBe('users.manage');
+    expect(doc.paths['/api/v1/access-log']!.get!['x-permission']).toBe('accesslog.view');
+    const schemes = (doc as unknown as { components: { securitySchemes: object } }).components
+      .securitySchemes;
+    expect(schemes).toMatchObject({
+      apiKey: { type: 'http', scheme: 'bearer' },
+      platformToken: { type: 'http', scheme: 'bearer' },
+      sessionCookie: { type: 'apiKey', in: 'cookie', name: expect.stringMatching(/^\S+$/) },
+      csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
+    });
   });
 });

@@ -1,15 +1,21 @@
 /**
- * Authorization against the real services, with API keys whose permissions are restricted
- * the way a restricted user's are: each feature permission allows exactly its routes, a
- * caller limited to some lists sees nothing of the others, personal fields without view
- * access are masked in every output, editing a field needs edit access, and bad input in
- * any JSON field, query parameter or path gets a 4xx in the error shape.
- */
+ * Authorization against the real services, with console sessions of restricted users and
+ * API keys restricted the way such a user's are: each feature permission allows exactly its
+ * routes, for keys and sessions alike (account routes refuse keys); a caller limited to some
+ * lists sees nothing of the others; personal fields without view access are masked in every
+ * output; editing a field needs edit access; and bad input in any JSON field, query
+ * parameter or path gets a 4xx in the error shape. */
 import request from 'supertest';
 import { revokeApiKey } from '../../src/auth/api-key-cache';
 import { features, type Feature } from '../../src/auth/permissions';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { uniqueSuffix } from '../helpers/services';
+import {
+  buildUser,
+  INITIAL_ADMIN_PASSWORD,
+  loginAndSetPassword,
+  type Session,
+} from '../helpers/sessions';
 import { buildApiKey, buildTenant } from '../helpers/tenant-fixtures';
 
 describe('permissions', () => {
@@ -19,6 +25,7 @@ describe('permissions', () => {
   const as = (key: string) => ({ Authorization: `Bearer ${key}` });
   const marker = uniqueSuffix();
   const email = (who: string) => `${who}.${marker}@example.test`;
+  const adminEmail = email('admin');
   const ids: Record<'A' | 'B' | 'alice' | 'bob' | 'carol' | 'importB', string> = {} as never;
 
   async function createList(name: string) {
@@ -48,7 +55,9 @@ describe('permissions', () => {
 
   beforeAll(async () => {
     stack = await startAppStack();
-    ({ tenantId, apiKey: admin } = await buildTenant(stack.app, stack.platformToken));
+    ({ tenantId, apiKey: admin } = await buildTenant(stack.app, stack.platformToken, {
+      email: adminEmail,
+    }));
     ids.A = await createList('A');
     ids.B = await createList('B');
     const header = 'email,phone,firstName,lastName,plan,consentedAt,consentIp';
@@ -65,17 +74,48 @@ describe('permissions', () => {
   afterAll(() => stack?.stop());
 
   describe('feature matrix', () => {
-    /** Every tenant route, from the OpenAPI document, with the feature it requires. */
-    async function tenantRoutes() {
+    interface DocumentedRoute {
+      method: string;
+      path: string;
+      feature: Feature;
+      /** Also open to API keys (otherwise a console session only). */
+      apiKey: boolean;
+    }
+
+    /** Every route that checks a feature, from the OpenAPI document, with its credentials. */
+    async function featureRoutes(): Promise<DocumentedRoute[]> {
       const doc = (await request(stack.app).get('/api/openapi.json')).body as {
-        paths: Record<string, Record<string, { 'x-permission'?: Feature }>>;
+        paths: Record<
+          string,
+          Record<string, { 'x-permission'?: Feature; security: Record<string, string[]>[] }>
+        >;
       };
       return Object.entries(doc.paths).flatMap(([path, ops]) =>
         Object.entries(ops)
           .filter(([, op]) => op['x-permission'])
-          .map(([method, op]) => ({ method, path, feature: op['x-permission']! })),
+          .map(([method, op]) => ({
+            method,
+            path,
+            feature: op['x-permission']!,
+            apiKey: op.security.some((scheme) => 'apiKey' in scheme),
+          })),
       );
     }
+
+    /** A user's console session holding exactly these features. */
+    const sessionWith = async (admin: Session, featureList: Feature[]) => {
+      const user = await buildUser(admin, { features: featureList });
+      return loginAndSetPassword(stack.app, user.email, user.initialPassword);
+    };
+
+    let adminSession: Session;
+    let target: { userId: string };
+    beforeAll(async () => {
+      adminSession = await loginAndSetPassword(stack.app, adminEmail, INITIAL_ADMIN_PASSWORD);
+      // The user the /users/{id} routes act on (their calls carry no body, so at most its
+      // second factor is reset).
+      target = { userId: (await buildUser(adminSession, { features: [] })).id };
+    });
 
     /** A real target for each path parameter, so only the permission decides. */
     const fill = (path: string) =>
@@ -83,37 +123,57 @@ describe('permissions', () => {
         .replace('{listId}', ids.A)
         .replace(/\/lists\/\{id\}/, `/lists/${ids.A}`)
         .replace(/\/contacts\/\{id\}/, `/contacts/${ids.carol}`)
-        .replace(/\/imports\/\{id\}/, `/imports/${ids.importB}`);
+        .replace(/\/imports\/\{id\}/, `/imports/${ids.importB}`)
+        .replace(/\/users\/\{id\}/, `/users/${target.userId}`)
+        // No such key: revoking answers 404 once the permission let the call through.
+        .replace(/\/api-keys\/\{id\}/, '/api-keys/0000000000000000');
 
-    const call = (method: string, path: string, key: string) => {
-      const url = fill(path) + (path === '/api/v1/contacts' ? `?email=${email('carol')}` : '');
-      return request(stack.app)[method as 'get'](url).set(as(key));
-    };
+    const urlOf = (path: string) =>
+      fill(path) + (path === '/api/v1/contacts' ? `?email=${email('carol')}` : '');
+    const call = (method: string, path: string, key: string) =>
+      request(stack.app)[method as 'get'](urlOf(path)).set(as(key));
+    const callIn = (session: Session, method: string, path: string) =>
+      session.agent[method as 'get'](urlOf(path)).set('X-CSRF-Token', session.csrf);
+
+    /** The feature's routes answer (not 401/403, not 5xx); every other route says forbidden. */
+    function expectExactly(feature: Feature, route: DocumentedRoute, res: request.Response) {
+      const what = `${feature} → ${route.method.toUpperCase()} ${route.path}: ${res.status}`;
+      if (route.feature === feature) {
+        expect([what, [401, 403].includes(res.status)]).toEqual([what, false]);
+        expect([what, res.status < 500]).toEqual([what, true]);
+      } else {
+        expect([what, res.status, res.body.error?.id]).toEqual([what, 403, 'forbidden']);
+      }
+    }
 
     it('lets a key with one feature call exactly the routes of that feature', async () => {
-      const routes = await tenantRoutes();
+      const routes = await featureRoutes();
       for (const feature of [
         'contacts.view',
         'contacts.edit',
         'contacts.import',
         'contacts.export',
+        'users.manage',
+        'accesslog.view',
       ])
         expect(routes.map((r) => r.feature)).toContain(feature);
       // The consent routes, each with the feature that guards it.
       expect(routes).toEqual(
         expect.arrayContaining([
-          { method: 'patch', path: '/api/v1/lists/{id}', feature: 'contacts.edit' },
+          { method: 'patch', path: '/api/v1/lists/{id}', feature: 'contacts.edit', apiKey: true },
           {
             method: 'post',
             path: '/api/v1/lists/{listId}/subscriptions',
             feature: 'contacts.edit',
+            apiKey: true,
           },
           {
             method: 'get',
             path: '/api/v1/lists/{listId}/consent-export',
             feature: 'contacts.export',
+            apiKey: true,
           },
-          { method: 'get', path: '/api/v1/dkim', feature: 'campaigns.send' },
+          { method: 'get', path: '/api/v1/dkim', feature: 'campaigns.send', apiKey: true },
         ]),
       );
 
@@ -121,21 +181,53 @@ describe('permissions', () => {
         const key = await buildApiKey(stack.data, tenantId, { features: [feature] });
         for (const route of routes) {
           const res = await call(route.method, route.path, key);
-          const what = `${feature} → ${route.method.toUpperCase()} ${route.path}: ${res.status}`;
-          if (route.feature === feature) {
-            expect([what, [401, 403].includes(res.status)]).toEqual([what, false]);
-            expect([what, res.status < 500]).toEqual([what, true]);
-          } else {
-            expect([what, res.status, res.body.error?.id]).toEqual([what, 403, 'forbidden']);
-          }
+          if (route.apiKey) expectExactly(feature, route, res);
+          else
+            expect([route.path, res.status, res.body.error?.id]).toEqual([
+              route.path,
+              403,
+              'session_required',
+            ]);
         }
       }
     });
 
-    it('refuses a key without features everywhere and a missing key with 401', async () => {
+    it('lets a user with one feature call exactly the routes of that feature', async () => {
+      const routes = await featureRoutes();
+      expect(routes.filter((r) => !r.apiKey).length).toBeGreaterThanOrEqual(10);
+      for (const feature of features) {
+        const session = await sessionWith(adminSession, [feature]);
+        for (const route of routes)
+          expectExactly(feature, route, await callIn(session, route.method, route.path));
+      }
+    });
+
+    it('needs the CSRF token for session calls to tenant routes that change state', async () => {
+      const editor = await sessionWith(adminSession, ['contacts.view', 'contacts.edit']);
+      const without = await editor.agent.post('/api/v1/lists').send({ name: 'no token' });
+      expect([without.status, without.body.error?.id]).toEqual([403, 'csrf_token_invalid']);
+      const read = await editor.agent.get(`/api/v1/lists/${ids.A}`);
+      expect(read.status).toBe(200);
+      // With the token the call gets through to validation (no list is made: other tests
+      // count this tenant's lists).
+      const withToken = await editor.agent
+        .post('/api/v1/lists')
+        .set('X-CSRF-Token', editor.csrf)
+        .send({});
+      expect([withToken.status, withToken.body.error?.id]).toEqual([400, 'invalid_request']);
+    });
+
+    it('refuses a key or user without features everywhere and a missing credential with 401', async () => {
       const none = await buildApiKey(stack.data, tenantId, { features: [] });
-      for (const route of await tenantRoutes()) {
+      const nobody = await sessionWith(adminSession, []);
+      for (const route of await featureRoutes()) {
         expect((await call(route.method, route.path, none)).status).toBe(403);
+        const user = await callIn(nobody, route.method, route.path);
+        expect([route.path, user.status, user.body.error?.id]).toEqual([
+          route.path,
+          403,
+          'forbidden',
+        ]);
         const anonymous = await request(stack.app)[route.method as 'get'](fill(route.path));
         expect(anonymous.status).toBe(401);
       }
@@ -202,6 +294,30 @@ describe('permissions', () => {
       expect((await get(`/api/v1/lists/${ids.A}/contacts/export`)).status).toBe(200);
       expect((await get(`/api/v1/lists/${ids.B}/consent-export`)).status).toBe(404);
       expect((await get(`/api/v1/lists/${ids.A}/consent-export`)).status).toBe(200);
+      // Only the exports that happened are in the access log.
+      const exports = await stack.data.tenants.control.AccessLog.find({
+        tenantId,
+        event: 'personal_data.read',
+        'details.source': 'export',
+      }).lean();
+      expect(exports.map((e) => e.details)).toContainEqual({ source: 'export', listId: ids.A });
+      expect(exports.map((e) => e.details)).not.toContainEqual({ source: 'export', listId: ids.B });
+      const consentExports = await stack.data.tenants.control.AccessLog.find({
+        tenantId,
+        event: 'personal_data.read',
+        'details.source': 'consent_export',
+      }).lean();
+      const scopedKeyId = /^cfk_([0-9a-f]{16})_/.exec(scoped)![1];
+      expect(consentExports).toContainEqual(
+        expect.objectContaining({
+          actor: { kind: 'api_key', id: scopedKeyId },
+          details: { source: 'consent_export', listId: ids.A },
+        }),
+      );
+      expect(consentExports.map((e) => e.details)).not.toContainEqual({
+        source: 'consent_export',
+        listId: ids.B,
+      });
     });
 
     it('refuses subscriptions to and changes of another list with 404, changing nothing', async () => {

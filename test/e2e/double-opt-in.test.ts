@@ -8,6 +8,7 @@ import request from 'supertest';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
 import { uniqueSuffix } from '../helpers/services';
+import { INITIAL_ADMIN_PASSWORD, loginAndSetPassword, type Session } from '../helpers/sessions';
 import { buildTenant } from '../helpers/tenant-fixtures';
 
 interface Mail {
@@ -20,6 +21,7 @@ interface Mail {
 describe('double opt-in over HTTP', () => {
   let stack: AppStack;
   let tenant: { tenantId: string; apiKey: string };
+  const adminEmail = `admin.${uniqueSuffix()}@example.test`;
   let listId: string;
   let dkim: PublishedDkim;
   const auth = () => ({ Authorization: `Bearer ${tenant.apiKey}` });
@@ -27,7 +29,7 @@ describe('double opt-in over HTTP', () => {
 
   beforeAll(async () => {
     stack = await startAppStack({ env: { CONSENTFLOW_SUBSCRIBE_LIMIT_IP: '3' } });
-    tenant = await buildTenant(stack.app, stack.platformToken);
+    tenant = await buildTenant(stack.app, stack.platformToken, { email: adminEmail });
     const list = await request(stack.app)
       .post('/api/v1/lists')
       .set(auth())
@@ -388,6 +390,68 @@ describe('double opt-in over HTTP', () => {
       action: 'requested',
       userAgent: 'FormBrowser/3',
       source: { kind: 'form', id: 'footer' },
+    });
+  });
+
+  describe('with a console session', () => {
+    let admin: Session;
+    beforeAll(async () => {
+      admin = await loginAndSetPassword(stack.app, adminEmail, INITIAL_ADMIN_PASSWORD);
+    });
+
+    it('subscribes only with the session’s CSRF token, recording the user as the source', async () => {
+      const email = `console.${marker}@example.test`;
+      const url = `/api/v1/lists/${listId}/subscriptions`;
+      const forged = await admin.agent.post(url).send({ email });
+      expect([forged.status, forged.body.error?.id]).toEqual([403, 'csrf_token_invalid']);
+      const none = await request(stack.app).get('/api/v1/contacts').query({ email }).set(auth());
+      expect(none.body.contacts).toEqual([]);
+
+      const sent = await admin.agent.post(url).set('X-CSRF-Token', admin.csrf).send({ email });
+      expect([sent.status, sent.body.status]).toEqual([202, 'pending']);
+      const read = await admin.agent.get(`/api/v1/contacts/${sent.body.contactId}`);
+      expect(read.body.consent[0]).toMatchObject({
+        action: 'requested',
+        source: { kind: 'api', id: admin.userId },
+      });
+
+      // The consent export works with the session too, and is in the access log as the user's.
+      const exported = await admin.agent.get(`/api/v1/lists/${listId}/consent-export`);
+      expect([exported.status, exported.type]).toEqual([200, 'text/csv']);
+      expect(exported.text).toContain(sent.body.contactId);
+      const logged = await stack.data.tenants.control.AccessLog.find({
+        tenantId: tenant.tenantId,
+        event: 'personal_data.read',
+        'details.source': 'consent_export',
+      }).lean();
+      expect(logged.map((e) => e.actor)).toContainEqual({ kind: 'user', id: admin.userId });
+    });
+
+    it('serves recipients’ pages to a browser holding a console cookie without asking for a CSRF token', async () => {
+      const email = `cookie.${marker}@example.test`;
+      // The console's cookie travels along (same site), but the form is not a console call.
+      const posted = await admin.agent
+        .post(`/f/${listId}`)
+        .type('form')
+        .send({ email, consent: 'yes' });
+      expect([posted.status, posted.type]).toEqual([200, 'text/html']);
+      // Security headers as on every response, with the page's own content security policy.
+      expect(posted.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+      });
+      expect(posted.headers['content-security-policy']).toMatch(/^default-src 'none';/);
+      expect(posted.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      const [mail] = await mailTo(email);
+      const confirmed = await admin.agent.get(pathOf(mail!.text, 'c'));
+      expect([confirmed.status, confirmed.type]).toEqual([200, 'text/html']);
+      const bad = await admin.agent.post('/u/a.b.c').type('form').send('x=1');
+      expect([bad.status, bad.type]).toEqual([400, 'text/html']);
+      // Nothing of the console leaks into the pages: no session cookie is set by them.
+      expect(posted.headers['set-cookie']).toBeUndefined();
+      expect(confirmed.headers['set-cookie']).toBeUndefined();
     });
   });
 

@@ -10,6 +10,7 @@ import { openConsentServices, type ConsentServices } from '../../src/consent/ope
 import { createSubscribeLimits } from '../../src/consent/subscribe-limits';
 import { createApp } from '../../src/api/app';
 import { ensureCodecToken } from '../../src/auth/codec-token';
+import { ensureSessionSecret } from '../../src/auth/session-secret';
 import type { Config } from '../../src/config';
 import { pingMongo } from '../../src/db/connection';
 import { openDataLayer, type DataLayer } from '../../src/db/open';
@@ -25,6 +26,8 @@ import { testConfig } from './stack';
 export interface AppStack {
   app: Express;
   config: Config;
+  /** The environment the config came from: another process given it shares this stack's data. */
+  env: Record<string, string>;
   data: DataLayer;
   client: Client;
   platformToken: string;
@@ -39,9 +42,9 @@ export interface AppStack {
 
 /** Starts the stack; `health` overrides let a test point one check at a dead service. */
 export async function startAppStack(
-  options: { smtpUrl?: string; env?: Record<string, string> } = {},
+  options: { smtpUrl?: string; env?: Record<string, string>; https?: boolean } = {},
 ): Promise<AppStack> {
-  const { config } = await testConfig(options.env);
+  const { config, env } = await testConfig(options.env);
   const services = testServices();
   const logger = createLogger('test', process.env.CF_TEST_LOG_LEVEL ?? 'silent');
   const data = await openDataLayer(config);
@@ -91,10 +94,18 @@ export async function startAppStack(
       mongo: () => pingMongo(data.mongo),
       smtp: () => mailer.verify(),
     },
+    auth: {
+      ...config.auth,
+      sessionSecret: (
+        await ensureSessionSecret(config.auth.sessionSecret, config.auth.sessionSecretFile)
+      ).token,
+    },
+    https: options.https,
   });
   return {
     app,
     config,
+    env,
     data,
     client,
     platformToken,

@@ -137,4 +137,21 @@ describe('defineRoute', () => {
       '<p>body_too_large: request body is too large</p>',
     ]);
   });
+
+  it('lets session routes name a feature or none, and refuses one elsewhere', () => {
+    const spec = (auth: 'session' | 'platform', feature?: 'users.manage') => () =>
+      defineRoute({
+        method: 'get',
+        path: '/x',
+        tag: 't',
+        summary: 's',
+        auth,
+        feature,
+        responses: {},
+        handler: () => undefined,
+      });
+    expect(spec('session', 'users.manage')).not.toThrow();
+    expect(spec('session')).not.toThrow();
+    expect(spec('platform', 'users.manage')).toThrow('only tenant and session routes');
+  });
 });

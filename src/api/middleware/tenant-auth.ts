@@ -1,11 +1,10 @@
 /**
- * Tenant authentication: resolves the caller to a Principal and its tenant scope. The
- * tenant scope it resolves to is the only one the route can use, so a caller of tenant A
- * can never address tenant B's data. Today the caller presents an API key in
- * `Authorization: Bearer`; console sessions resolve to the same Principal.
+ * Tenant authentication: requires the Principal that `authenticate` (mounted once on
+ * /api/v1, src/api/middleware/authenticate.ts) resolved from an API key or a console
+ * session, and resolves its tenant scope. The tenant scope it resolves to is the only one
+ * the route can use, so a caller of tenant A can never address tenant B's data.
  */
 import type { RequestHandler, Response } from 'express';
-import { authenticateApiKeyCached } from '../../auth/api-key-cache';
 import type { Feature } from '../../auth/permissions';
 import type { Principal } from '../../auth/principal';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
@@ -22,13 +21,9 @@ export const tenantOf = (res: Response) => res.locals as TenantLocals;
 
 /** Requires an authenticated tenant caller and resolves its tenant. */
 export function requireTenantAuth(tenants: TenantAccess): RequestHandler {
-  return async (req, res, next) => {
-    const match = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
-    const principal = match?.[1]
-      ? await authenticateApiKeyCached(tenants.control, match[1])
-      : undefined;
-    if (!principal) return next(unauthorized('a valid API key is required'));
-    res.locals.principal = principal;
+  return async (_req, res, next) => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (!principal) return next(unauthorized('a valid API key or session is required'));
     res.locals.tenant = await tenants.forTenant(principal.tenantId);
     next();
   };
@@ -40,6 +35,21 @@ export function requireFeature(feature: Feature): RequestHandler {
     if (!tenantOf(res).principal.permissions.features.includes(feature)) {
       return next(new HttpError(403, 'forbidden', `the ${feature} permission is required`));
     }
+    next();
+  };
+}
+
+/**
+ * Requires a console session (not an API key) and resolves its tenant: account management
+ * and the session's own account are done by people, so a key never reaches these routes.
+ */
+export function requireSessionAuth(tenants: TenantAccess): RequestHandler {
+  return async (_req, res, next) => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (!principal) return next(unauthorized('a console session is required'));
+    if (principal.kind !== 'user')
+      return next(new HttpError(403, 'session_required', 'this route needs a console session'));
+    res.locals.tenant = await tenants.forTenant(principal.tenantId);
     next();
   };
 }

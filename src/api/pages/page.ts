@@ -1,6 +1,7 @@
 /**
  * The minimal HTML pages recipients see (confirmation, unsubscribe, profile center, hosted
- * form). Every dynamic value is escaped; pages load nothing from elsewhere.
+ * form). Every dynamic value is escaped; pages load nothing from elsewhere and cannot be
+ * framed (a confirm or unsubscribe button must not be clickable through another site).
  */
 import escapeHtml from 'escape-html';
 import type { Response } from 'express';
@@ -16,7 +17,7 @@ export function sendPage(res: Response, status: number, title: string, body: str
     .type('html')
     .set({
       'Content-Security-Policy':
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-store',
     })

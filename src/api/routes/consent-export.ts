@@ -2,6 +2,7 @@
  * `GET /api/v1/lists/:listId/consent-export`: every member of a list with status, dates and
  * the registration proof (IP and user agent of the subscription request, or of the
  * confirmation when no request was recorded, as for imports), as CSV streamed page by page.
+ * Each export is a bulk read of personal data and goes into the access log.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +14,7 @@ import type { TenantScope } from '../../db/tenant-access';
 import { notFound } from '../errors';
 import { tenantOf } from '../middleware/tenant-auth';
 import { consentExportColumns, presentConsentExportRow } from '../presenters/consent-export';
+import { recordAccess } from '../record-access';
 import { defineRoute } from '../route';
 import { listIdParams } from '../schemas/list-id';
 
@@ -74,6 +76,12 @@ export const consentExportRoutes = () => [
         !(await tenant.models.List.exists({ _id: listId }))
       )
         throw notFound('list');
+      // A bulk read of personal data (addresses, IPs): logged when it starts, like the contact
+      // export, so an interrupted export counts too.
+      await recordAccess(res, {
+        event: 'personal_data.read',
+        details: { source: 'consent_export', listId },
+      });
       res.type('text/csv; charset=utf-8').attachment(`consent-${listId}.csv`);
       async function* rows() {
         for await (const { contact, membership, proof } of membersWithProof(tenant, listId))

@@ -25,6 +25,7 @@ import {
   presentContact,
   presentContactRecord,
 } from '../presenters/contact';
+import { recordAccess } from '../record-access';
 import { defineRoute } from '../route';
 import { listIdParams } from '../schemas/list-id';
 
@@ -189,7 +190,7 @@ export const contactRoutes = () => [
     tag: 'contacts',
     summary: 'Export a list’s contacts as CSV',
     description:
-      'Columns: id, email, phone, firstName, lastName, status, subscribedAt, confirmedAt, fields (the custom fields as a JSON object). Fields the caller may not view are `***`.',
+      'Columns: id, email, phone, firstName, lastName, status, subscribedAt, confirmedAt, fields (the custom fields as a JSON object). Fields the caller may not view are `***`. Written to the access log (`personal_data.read`).',
     auth: 'tenant',
     feature: 'contacts.export',
     request: {
@@ -204,6 +205,11 @@ export const contactRoutes = () => [
         !(await tenant.models.List.exists({ _id: listId }))
       )
         throw notFound('list');
+      // A bulk read of personal data: logged when it starts, so an interrupted export counts.
+      await recordAccess(res, {
+        event: 'personal_data.read',
+        details: { source: 'export', listId },
+      });
       res.type('text/csv').attachment(`contacts-${listId}.csv`);
       // The list id matched the pattern above, so it is a safe field path.
       const cursor = tenant.models.Contact.find({ [`lists.${listId}`]: { $exists: true } })

@@ -1,10 +1,10 @@
 /** `GET /api/openapi.json`: the OpenAPI 3.1 document of every route the app mounts. */
 import { z } from 'zod';
-import { buildOpenApiDocument } from '../openapi';
+import { buildOpenApiDocument, type DocumentOptions } from '../openapi';
 import { defineRoute, type RouteDefinition } from '../route';
 
 /** The document route; `routes` is read on first request, once every route is declared. */
-export const openApiRoutes = (routes: readonly RouteDefinition[], version: string) => {
+export const openApiRoutes = (routes: readonly RouteDefinition[], options: DocumentOptions) => {
   let document: unknown;
   return [
     defineRoute({
@@ -20,7 +20,7 @@ export const openApiRoutes = (routes: readonly RouteDefinition[], version: strin
         },
       },
       handler(_input, _req, res) {
-        document ??= buildOpenApiDocument(routes, version);
+        document ??= buildOpenApiDocument(routes, options);
         res.json(document);
       },
     }),

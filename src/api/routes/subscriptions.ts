@@ -104,6 +104,8 @@ export const subscriptionRoutes = (deps: {
           row,
           ip: input.ip,
           userAgent: input.userAgent,
+          // Through the API either way; the id tells an API key (16 hex digits) from a
+          // console user (`u…`), so the proof names who entered the address.
           source: {
             kind: 'api',
             id: principal.id,

@@ -9,6 +9,18 @@ export const tenantStatuses = ['provisioning', 'active', 'failed', 'deleted'] as
 /** A tenant's status. */
 export type TenantStatus = (typeof tenantStatuses)[number];
 
+/** Which users must use a second factor. */
+export const twoFactorRules = ['optional', 'admins', 'all'] as const;
+
+/** A tenant's password policy as stored; unset fields take the defaults of src/auth/password-policy.ts. */
+export interface StoredPasswordPolicy {
+  minLength?: number;
+  requiredClasses?: string[];
+  rejectCommon?: boolean;
+  historyCount?: number;
+  maxAgeDays?: number;
+}
+
 /** A tenant control document. */
 export interface TenantDocument {
   _id: string;
@@ -19,6 +31,7 @@ export interface TenantDocument {
   activatedAt?: Date;
   deletedAt?: Date;
   pendingAdmin?: { userId: string; email: Binary | string; passwordHash: string };
+  security?: { passwordPolicy?: StoredPasswordPolicy; twoFactor?: (typeof twoFactorRules)[number] };
 }
 
 const tenantSchema = new Schema<TenantDocument>(
@@ -34,6 +47,28 @@ const tenantSchema = new Schema<TenantDocument>(
     pendingAdmin: {
       type: new Schema(
         { userId: String, email: Encrypted, passwordHash: String },
+        { _id: false, strict: 'throw' },
+      ),
+      required: false,
+    },
+    /** Account security settings the tenant's admins choose. */
+    security: {
+      type: new Schema(
+        {
+          passwordPolicy: {
+            type: new Schema(
+              {
+                minLength: Number,
+                requiredClasses: { type: [String], default: undefined },
+                rejectCommon: Boolean,
+                historyCount: Number,
+                maxAgeDays: Number,
+              },
+              { _id: false, strict: 'throw' },
+            ),
+          },
+          twoFactor: { type: String, enum: twoFactorRules },
+        },
         { _id: false, strict: 'throw' },
       ),
       required: false,

@@ -1,25 +1,46 @@
 /**
  * A console user of a tenant. The email is encrypted deterministically under the platform
  * key (logins arrive without a tenant, so lookup must work across tenants); the password is
- * a bcrypt hash.
+ * a bcrypt hash, the TOTP secret is encrypted under the platform key, recovery codes are
+ * hashed. `sessionVersion` changes whenever existing sessions must end (password reset,
+ * disabling), so every process drops them at their next request.
  */
 import { Encrypted } from '../encrypted-field';
 import type { Binary } from 'mongodb';
 import { Schema, type Connection } from 'mongoose';
 
-/** A user document (email encrypted on write, decrypted on read). */
+/** A user's stored permissions (`features: ['*']` means every feature of the registry). */
+export interface StoredPermissions {
+  features: string[];
+  lists: 'all' | string[];
+  fields: Record<string, 'none' | 'view' | 'edit'>;
+}
+
+/** A user document (encrypted fields decrypted on read). */
 export interface UserDocument {
   _id: string;
   tenantId: string;
   email: Binary | string;
   passwordHash: string;
+  /** Hashes of earlier passwords, newest first, for the policy's no-reuse rule. */
+  passwordHistory?: string[];
+  passwordChangedAt?: Date;
   mustChangePassword: boolean;
-  permissions: {
-    features: string[];
-    lists: 'all' | string[];
-    fields: Record<string, 'none' | 'view' | 'edit'>;
-  };
+  permissions: StoredPermissions;
   createdAt: Date;
+  createdBy?: string;
+  disabledAt?: Date;
+  sessionVersion?: number;
+  totp?: {
+    /** Base32 secret, encrypted under the platform key. */
+    secret: Binary | string;
+    /** Unset until the user confirms enrolment with a first code. */
+    enabledAt?: Date;
+    /** Last accepted time step: a code is never accepted twice. */
+    lastTimeStep?: number;
+  };
+  /** SHA-256 hashes of one-time recovery codes not used yet. */
+  recoveryCodes?: string[];
 }
 
 const userSchema = new Schema<UserDocument>(
@@ -28,6 +49,8 @@ const userSchema = new Schema<UserDocument>(
     tenantId: { type: String, required: true, index: true },
     email: { type: Encrypted, required: true },
     passwordHash: { type: String, required: true },
+    passwordHistory: { type: [String], default: undefined },
+    passwordChangedAt: { type: Date },
     mustChangePassword: { type: Boolean, required: true },
     permissions: {
       features: { type: [String], required: true },
@@ -35,6 +58,17 @@ const userSchema = new Schema<UserDocument>(
       fields: { type: Schema.Types.Mixed, required: true }, // field name -> none | view | edit
     },
     createdAt: { type: Date, required: true },
+    createdBy: { type: String },
+    disabledAt: { type: Date },
+    sessionVersion: { type: Number },
+    totp: {
+      type: new Schema(
+        { secret: Encrypted, enabledAt: Date, lastTimeStep: Number },
+        { _id: false, strict: 'throw' },
+      ),
+      required: false,
+    },
+    recoveryCodes: { type: [String], default: undefined },
   },
   { strict: 'throw', versionKey: false },
 );
