@@ -21,9 +21,11 @@ import {
 } from '../src/db/models/contact';
 import { MAX_REJECTED_KEPT, type ImportDocument } from '../src/db/models/import';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
-import { validateContactRow, type ContactRow } from '../src/imports/contact-row';
+import { rowDetails, validateContactRow, type ContactRow } from '../src/imports/contact-row';
 import { parseRecords } from '../src/imports/parse-rows';
 import { StageClock } from '../src/imports/stage-clock';
+import type { Client } from '@temporalio/client';
+import { subscribe } from '../src/consent/subscribe';
 import type { ImportRef } from '../workflows/definitions';
 
 /**
@@ -43,7 +45,19 @@ const IMPORT_STAGES = ['read', 'encrypt', 'write', 'waitForWrite'] as const;
 /** What the import activities need. */
 export interface ImportActivityDeps {
   tenants: TenantAccess;
+  /** Starts a double opt-in per row for imports with `consent=double-opt-in`. */
+  temporal: Client;
+  taskQueue: string;
 }
+
+/** Double opt-in starts in flight at once during an import. */
+const SUBSCRIBE_SLICE = 10;
+/**
+ * Rows per batch of a double opt-in import. Each row is a subscription with its own workflow
+ * start (tens to hundreds of ms on a busy server), so a batch of IMPORT_BATCH rows could
+ * outlast the heartbeat timeout before its heartbeat; this many keep a batch to seconds.
+ */
+const SUBSCRIBE_BATCH = 100;
 
 /** Counts an import reports. */
 export interface ImportOutcome {
@@ -53,7 +67,7 @@ export interface ImportOutcome {
 }
 
 /** Creates the import activities. */
-export function createImportActivities({ tenants }: ImportActivityDeps) {
+export function createImportActivities({ tenants, temporal, taskQueue }: ImportActivityDeps) {
   return {
     /** Imports every row of the upload; resumable from its last heartbeat. */
     async importContacts({ tenantId, importId }: ImportRef): Promise<ImportOutcome> {
@@ -61,6 +75,27 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
       const job = await tenant.models.Import.findById(importId).lean();
       if (!job) throw new Error('import record missing');
       const ctx = Context.current();
+      // With double opt-in, rows are not imported as members: each gets a confirmation
+      // request (subscribe is idempotent, so a replayed batch starts nothing twice).
+      const doiList =
+        job.consent === 'double-opt-in'
+          ? await tenant.models.List.findById(job.listId, { name: 1, doubleOptIn: 1 }).lean()
+          : undefined;
+      if (job.consent === 'double-opt-in' && !doiList) throw new Error('list missing');
+      const subscribeRows = async (rows: { row: ContactRow }[]) => {
+        for (let i = 0; i < rows.length; i += SUBSCRIBE_SLICE)
+          await Promise.all(
+            rows
+              .slice(i, i + SUBSCRIBE_SLICE)
+              .map(({ row }) =>
+                subscribe(
+                  { tenant, temporal, taskQueue },
+                  { list: doiList!, row, source: { kind: 'import', id: importId } },
+                ),
+              ),
+          );
+      };
+      const batchSize = doiList ? SUBSCRIBE_BATCH : IMPORT_BATCH;
       const resumeAfter =
         (ctx.info.heartbeatDetails as { rowsDone?: number } | undefined)?.rowsDone ?? 0;
       const clock = new StageClock(IMPORT_STAGES);
@@ -78,16 +113,16 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
         const rows = batch;
         batch = [];
         const at = { ...progress, rejected: [...progress.rejected] };
+        const due = rows.length > 0 && at.total > resumeAfter;
         const encrypted =
-          rows.length > 0 && at.total > resumeAfter
-            ? await clock.time('encrypt', () => encryptBatch(tenant, job, rows))
-            : [];
+          due && !doiList ? await clock.time('encrypt', () => encryptBatch(tenant, job, rows)) : [];
         while (writes.length >= WRITES_AHEAD)
           await clock.time('waitForWrite', () => writes.shift()!);
         const previous = lastWrite;
         lastWrite = (async () => {
           await previous; // a failed write stops every later one
           await clock.time('write', async () => {
+            if (due && doiList) await subscribeRows(rows);
             if (encrypted.length > 0) await writeEncrypted(tenant, job, encrypted);
             imported += rows.length;
             await tenant.models.Import.updateOne({ _id: importId }, { $set: { ...at, imported } });
@@ -111,7 +146,7 @@ export function createImportActivities({ tenants }: ImportActivityDeps) {
             if (progress.rejected.length < MAX_REJECTED_KEPT)
               progress.rejected.push({ line: parsed.line, reason: result.reason });
           }
-          if (batch.length >= IMPORT_BATCH) await commit();
+          if (batch.length >= batchSize) await commit();
         }
       }
       await commit();
@@ -174,15 +209,6 @@ interface EncryptedRow {
   consent?: ConsentRecordDocument;
 }
 
-/** The row's fields that are stored in `details`. */
-function detailsOf(row: ContactRow): ContactDetails {
-  const details: ContactDetails = {};
-  if (row.firstName) details.firstName = row.firstName;
-  if (row.lastName) details.lastName = row.lastName;
-  if (Object.keys(row.custom).length > 0) details.custom = row.custom;
-  return details;
-}
-
 /**
  * Encrypts one batch of valid rows under the tenant's key: per contact the email and phone
  * (deterministic, searchable) and its details (random, one value), plus consent proof.
@@ -194,7 +220,7 @@ async function encryptBatch(
 ): Promise<EncryptedRow[]> {
   const now = new Date();
   const encryptRow = async ({ line, row }: { line: number; row: ContactRow }) => {
-    const details = detailsOf(row);
+    const details = rowDetails(row);
     const [email, phone, sealedDetails, ip, source] = await Promise.all([
       tenant.searchable(row.email),
       row.phone ? tenant.searchable(row.phone) : undefined,

@@ -2,12 +2,20 @@
  * Every activity the worker registers, built from injected dependencies. Workflows import
  * the `Activities` type only; the worker is the one place that calls `createActivities`.
  */
+import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
+import { createInactivityActivities, type InactivityDeps } from './inactivity';
+import { createDoubleOptInActivities, type DoubleOptInDeps } from './double-opt-in';
 import { createEncryptionProbeActivities, type EncryptionProbeDeps } from './encryption-probe';
 import { createImportActivities, type ImportActivityDeps } from './imports';
 import { createTenantActivities, type TenantActivityDeps } from './tenants';
 
 /** Everything activities may use; wired once in src/worker.ts. */
-export type ActivityDeps = EncryptionProbeDeps & TenantActivityDeps & ImportActivityDeps;
+export type ActivityDeps = EncryptionProbeDeps &
+  TenantActivityDeps &
+  ImportActivityDeps &
+  DoubleOptInDeps &
+  ConsentRenewalDeps &
+  InactivityDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +23,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createEncryptionProbeActivities(deps),
     ...createTenantActivities(deps),
     ...createImportActivities(deps),
+    ...createDoubleOptInActivities(deps),
+    ...createConsentRenewalActivities(deps),
+    ...createInactivityActivities(deps),
   };
 }
 

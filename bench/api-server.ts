@@ -15,6 +15,8 @@ import { MongoClient } from 'mongodb';
 import { createApp } from '../src/api/app';
 import { ensureSessionSecret } from '../src/auth/session-secret';
 import { loadConfig } from '../src/config';
+import { openConsentServices } from '../src/consent/open';
+import { createSubscribeLimits } from '../src/consent/subscribe-limits';
 import { pingMongo } from '../src/db/connection';
 import { databaseNames } from '../src/db/names';
 import { openDataLayer } from '../src/db/open';
@@ -30,6 +32,7 @@ async function main() {
   const connection = await Connection.connect({ address: config.temporal.address });
   const mailer = createMailTransport(config.smtp.url);
   const payloadKeys = createPayloadKeyStore(data);
+  const consent = await openConsentServices(config, data);
   const app = createApp({
     logger,
     platformToken: config.platformToken!,
@@ -40,6 +43,12 @@ async function main() {
       dataConverter: createDataConverter(payloadKeys),
     }),
     taskQueue: config.temporal.taskQueue,
+    recipients: consent,
+    limits: await createSubscribeLimits(data.mongo, data.names, {
+      ...config.subscribe,
+      secret: consent.secret,
+    }),
+    publicUrl: config.http.publicUrl,
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),

@@ -72,7 +72,18 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
   SMTP_PORT: port(2525),
-  MAIL_FROM: z.string().min(3).default('Consentflow <no-reply@consentflow.localhost>'),
+  SMTP_TLS: z.enum(['required', 'none']).optional(),
+  MAIL_FROM: z
+    .string()
+    .min(3)
+    .regex(/@[^@\s>]+\.[^@\s>]+>?$/, 'must end with an address at a domain (Name <box@domain>)')
+    .default('Consentflow <no-reply@consentflow.localhost>'),
+  CONSENTFLOW_LINK_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (use a random secret)')
+    .optional(),
+  CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: z.coerce.number().int().min(1).default(5),
+  CONSENTFLOW_SUBSCRIBE_LIMIT_IP: z.coerce.number().int().min(1).default(30),
   CONSENTFLOW_TLS_CERT: z.string().min(1).optional(),
   CONSENTFLOW_TLS_KEY: z.string().min(1).optional(),
   CONSENTFLOW_SESSION_SECRET: z
@@ -107,7 +118,10 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
     http: {
       port: env.PORT,
       host: env.HOST,
-      publicUrl: env.CONSENTFLOW_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      // Recipients' links in mail point here; with a certificate the api speaks HTTPS only.
+      publicUrl:
+        env.CONSENTFLOW_PUBLIC_URL ??
+        `${env.CONSENTFLOW_TLS_CERT ? 'https' : 'http'}://localhost:${env.PORT}`,
     },
     dataDir,
     logLevel: env.CONSENTFLOW_LOG_LEVEL,
@@ -175,6 +189,21 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       port: env.SMTP_PORT,
       sinkDir: path.join(dataDir, 'mail'),
       from: env.MAIL_FROM,
+      /** The domain system mail is sent and DKIM-signed for: the domain of MAIL_FROM. */
+      domain: /@([^@\s>]+)>?$/.exec(env.MAIL_FROM)![1]!.toLowerCase(),
+      /** A relay must speak TLS unless told otherwise; the embedded sink is loopback only. */
+      requireTls:
+        (env.SMTP_TLS ?? (env.SMTP_URL === undefined ? 'none' : 'required')) === 'required',
+    },
+    links: {
+      /** Signs recipients' links (confirm, renew, unsubscribe, profile); per-tenant keys derive from it. */
+      secret: env.CONSENTFLOW_LINK_SECRET,
+      secretFile: path.join(dataDir, 'link-secret'),
+    },
+    subscribe: {
+      /** Subscription requests per address per hour, and per subscriber IP per hour. */
+      perAddressPerHour: env.CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS,
+      perIpPerHour: env.CONSENTFLOW_SUBSCRIBE_LIMIT_IP,
     },
   };
 }

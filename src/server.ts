@@ -7,6 +7,8 @@ import { createApp } from './api/app';
 import { ensureCodecToken } from './auth/codec-token';
 import { ensurePlatformToken } from './auth/platform-token';
 import { loadConfig } from './config';
+import { openConsentServices } from './consent/open';
+import { createSubscribeLimits } from './consent/subscribe-limits';
 import { openDataLayer } from './db/open';
 import { pingMongo } from './db/connection';
 import { createLogger } from './logger';
@@ -39,7 +41,8 @@ runMain('api', async () => {
     'check TEMPORAL_ADDRESS or TEMPORAL_PORT',
     () => Connection.connect({ address: config.temporal.address }),
   );
-  const mailer = createMailTransport(config.smtp.url);
+  const mailer = createMailTransport(config.smtp.url, { requireTls: config.smtp.requireTls });
+  const consent = await openConsentServices(config, data);
   const app = createApp({
     logger,
     platformToken: token,
@@ -56,6 +59,12 @@ runMain('api', async () => {
       codecToken: codecToken.token,
       corsOrigins: config.codec.corsOrigins,
     },
+    recipients: consent,
+    limits: await createSubscribeLimits(data.mongo, data.names, {
+      ...config.subscribe,
+      secret: consent.secret,
+    }),
+    publicUrl: config.http.publicUrl,
     health: {
       temporal: () => connection.healthService.check({}),
       mongo: () => pingMongo(data.mongo),
@@ -71,6 +80,7 @@ runMain('api', async () => {
       await connection.close();
       await data.mongo.close();
       mailer.close();
+      consent.transport.close();
       process.exit(0);
     });
     server.closeAllConnections();

@@ -1,3 +1,5 @@
+import { defineSignal } from '@temporalio/workflow';
+
 /**
  * Inputs, results, signals and queries of the workflows: the contract shared by the api
  * (which starts them) and the worker. Plain types only, safe for the workflow sandbox.
@@ -38,7 +40,92 @@ export const workflowKinds = {
   tenantProvisioning: 'tenant-provisioning',
   tenantShredding: 'tenant-shredding',
   contactImport: 'contact-import',
+  doubleOptIn: 'double-opt-in',
+  consentRenewal: 'consent-renewal',
+  consentRenewalSweep: 'consent-renewal-sweep',
+  inactivitySweep: 'inactivity-sweep',
+  rePermission: 're-permission',
 } as const;
+
+/** Input of the double opt-in workflow: opaque ids and the list's timing, nothing personal. */
+export interface DoubleOptInInput {
+  tenantId: string;
+  listId: string;
+  subscriptionId: string;
+  contactId: string;
+  confirmWithinHours: number;
+  /** null: no reminder. */
+  reminderAfterHours: number | null;
+}
+
+/** How a recipient acted on a link: when, and from where (personal data; payloads are encrypted). */
+export interface LinkUse {
+  at: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+/** Outcome of a double opt-in. */
+export interface DoubleOptInResult {
+  outcome: 'confirmed' | 'expired';
+}
+
+/** The recipient followed the confirmation link. */
+export const confirmSignal = defineSignal<[LinkUse]>('confirm');
+
+/** A list's consent policy, as snapshotted by a renewal cycle. */
+export interface ConsentPolicy {
+  validityDays: number;
+  reminderDaysBefore: number[];
+  onExpiry: 'unsubscribe' | 'anonymize' | 'delete';
+}
+
+/** Identifies a list; the input of per-list sweeps. */
+export interface ListRef {
+  tenantId: string;
+  listId: string;
+}
+
+/** Input of one contact's consent renewal cycle. */
+export interface ConsentRenewalInput {
+  tenantId: string;
+  listId: string;
+  contactId: string;
+  /** When consent lapses without renewal (ISO). */
+  expiresAt: string;
+  policy: ConsentPolicy;
+}
+
+/** Outcome of a renewal cycle. */
+export interface ConsentRenewalResult {
+  outcome: 'renewed' | 'expired';
+}
+
+/** The recipient followed the renewal link. */
+export const renewSignal = defineSignal<[LinkUse]>('renew');
+
+/** A list's inactivity policy. */
+export interface InactivityPolicy {
+  thresholdDays: number;
+  rePermission?: { waitDays: number };
+  action: 'unsubscribe' | 'anonymize' | 'delete';
+}
+
+/** Input of one contact's re-permission request. */
+export interface RePermissionInput {
+  tenantId: string;
+  listId: string;
+  contactId: string;
+  policy: InactivityPolicy;
+}
+
+/** Outcome of a re-permission request. */
+export interface RePermissionResult {
+  outcome: 'kept' | 'pruned';
+}
+
+/** The recipient asked to stay subscribed. */
+export const keepSignal = defineSignal<[LinkUse]>('keep');
 
 /** Builds a workflow id `<kind>:<tenantId>:<opaqueId>`; never put personal data in it. */
 export function workflowId(kind: string, tenantId: string, opaqueId: string): string {

@@ -3,3 +3,8 @@ export { contactImportWorkflow } from './contact-import';
 export { encryptionProbeWorkflow } from './encryption-probe';
 export { tenantProvisioningWorkflow } from './tenant-provisioning';
 export { tenantShreddingWorkflow } from './tenant-shredding';
+export { doubleOptInWorkflow } from './double-opt-in';
+export { consentRenewalWorkflow } from './consent-renewal';
+export { consentRenewalSweepWorkflow } from './consent-renewal-sweep';
+export { inactivitySweepWorkflow } from './inactivity-sweep';
+export { rePermissionWorkflow } from './re-permission';

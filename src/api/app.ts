@@ -9,20 +9,29 @@ import express, { type Express } from 'express';
 import type { Logger } from '../logger';
 import type { HealthChecks } from '../health';
 import { projectRoot } from '../util/project-root';
+import type { LinkTokens } from '../consent/link-tokens';
+import type { RecipientLinks } from '../consent/recipient-links';
+import type { SubscribeLimits } from '../consent/subscribe-limits';
 import type { DataLayer } from '../db/open';
+import type { DkimKeys } from '../mail/dkim-keys';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireJsonBody } from './middleware/json-only';
 import { requirePlatformToken } from './middleware/platform-auth';
 import { requireSessionAuth, requireTenantAuth } from './middleware/tenant-auth';
 import { mountRoutes, type AuthMiddlewares, type RouteDefinition } from './route';
 import { codecMiddleware, codecRoutes, type CodecEndpointDeps } from './routes/codec';
+import { consentExportRoutes } from './routes/consent-export';
 import { contactRoutes } from './routes/contacts';
 import { devMailRoutes } from './routes/dev-mail';
 import { diagnosticsRoutes } from './routes/diagnostics';
+import { dkimRoutes } from './routes/dkim';
+import { formRoutes } from './routes/forms';
 import { healthRoutes } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { listRoutes } from './routes/lists';
 import { openApiRoutes } from './routes/openapi';
+import { recipientLinkRoutes } from './routes/recipient-links';
+import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
 import { createAccessLog } from '../auth/access-log';
 import { createAccounts } from '../auth/accounts';
@@ -57,6 +66,12 @@ export interface AppDeps {
   mailSinkDir?: string;
   /** The payload codec endpoint for the Temporal Web UI and CLI; absent: not mounted. */
   codec?: CodecEndpointDeps;
+  /** Recipients' links and the tenant DKIM keys (src/consent/open.ts). */
+  recipients: { tokens: LinkTokens; links: RecipientLinks; dkim: DkimKeys };
+  /** Subscription flood limits. */
+  limits: SubscribeLimits;
+  /** The base URL of public pages (form links shown on lists). */
+  publicUrl?: string;
   /** Console sessions and brute-force protection (from config.auth). */
   auth: AuthSettings;
   /** The api serves HTTPS itself: Secure `__Host-` cookies and HSTS. */
@@ -130,6 +145,13 @@ export function createApp(deps: AppDeps): Express {
     app.use(codecMiddleware(deps.codec.corsOrigins));
     mount(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
   }
+  // Public pages of recipients: links in mail and the hosted subscribe form. Outside /api/v1,
+  // so no console session or CSRF token is involved: the signed link token (or, for the
+  // form, the per-IP and per-address limits) is the whole of their protection, and each
+  // page parses its own form posts.
+  const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, temporal: deps.temporal };
+  mount(recipientLinkRoutes(publicDeps));
+  mount(formRoutes({ ...publicDeps, taskQueue: deps.taskQueue, limits: deps.limits }));
   // Resolves the caller (API key or console session, with CSRF for cookie calls that change
   // state) once for everything under /api/v1; each route's auth kind then insists on what it
   // needs. Platform routes check their own token.
@@ -150,8 +172,11 @@ export function createApp(deps: AppDeps): Express {
       cookieName,
     }),
   );
-  mount(listRoutes());
+  mount(listRoutes({ ...deps, tenants: deps.data.tenants }));
   mount(contactRoutes());
+  mount(subscriptionRoutes(deps));
+  mount(consentExportRoutes());
+  mount(dkimRoutes(deps.recipients.dkim));
   mount(userRoutes({ accounts, control }));
   mount(apiKeyRoutes({ control, accessLog }));
   mount(accessLogRoutes({ control }));

@@ -6,7 +6,7 @@
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { paramsSchema, type AuthKind, type RouteDefinition } from './route';
+import { bodyContentTypes, paramsSchema, type AuthKind, type RouteDefinition } from './route';
 
 /** The error body every failure uses. */
 export const errorBody = z
@@ -40,6 +40,12 @@ function securityOf(auth: AuthKind, method: string): Record<string, string[]>[] 
 const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: errorBody } },
+});
+
+/** A failure a page route presents as a page (`renderError`). */
+const errorPage = (description: string) => ({
+  description,
+  content: { 'text/html': { schema: { type: 'string' } } },
 });
 
 /** Express `:name` → OpenAPI `{name}`. */
@@ -94,20 +100,24 @@ export function buildOpenApiDocument(
     const params = paramsSchema(route);
     const responses: Record<string, unknown> = {};
     for (const [status, spec] of Object.entries(route.responses)) {
+      // A declared failure without a body of its own has the error shape.
+      const schema =
+        spec.schema ?? (Number(status) >= 400 && !spec.contentType ? errorBody : undefined);
       responses[status] = {
         description: spec.description,
-        ...(spec.schema || spec.contentType
+        ...(schema || spec.contentType
           ? {
               content: {
-                ...(spec.schema ? { 'application/json': { schema: spec.schema } } : {}),
+                ...(schema ? { 'application/json': { schema } } : {}),
                 ...(spec.contentType ? { [spec.contentType]: { schema: { type: 'string' } } } : {}),
               },
             }
           : {}),
       };
     }
-    responses['400'] ??= errorResponse('invalid input (unknown field or parameter, wrong type)');
-    if (route.auth !== 'none') responses['401'] ??= errorResponse('missing or wrong credentials');
+    const failure = route.renderError ? errorPage : errorResponse;
+    responses['400'] ??= failure('invalid input (unknown field or parameter, wrong type)');
+    if (route.auth !== 'none') responses['401'] ??= failure('missing or wrong credentials');
     const refusals = [
       ...(route.feature ? [`the ${route.feature} permission is missing (\`forbidden\`)`] : []),
       ...(route.auth === 'session' ? ['called with an API key (`session_required`)'] : []),
@@ -118,8 +128,9 @@ export function buildOpenApiDocument(
           ]
         : []),
     ];
-    if (refusals.length > 0) responses['403'] ??= errorResponse(refusals.join('; '));
-    if (params)
+    if (refusals.length > 0) responses['403'] ??= failure(refusals.join('; '));
+    // Pages declare their own not-found answers; a JSON route's path parameters may miss.
+    if (params && !route.renderError)
       responses['404'] ??= errorResponse('no such resource, or not visible to the caller');
     registry.registerPath({
       method: route.method,
@@ -133,7 +144,11 @@ export function buildOpenApiDocument(
         params,
         query,
         body: body
-          ? { required: true, content: { 'application/json': { schema: body } } }
+          ? {
+              // A body whose fields are all optional (one-click unsubscribe) may come empty.
+              required: !body.safeParse({}).success,
+              content: { [bodyContentTypes[route.request?.bodyType ?? 'json']]: { schema: body } },
+            }
           : raw
             ? {
                 required: true,

@@ -8,11 +8,22 @@
  * Validation is strict everywhere: an undeclared query parameter or body field is a 400, a
  * body sent to a route that takes none is a 400, and a value of the wrong type (an operator
  * object such as `{"$gt": ""}` where a string belongs, a repeated query parameter) is a 400.
+ *
+ * Most routes speak JSON. Recipients' pages speak HTML: they take HTML form posts
+ * (`bodyType: 'form'`) and present their failures as a page (`renderError`), while being
+ * declared, validated and documented the same way.
  */
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  Router,
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { z } from 'zod';
 import type { Feature } from '../auth/permissions';
 import { badRequest, HttpError } from './errors';
+import { toHttpError } from './middleware/error-handler';
 import { requireFeature } from './middleware/tenant-auth';
 
 /**
@@ -42,11 +53,24 @@ export interface ResponseSpec {
   /** The JSON body; omit for an empty body (204) or a non-JSON one (set `contentType`). */
   schema?: z.ZodType;
   /**
-   * For non-JSON bodies such as `text/csv`; the body is documented as a string. With a
-   * `schema` too, the route answers either (e.g. chosen by a `format` parameter).
+   * For non-JSON bodies such as `text/csv` or `text/html`; the body is documented as a
+   * string. With a `schema` too, the route answers either (e.g. chosen by a `format`
+   * parameter).
    */
   contentType?: string;
 }
+
+/** How the body of a route is encoded. */
+export type BodyType = 'json' | 'form';
+
+/** The content type of each body type, as the document names it. */
+export const bodyContentTypes: Record<BodyType, string> = {
+  json: 'application/json',
+  form: 'application/x-www-form-urlencoded',
+};
+
+/** Largest HTML form post (the parser answers 413 above it). */
+const FORM_LIMIT = '10kb';
 
 type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
 
@@ -79,14 +103,26 @@ export interface RouteSpec<
     params?: P;
     /** Query parameters; omitted: the route takes none (any is a 400). */
     query?: Q;
-    /** JSON body; omitted: the route takes none (a non-empty body is a 400). */
+    /** The body; omitted: the route takes none (a non-empty body is a 400). */
     body?: B;
+    /**
+     * `json` (default; parsed by the app for `/api/v1`) or `form`: an HTML form post
+     * (`application/x-www-form-urlencoded`, flat string fields, at most 10 kB), parsed here.
+     * A form post in another encoding reaches validation as an empty body.
+     */
+    bodyType?: BodyType;
     /** A body the handler streams itself (the JSON parser is not involved). */
     raw?: RawBody;
   };
   responses: Record<number, ResponseSpec>;
   /** Extra middleware run after authentication and before validation (body parsers, CORS). */
   middleware?: readonly RequestHandler[];
+  /**
+   * Presents this route's expected failures (invalid input, a refused body, HttpErrors of
+   * the handler) itself, for routes people see in a browser; omitted: the JSON error shape.
+   * Error statuses it sends are declared in `responses` with their `contentType`.
+   */
+  renderError?: (error: HttpError, req: Request, res: Response) => void;
   handler: (
     input: {
       params: P extends z.ZodObject ? z.output<P> : PathParams<Path>;
@@ -162,8 +198,24 @@ export const errorShape = z.strictObject({
   error: z.strictObject({ id: z.string().regex(/^[a-z_]+$/), message: z.string() }),
 });
 
-/** Wraps `res.json` so a response that contradicts the declaration throws. */
+/** Wraps `res.json` and `res.send` so a response that contradicts the declaration throws. */
 function checkResponses(route: RouteDefinition, res: Response) {
+  // Non-JSON bodies (pages, text) must have their status declared with their content type;
+  // res.json() sends through res.send() too, after setting a JSON type.
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) => {
+    const type = String(res.get('Content-Type') ?? '');
+    if (type && !type.includes('json')) {
+      const declared = route.responses[res.statusCode]?.contentType;
+      if (!declared || !type.startsWith(declared))
+        throw new HttpError(
+          500,
+          'response_mismatch',
+          `${route.method} ${route.path}: ${res.statusCode} ${type} is not declared`,
+        );
+    }
+    return send(body);
+  };
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
     const status = res.statusCode;
@@ -188,7 +240,7 @@ function chainFor(
   route: RouteDefinition,
   auth: Partial<AuthMiddlewares>,
   options: MountOptions,
-): RequestHandler[] {
+): (RequestHandler | ErrorRequestHandler)[] {
   const params = paramsSchema(route);
   const query = route.request?.query ?? noQuery;
   const body = route.request?.body;
@@ -207,11 +259,24 @@ function chainFor(
   const authenticate = route.auth === 'none' ? undefined : auth[route.auth];
   if (route.auth !== 'none' && !authenticate)
     throw new Error(`${route.method} ${route.path}: no middleware for auth '${route.auth}'`);
+  const renderError = route.renderError;
+  const presentError: ErrorRequestHandler | undefined = renderError
+    ? (err, req, res, next) => {
+        const known = toHttpError(err);
+        if (!known || res.headersSent) return next(err);
+        res.set(known.headers);
+        renderError(known, req, res);
+      }
+    : undefined;
   return [
     ...(authenticate ? [authenticate] : []),
     ...(route.feature ? [requireFeature(route.feature)] : []),
+    ...(route.request?.bodyType === 'form'
+      ? [express.urlencoded({ extended: false, limit: FORM_LIMIT })]
+      : []),
     ...(route.middleware ?? []),
     validateAndRun,
+    ...(presentError ? [presentError] : []),
   ];
 }
 

@@ -15,6 +15,11 @@ import { importChunkModel, importModel } from './models/import';
 import { listModel } from './models/list';
 import { tenantModel, type TenantStatus } from './models/tenant';
 import { userModel } from './models/user';
+import { dkimKeyModel } from './models/dkim-key';
+import { listDirectoryModel } from './models/list-directory';
+import { sendModel } from './models/send';
+import { subscriptionModel } from './models/subscription';
+import { consentTraceModel } from './models/consent-trace';
 import { tenantIdPattern, type DatabaseNames } from './names';
 
 /** Thrown for a tenant that does not exist or was deleted; routes answer 404. */
@@ -45,6 +50,8 @@ const bindControlModels = (control: Connection) => ({
   Tenant: tenantModel(control),
   User: userModel(control),
   ApiKey: apiKeyModel(control),
+  DkimKey: dkimKeyModel(control),
+  ListDirectory: listDirectoryModel(control),
   AccessLog: accessLogModel(control),
 });
 
@@ -54,6 +61,9 @@ const bindTenantModels = (tenantDb: Connection) => ({
   ConsentRecord: consentRecordModel(tenantDb),
   Import: importModel(tenantDb),
   ImportChunk: importChunkModel(tenantDb),
+  Subscription: subscriptionModel(tenantDb),
+  ConsentTrace: consentTraceModel(tenantDb),
+  Send: sendModel(tenantDb),
 });
 
 /** Creates the accessor over the shared mongoose connection. */

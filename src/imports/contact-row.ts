@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { normaliseEmail } from '../domain/email-address';
 import { normalisePhone } from '../domain/phone-number';
+import type { ContactDetails } from '../db/models/contact';
 
 /** A row that passed validation, in normal form. */
 export interface ContactRow {
@@ -15,6 +16,15 @@ export interface ContactRow {
   lastName?: string;
   custom: Record<string, string>;
   consent?: { at: Date; ip?: string; source?: string };
+}
+
+/** The row's fields that a contact keeps in its one encrypted `details` value. */
+export function rowDetails(row: ContactRow): ContactDetails {
+  const details: ContactDetails = {};
+  if (row.firstName) details.firstName = row.firstName;
+  if (row.lastName) details.lastName = row.lastName;
+  if (Object.keys(row.custom).length > 0) details.custom = { ...row.custom };
+  return details;
 }
 
 /** Outcome of validating one row. */

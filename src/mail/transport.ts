@@ -2,14 +2,25 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
-/** Creates the SMTP transport for a relay URL (`smtp://` or `smtps://`). */
-export function createMailTransport(url: string): Transporter<SMTPTransport.SentMessageInfo> {
-  const options: SMTPTransport.Options & { url: string } = {
+/** The transport type every sender uses. */
+export type MailTransport = Transporter<SMTPTransport.SentMessageInfo>;
+
+/**
+ * Creates the SMTP transport for a relay URL (`smtp://` or `smtps://`). With `requireTls`, an
+ * `smtp://` relay that does not offer STARTTLS is refused rather than spoken to in clear
+ * (`smtps://` is TLS from the first byte either way).
+ */
+export function createMailTransport(
+  url: string,
+  options: { requireTls?: boolean } = {},
+): MailTransport {
+  const settings: SMTPTransport.Options & { url: string } = {
     url,
+    requireTLS: options.requireTls ?? false,
     // Fail fast: a health check or a send must not hang on a dead relay.
     connectionTimeout: 5000,
     greetingTimeout: 5000,
     socketTimeout: 30000,
   };
-  return nodemailer.createTransport(options);
+  return nodemailer.createTransport(settings);
 }

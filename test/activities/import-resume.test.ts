@@ -45,7 +45,7 @@ describe('importContacts activity', () => {
     const env = new MockActivityEnvironment({ heartbeatDetails: { rowsDone: B } });
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(details));
-    const { importContacts } = createImportActivities(stack.data);
+    const { importContacts } = createImportActivities(stack.activityDeps);
     const outcome = await env.run(importContacts, { tenantId, importId });
 
     expect(outcome).toEqual({ total: rows, imported: rows, rejected: 0 });

@@ -84,6 +84,36 @@ describe('OpenAPI document', () => {
     expect(JSON.parse(result.stdout)).toEqual({ valid: true });
   });
 
+  it('documents recipients’ pages as HTML, their form posts as urlencoded, without credentials', () => {
+    const ops = doc.paths as unknown as Record<
+      string,
+      Record<
+        string,
+        {
+          security: unknown[];
+          requestBody?: { content: Record<string, unknown> };
+          responses: Record<string, { content?: Record<string, unknown> }>;
+        }
+      >
+    >;
+    for (const path of ['/c/{token}', '/k/{token}', '/u/{token}', '/p/{token}', '/f/{listId}']) {
+      const get = ops[path]?.get;
+      expect([path, get?.security]).toEqual([path, []]);
+      expect([path, Object.keys(get?.responses['200']?.content ?? {})]).toEqual([
+        path,
+        ['text/html'],
+      ]);
+      expect([path, Object.keys(get?.responses['400']?.content ?? {})]).toEqual([
+        path,
+        ['text/html'],
+      ]);
+    }
+    for (const path of ['/f/{listId}', '/u/{token}'])
+      expect(Object.keys(ops[path]?.post?.requestBody?.content ?? {})).toEqual([
+        'application/x-www-form-urlencoded',
+      ]);
+  });
+
   const operations = () =>
     Object.values(doc.paths).flatMap((ops) =>
       Object.entries(ops).map(([method, op]) => ({ method, ...op })),
@@ -99,6 +129,10 @@ describe('OpenAPI document', () => {
       // An API key, or a session cookie with its CSRF token on calls that change state.
       expect(op.security).toEqual([{ apiKey: [] }, session(op.method)]);
     }
+    const tenantPaths = tenantOps.map((op) => op.summary);
+    expect(tenantPaths).toContain(doc.paths['/api/v1/lists/{listId}/subscriptions']!.post!.summary);
+    expect(tenantPaths).toContain(doc.paths['/api/v1/lists/{listId}/consent-export']!.get!.summary);
+    expect(tenantPaths).toContain(doc.paths['/api/v1/dkim']!.get!.summary);
   });
 
   it('documents session-only routes with the cookie and CSRF schemes', () => {

@@ -157,6 +157,25 @@ describe('permissions', () => {
         'accesslog.view',
       ])
         expect(routes.map((r) => r.feature)).toContain(feature);
+      // The consent routes, each with the feature that guards it.
+      expect(routes).toEqual(
+        expect.arrayContaining([
+          { method: 'patch', path: '/api/v1/lists/{id}', feature: 'contacts.edit', apiKey: true },
+          {
+            method: 'post',
+            path: '/api/v1/lists/{listId}/subscriptions',
+            feature: 'contacts.edit',
+            apiKey: true,
+          },
+          {
+            method: 'get',
+            path: '/api/v1/lists/{listId}/consent-export',
+            feature: 'contacts.export',
+            apiKey: true,
+          },
+          { method: 'get', path: '/api/v1/dkim', feature: 'campaigns.send', apiKey: true },
+        ]),
+      );
 
       for (const feature of features) {
         const key = await buildApiKey(stack.data, tenantId, { features: [feature] });
@@ -273,7 +292,9 @@ describe('permissions', () => {
       expect((await get(`/api/v1/imports/${ids.importB}`)).status).toBe(404);
       expect((await get(`/api/v1/lists/${ids.B}/contacts/export`)).status).toBe(404);
       expect((await get(`/api/v1/lists/${ids.A}/contacts/export`)).status).toBe(200);
-      // Only the export that happened is in the access log.
+      expect((await get(`/api/v1/lists/${ids.B}/consent-export`)).status).toBe(404);
+      expect((await get(`/api/v1/lists/${ids.A}/consent-export`)).status).toBe(200);
+      // Only the exports that happened are in the access log.
       const exports = await stack.data.tenants.control.AccessLog.find({
         tenantId,
         event: 'personal_data.read',
@@ -281,6 +302,42 @@ describe('permissions', () => {
       }).lean();
       expect(exports.map((e) => e.details)).toContainEqual({ source: 'export', listId: ids.A });
       expect(exports.map((e) => e.details)).not.toContainEqual({ source: 'export', listId: ids.B });
+      const consentExports = await stack.data.tenants.control.AccessLog.find({
+        tenantId,
+        event: 'personal_data.read',
+        'details.source': 'consent_export',
+      }).lean();
+      const scopedKeyId = /^cfk_([0-9a-f]{16})_/.exec(scoped)![1];
+      expect(consentExports).toContainEqual(
+        expect.objectContaining({
+          actor: { kind: 'api_key', id: scopedKeyId },
+          details: { source: 'consent_export', listId: ids.A },
+        }),
+      );
+      expect(consentExports.map((e) => e.details)).not.toContainEqual({
+        source: 'consent_export',
+        listId: ids.B,
+      });
+    });
+
+    it('refuses subscriptions to and changes of another list with 404, changing nothing', async () => {
+      const subscribe = await request(stack.app)
+        .post(`/api/v1/lists/${ids.B}/subscriptions`)
+        .set(as(scoped))
+        .send({ email: email('intruder') });
+      expect([subscribe.status, subscribe.body.error?.id]).toEqual([404, 'not_found']);
+      const rename = await request(stack.app)
+        .patch(`/api/v1/lists/${ids.B}`)
+        .set(as(scoped))
+        .send({ name: 'Taken' });
+      expect([rename.status, rename.body.error?.id]).toEqual([404, 'not_found']);
+      const b = await request(stack.app).get(`/api/v1/lists/${ids.B}`).set(as(admin));
+      expect(b.body.name).toBe('B');
+      const search = await request(stack.app)
+        .get('/api/v1/contacts')
+        .query({ email: email('intruder') })
+        .set(as(admin));
+      expect(search.body.contacts).toEqual([]);
     });
 
     it('does not let a caller limited to some lists create a list it could not see', async () => {
@@ -364,6 +421,27 @@ describe('permissions', () => {
       expect(full.text).toContain('""plan"":""gold""');
     });
 
+    it('masks the address and the proof’s IP and user agent in the consent export', async () => {
+      const exportAs = (key: string) =>
+        request(stack.app).get(`/api/v1/lists/${ids.A}/consent-export`).set(as(key)).buffer(true);
+      const res = await exportAs(masked);
+      expect(res.status).toBe(200);
+      const [header, ...rows] = res.text.trim().split('\n');
+      expect(header).toBe(
+        'contactId,email,status,subscribedAt,confirmedAt,renewedAt,unsubscribedAt,ip,userAgent,textVersion,textHash',
+      );
+      const alice = rows.find((r) => r.startsWith(ids.alice))!;
+      expect(alice.split(',').slice(1, 3)).toEqual(['***', 'active']);
+      expect(alice.split(',')[7]).toBe('***');
+      expect(res.text).not.toContain('198.51.100.7');
+      expect(res.text).not.toContain(marker + '@');
+
+      const full = await exportAs(admin);
+      const plain = full.text.split('\n').find((r) => r.startsWith(ids.alice))!;
+      expect(plain.split(',').slice(1, 3)).toEqual([email('alice'), 'active']);
+      expect(plain.split(',')[7]).toBe('198.51.100.7');
+    });
+
     it('lets a caller edit only fields with edit access, naming the refused ones', async () => {
       const patch = (body: object, key = masked) =>
         request(stack.app).patch(`/api/v1/contacts/${ids.alice}`).set(as(key)).send(body);
@@ -426,6 +504,9 @@ describe('permissions', () => {
         `/api/v1/contacts/${encodeURIComponent('{"$gt":""}')}`,
         `/api/v1/lists/${ids.A}/contacts/export?where=1`,
         `/api/v1/lists/${encodeURIComponent('l1.$x')}/contacts/export`,
+        `/api/v1/lists/${encodeURIComponent('l1.$x')}/consent-export`,
+        `/api/v1/lists/${ids.A}/consent-export?listId=${ids.B}`,
+        '/api/v1/dkim?selector=x',
       ])
         expectError(await get(url));
       const importQuery = await request(stack.app)
@@ -474,6 +555,39 @@ describe('permissions', () => {
       const read = await request(stack.app).get(`/api/v1/contacts/${ids.carol}`).set(as(admin));
       expect(read.body).toMatchObject({ firstName: 'Carol', lastName: 'Ann' });
       expect(read.body.lists).toHaveLength(2);
+
+      const change = (body: unknown) =>
+        request(stack.app)
+          .patch(`/api/v1/lists/${ids.B}`)
+          .set(as(admin))
+          .send(body as object);
+      for (const body of [
+        { name: { $set: 'x' } },
+        { $unset: { name: 1 } },
+        { consentPolicy: { ...policy, onExpiry: { $ne: null } } },
+        { inactivityPolicy: { thresholdDays: 30, action: 'delete', $where: '1' } },
+        { doubleOptIn: { body: 'no link placeholder' } },
+        { tracking: null },
+      ])
+        expectError(await change(body));
+      expect(
+        (await request(stack.app).get(`/api/v1/lists/${ids.B}`).set(as(admin))).body,
+      ).toMatchObject({ name: 'B', tracking: true });
+
+      const subscribe = (body: unknown) =>
+        request(stack.app)
+          .post(`/api/v1/lists/${ids.A}/subscriptions`)
+          .set(as(admin))
+          .send(body as object);
+      for (const body of [
+        { email: { $gt: '' } },
+        { email: email('dora'), extra: 1 },
+        { email: email('dora'), ip: 'not-an-ip' },
+        { email: email('dora'), fields: { plan: { $ne: null } } },
+        { email: email('dora'), fields: { consentIp: '198.51.100.1' } },
+        { email: 'no-mailbox' },
+      ])
+        expectError(await subscribe(body));
     });
 
     it('rejects a body sent to a route that takes none', async () => {

@@ -221,7 +221,7 @@ describe('Temporal payload encryption', () => {
       taskQueue,
       workflowsPath: require.resolve('../../workflows'),
       dataConverter: createDataConverter(createPayloadKeyStore(fresh)),
-      activities: createActivities(fresh),
+      activities: createActivities({ ...stack.activityDeps, ...fresh }),
     });
     try {
       await worker.runUntil(async () => {

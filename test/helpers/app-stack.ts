@@ -5,7 +5,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { openConsentServices, type ConsentServices } from '../../src/consent/open';
+import { createSubscribeLimits } from '../../src/consent/subscribe-limits';
 import { createApp } from '../../src/api/app';
 import { ensureCodecToken } from '../../src/auth/codec-token';
 import { ensureSessionSecret } from '../../src/auth/session-secret';
@@ -31,6 +33,10 @@ export interface AppStack {
   platformToken: string;
   payloadKeys: PayloadKeyStore;
   codecToken: string;
+  /** Mail, links and DKIM keys, as the api and worker use them. */
+  consent: ConsentServices;
+  /** What the worker's activities were built from. */
+  activityDeps: ActivityDeps;
   stop(): Promise<void>;
 }
 
@@ -49,13 +55,21 @@ export async function startAppStack(
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   await registerSearchAttributes(nativeConnection, config.temporal.namespace);
+  const consent = await openConsentServices(config, data);
+  const activityDeps: ActivityDeps = {
+    ...data,
+    mailer: consent.mailer,
+    links: consent.links,
+    temporal: client,
+    taskQueue: config.temporal.taskQueue,
+  };
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../../workflows'),
     dataConverter,
-    activities: createActivities(data),
+    activities: createActivities(activityDeps),
   });
   const running = worker.run();
   const mailer = createMailTransport(options.smtpUrl ?? config.smtp.url);
@@ -68,6 +82,12 @@ export async function startAppStack(
     taskQueue: config.temporal.taskQueue,
     mailSinkDir: services.sinkDir,
     codec: { keys: payloadKeys, codecToken, corsOrigins: config.codec.corsOrigins },
+    recipients: consent,
+    limits: await createSubscribeLimits(data.mongo, data.names, {
+      ...config.subscribe,
+      secret: consent.secret,
+    }),
+    publicUrl: config.http.publicUrl,
     checkResponses: true,
     health: {
       temporal: () => connection.healthService.check({}),
@@ -91,12 +111,15 @@ export async function startAppStack(
     platformToken,
     payloadKeys,
     codecToken,
+    consent,
+    activityDeps,
     async stop() {
       worker.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();
       mailer.close();
+      consent.transport.close();
       await data.mongo.close();
     },
   };

@@ -22,6 +22,14 @@ describe('configuration', () => {
     expect(config.smtp.url).toBe('smtp://127.0.0.1:2600');
   });
 
+  it('points recipients’ links at https by default once the api serves HTTPS', () => {
+    expect(loadConfig({ PORT: '3100' }).http.publicUrl).toBe('http://localhost:3100');
+    const tls = { CONSENTFLOW_TLS_CERT: 'cert.pem', CONSENTFLOW_TLS_KEY: 'key.pem' };
+    expect(loadConfig({ ...tls, PORT: '3100' }).http.publicUrl).toBe('https://localhost:3100');
+    const explicit = { ...tls, CONSENTFLOW_PUBLIC_URL: 'https://mail.example.com' };
+    expect(loadConfig(explicit).http.publicUrl).toBe('https://mail.example.com');
+  });
+
   it('switches off an embedded service when its external URL is given', () => {
     const config = loadConfig({
       MONGODB_URI: 'mongodb://db.example:27017/?replicaSet=rs0',

@@ -3,6 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import { errorHandler } from '../../src/api/middleware/error-handler';
+import { HttpError } from '../../src/api/errors';
 import { defineRoute, mountRoutes } from '../../src/api/route';
 import { createLogger } from '../../src/logger';
 
@@ -32,10 +33,30 @@ const liar = defineRoute({
   handler: (_input, _req, res) => res.json({ id: 1 }),
 });
 
+/** A page: an HTML form post, failures shown as a page. */
+const form = defineRoute({
+  method: 'post',
+  path: '/form/:id',
+  tag: 'test',
+  summary: 'a page taking a form post',
+  auth: 'none',
+  request: { body: z.strictObject({ name: z.string().max(5) }), bodyType: 'form' },
+  responses: {
+    200: { description: 'ok', contentType: 'text/html' },
+    400: { description: 'bad input', contentType: 'text/html' },
+  },
+  renderError: (error, _req, res) =>
+    void res.status(error.status).type('html').send(`<p>${error.id}: ${error.message}</p>`),
+  handler: ({ params, body }, _req, res) => {
+    if (body.name === 'gone') throw new HttpError(410, 'gone', 'it went');
+    res.type('html').send(`<p>${params.id} ${body.name}</p>`);
+  },
+});
+
 const app = (checkResponses: boolean) =>
   express()
     .use(express.json())
-    .use(mountRoutes([echo, liar], {}, { checkResponses }))
+    .use(mountRoutes([echo, liar, form], {}, { checkResponses }))
     .use(errorHandler(createLogger('test', 'silent')));
 
 describe('defineRoute', () => {
@@ -84,6 +105,37 @@ describe('defineRoute', () => {
         handler: () => undefined,
       }),
     ).toThrow('must name its feature');
+  });
+
+  it('parses and strictly validates an HTML form post', async () => {
+    const ok = await request(app(true)).post('/form/f1').type('form').send('name=abc');
+    expect([ok.status, ok.text]).toEqual([200, '<p>f1 abc</p>']);
+    for (const [body, message] of [
+      ['name=abc&extra=1', 'body: unknown field extra'],
+      ['name=abc&name=def', 'name: '],
+      ['name=toolong', 'name: '],
+      ['', 'name: '],
+    ] as const) {
+      const res = await request(app(true)).post('/form/f1').type('form').send(body);
+      expect([body, res.status, res.type]).toEqual([body, 400, 'text/html']);
+      expect(res.text).toContain(`<p>invalid_request: ${message}`);
+    }
+  });
+
+  it('presents the handler’s failures and an oversized body with the route’s renderer', async () => {
+    // Undeclared statuses of a page fail the check like an undeclared JSON status.
+    const gone = await request(app(true)).post('/form/f1').type('form').send('name=gone');
+    expect([gone.status, gone.body.error?.id]).toEqual([500, 'response_mismatch']);
+    const unchecked = await request(app(false)).post('/form/f1').type('form').send('name=gone');
+    expect([unchecked.status, unchecked.text]).toEqual([410, '<p>gone: it went</p>']);
+    const big = await request(app(false))
+      .post('/form/f1')
+      .type('form')
+      .send(`name=${'x'.repeat(11_000)}`);
+    expect([big.status, big.text]).toEqual([
+      413,
+      '<p>body_too_large: request body is too large</p>',
+    ]);
   });
 
   it('lets session routes name a feature or none, and refuses one elsewhere', () => {

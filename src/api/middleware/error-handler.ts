@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
 import { UnknownTenantError } from '../../db/tenant-access';
+import { SubscribeLimitError } from '../../consent/subscribe-limits';
 
 /** Errors raised by body parsers carry these fields. */
 interface ParserError {
@@ -21,28 +22,45 @@ const parserErrors: Record<string, [number, string, string]> = {
   'charset.unsupported': [415, 'unsupported_charset', 'request body charset is not supported'],
 };
 
+/**
+ * The public form of an expected error (a route's HttpError, a refused tenant, a flood
+ * limit, invalid input, a body parser's refusal); undefined for anything unexpected.
+ */
+export function toHttpError(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof UnknownTenantError) return new HttpError(404, 'not_found', 'tenant not found');
+  if (err instanceof SubscribeLimitError)
+    return new HttpError(429, 'rate_limited', `${err.message}; retry later`, {
+      'Retry-After': String(err.retryAfterS),
+    });
+  if (err instanceof ZodError) {
+    const first = err.issues[0];
+    const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+    return new HttpError(400, 'invalid_request', `${where}${first?.message ?? 'invalid request'}`);
+  }
+  const parser = parserErrors[(err as ParserError)?.type ?? ''];
+  return parser ? new HttpError(...parser) : undefined;
+}
+
 /** Builds the final error middleware. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const send = (status: number, id: string, message: string) =>
-      res.status(status).json({ error: { id, message } });
-    if (err instanceof HttpError) {
-      res.set(err.headers);
-      return send(err.status, err.id, err.message);
-    }
-    if (err instanceof UnknownTenantError) return send(404, 'not_found', 'tenant not found');
-    if (err instanceof ZodError) {
-      const first = err.issues[0];
-      const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-      return send(400, 'invalid_request', `${where}${first?.message ?? 'invalid request'}`);
-    }
-    const parser = parserErrors[(err as ParserError)?.type ?? ''];
-    if (parser) return send(...parser);
+    // The type is set explicitly: a page may have set text/html before failing.
+    const known = toHttpError(err);
+    if (known)
+      return res
+        .status(known.status)
+        .set(known.headers)
+        .type('json')
+        .json({ error: { id: known.id, message: known.message } });
     logger.error(
       { err: loggable(err), method: req.method, route: req.route?.path },
       'unhandled error',
     );
-    return send(500, 'internal_error', 'internal error');
+    return res
+      .status(500)
+      .type('json')
+      .json({ error: { id: 'internal_error', message: 'internal error' } });
   };
 }
 

@@ -48,6 +48,8 @@ function contactBody(contact: ContactDocument, permissions: Permissions, mask: F
       status: m.status,
       subscribedAt: m.subscribedAt.toISOString(),
       confirmedAt: m.confirmedAt?.toISOString() ?? null,
+      renewedAt: m.renewedAt?.toISOString() ?? null,
+      unsubscribedAt: m.unsubscribedAt?.toISOString() ?? null,
     })),
     createdAt: contact.createdAt.toISOString(),
     updatedAt: contact.updatedAt.toISOString(),
@@ -86,6 +88,7 @@ export function presentConsent(record: ConsentRecordDocument, mask: FieldMask) {
     userAgent: mask.show(CONSENT_IP_FIELD, text(record.userAgent)),
     source: { kind: record.source.kind, id: record.source.id, detail: text(record.source.detail) },
     textVersion: record.textVersion ?? null,
+    textHash: record.textHash ?? null,
   };
 }
 
@@ -106,6 +109,8 @@ export const contactSchema = z
         status: z.enum(['pending', 'active', 'unsubscribed']),
         subscribedAt: z.string(),
         confirmedAt: nullableText,
+        renewedAt: nullableText.meta({ description: 'last renewal of consent' }),
+        unsubscribedAt: nullableText,
       }),
     ),
     createdAt: z.string(),
@@ -125,11 +130,15 @@ export const consentSchema = z
     ip: nullableText,
     userAgent: nullableText,
     source: z.strictObject({
-      kind: z.enum(['form', 'api', 'import']),
+      kind: z.enum(['form', 'api', 'import', 'link', 'policy']).meta({
+        description:
+          "`link`: a recipient's confirm, renew or unsubscribe link; `policy`: the list's own consent or inactivity policy",
+      }),
       id: z.string(),
       detail: nullableText,
     }),
     textVersion: nullableText,
+    textHash: nullableText.meta({ description: 'SHA-256 of the consent text shown' }),
   })
   .meta({ id: 'ConsentRecord' });
 

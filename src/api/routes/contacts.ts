@@ -29,6 +29,7 @@ import {
 } from '../presenters/contact';
 import { recordAccess } from '../record-access';
 import { defineRoute } from '../route';
+import { listIdParams } from '../schemas/list-id';
 
 const contactId = z.strictObject({ id: z.string().regex(/^c[0-9a-f]{24}$/, 'not a contact id') });
 
@@ -191,7 +192,7 @@ export const contactRoutes = () => [
     auth: 'tenant',
     feature: 'contacts.export',
     request: {
-      params: z.strictObject({ listId: z.string().regex(/^l[0-9a-f]{16}$/, 'not a list id') }),
+      params: listIdParams,
     },
     responses: { 200: { description: 'the CSV, with a header row', contentType: 'text/csv' } },
     async handler({ params }, _req, res) {

@@ -12,7 +12,7 @@ import { storeUpload, UploadError } from '../../imports/store-upload';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../../workflows/definitions';
 import type { contactImportWorkflow } from '../../../workflows';
-import { badRequest, HttpError, notFound } from '../errors';
+import { HttpError, notFound } from '../errors';
 import { canSeeList } from '../../auth/principal';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
@@ -21,7 +21,10 @@ import { defineRoute } from '../route';
 const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
 const importQuery = z.strictObject({
-  consent: z.enum(['existing', 'double-opt-in']).default('existing'),
+  consent: z.enum(['existing', 'double-opt-in']).default('existing').meta({
+    description:
+      '`existing`: the consent columns are the proof of consent already given; `double-opt-in`: each valid row is subscribed with double opt-in instead (consent columns ignored)',
+  }),
 });
 
 function formatOf(req: Request): 'csv' | 'ndjson' {
@@ -76,12 +79,6 @@ export const importRoutes = (deps: { temporal: Client; taskQueue: string }) => [
     responses: { 202: { description: 'the import runs', schema: started } },
     async handler({ params, query }, req, res) {
       const { consent } = query;
-      if (consent === 'double-opt-in') {
-        throw badRequest(
-          'consent=double-opt-in is not available yet; import contacts whose consent exists with consent=existing',
-          'unsupported_option',
-        );
-      }
       const format = formatOf(req);
       const { tenant, principal } = tenantOf(res);
       const { listId } = params;

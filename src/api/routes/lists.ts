@@ -1,26 +1,65 @@
 /**
- * Lists within the caller's tenant. A caller limited to some lists sees nothing of the
- * others, not even that they exist: the listing leaves them out and a read answers 404,
- * exactly as for an id that does not exist.
+ * Lists within the caller's tenant, with their policies. Creating or changing a list also
+ * creates or removes the schedules its policies call for, and registers the list for its
+ * public form. A caller limited to some lists sees nothing of the others, not even that
+ * they exist: the listing leaves them out and a read or change answers 404, exactly as for
+ * an id that does not exist.
  */
 import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { canSeeList, visibleListsFilter } from '../../auth/principal';
+import { doubleOptInSchema } from '../../consent/double-opt-in-settings';
+import { syncListSchedules } from '../../consent/list-schedules';
+import type { TenantAccess } from '../../db/tenant-access';
 import { HttpError, notFound } from '../errors';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
 
+const action = z.enum(['unsubscribe', 'anonymize', 'delete']);
+
+const consentPolicy = z
+  .strictObject({
+    validityDays: z.number().int().min(1).max(3650),
+    reminderDaysBefore: z.array(z.number().int().min(1).max(365)).max(5),
+    onExpiry: action,
+  })
+  .meta({ id: 'ConsentPolicy' });
+
+const inactivityPolicy = z
+  .strictObject({
+    thresholdDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .meta({ description: 'days without an open, click or profile visit' }),
+    rePermission: z
+      .strictObject({ waitDays: z.number().int().min(1).max(90) })
+      .optional()
+      .meta({ description: 'ask first, and act only when the recipient does not answer' }),
+    action,
+  })
+  .meta({ id: 'InactivityPolicy' });
+
+const doubleOptIn = doubleOptInSchema.meta({ id: 'DoubleOptInSettings' });
+
+const name = z.string().trim().min(1).max(200);
+
 const createList = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  doubleOptIn: z.record(z.string(), z.unknown()).optional(),
-  consentPolicy: z
-    .strictObject({
-      validityDays: z.number().int().min(1).max(3650),
-      reminderDaysBefore: z.array(z.number().int().min(1).max(365)).max(5),
-      onExpiry: z.enum(['unsubscribe', 'anonymize', 'delete']),
-    })
-    .optional(),
-  inactivityPolicy: z.record(z.string(), z.unknown()).optional(),
+  name,
+  doubleOptIn: doubleOptIn.optional(),
+  consentPolicy: consentPolicy.optional(),
+  inactivityPolicy: inactivityPolicy.optional(),
+  tracking: z.boolean().optional(),
+});
+
+/** A change: absent fields stay, a policy set to null is removed. */
+const updateList = z.strictObject({
+  name: name.optional(),
+  doubleOptIn: doubleOptIn.nullable().optional(),
+  consentPolicy: consentPolicy.nullable().optional(),
+  inactivityPolicy: inactivityPolicy.nullable().optional(),
   tracking: z.boolean().optional(),
 });
 
@@ -29,42 +68,49 @@ export const listSchema = z
   .strictObject({
     id: z.string(),
     name: z.string(),
-    doubleOptIn: z.record(z.string(), z.unknown()).nullable(),
-    consentPolicy: z
-      .strictObject({
-        validityDays: z.number(),
-        reminderDaysBefore: z.array(z.number()),
-        onExpiry: z.enum(['unsubscribe', 'anonymize', 'delete']),
-      })
-      .nullable(),
-    inactivityPolicy: z.record(z.string(), z.unknown()).nullable(),
+    doubleOptIn: doubleOptIn.nullable(),
+    consentPolicy: consentPolicy.nullable(),
+    inactivityPolicy: inactivityPolicy.nullable(),
     tracking: z.boolean(),
+    formUrl: z.string().meta({ description: 'the hosted subscribe form of the list' }),
     createdAt: z.string(),
   })
   .meta({ id: 'List' });
 
+type ListBody = z.infer<typeof listSchema>;
+
 /** The public shape of a list. */
 const presentList = (
   list: { _id: string; name: string; createdAt: Date } & Record<string, unknown>,
-): z.infer<typeof listSchema> => ({
+  publicUrl = '',
+): ListBody => ({
   id: list._id,
   name: list.name,
-  doubleOptIn: (list.doubleOptIn as Record<string, unknown>) ?? null,
-  consentPolicy: (list.consentPolicy as z.infer<typeof listSchema>['consentPolicy']) ?? null,
-  inactivityPolicy: (list.inactivityPolicy as Record<string, unknown>) ?? null,
+  doubleOptIn: (list.doubleOptIn as ListBody['doubleOptIn']) ?? null,
+  consentPolicy: (list.consentPolicy as ListBody['consentPolicy']) ?? null,
+  inactivityPolicy: (list.inactivityPolicy as ListBody['inactivityPolicy']) ?? null,
   tracking: list.tracking as boolean,
+  formUrl: `${publicUrl}/f/${list._id}`,
   createdAt: list.createdAt.toISOString(),
 });
 
+/** What the list routes need besides the caller's tenant. */
+export interface ListRouteDeps {
+  temporal: Client;
+  taskQueue: string;
+  tenants: TenantAccess;
+  publicUrl?: string;
+}
+
 /** The list routes. */
-export const listRoutes = () => [
+export const listRoutes = (deps: ListRouteDeps) => [
   defineRoute({
     method: 'post',
     path: '/api/v1/lists',
     tag: 'lists',
     summary: 'Create a list',
     description:
-      'Only a caller who may see every list may create one (a caller limited to some lists could not see it).',
+      'Only a caller who may see every list may create one (a caller limited to some lists could not see it). The policies start their daily schedules.',
     auth: 'tenant',
     feature: 'contacts.edit',
     request: { body: createList },
@@ -73,13 +119,21 @@ export const listRoutes = () => [
       const { tenant, principal } = tenantOf(res);
       if (principal.permissions.lists !== 'all')
         throw new HttpError(403, 'forbidden', 'creating lists needs access to all lists');
+      const id = `l${randomBytes(8).toString('hex')}`;
+      await deps.tenants.control.ListDirectory.create({ _id: id, tenantId: tenant.tenantId });
       const list = await tenant.models.List.create({
-        _id: `l${randomBytes(8).toString('hex')}`,
+        _id: id,
         tracking: true,
         ...body,
         createdAt: new Date(),
       });
-      res.status(201).json(presentList(list.toObject()));
+      await syncListSchedules(
+        deps.temporal,
+        deps.taskQueue,
+        { tenantId: tenant.tenantId, listId: id },
+        body,
+      );
+      res.status(201).json(presentList(list.toObject(), deps.publicUrl));
     },
   }),
 
@@ -98,7 +152,7 @@ export const listRoutes = () => [
       const lists = await tenant.models.List.find(visibleListsFilter(principal.permissions))
         .sort({ createdAt: 1 })
         .lean();
-      res.json({ lists: lists.map(presentList) });
+      res.json({ lists: lists.map((list) => presentList(list, deps.publicUrl)) });
     },
   }),
 
@@ -115,7 +169,45 @@ export const listRoutes = () => [
       if (!canSeeList(principal.permissions, params.id)) throw notFound('list');
       const list = await tenant.models.List.findById(params.id).lean();
       if (!list) throw notFound('list');
-      res.json(presentList(list));
+      res.json(presentList(list, deps.publicUrl));
+    },
+  }),
+
+  defineRoute({
+    method: 'patch',
+    path: '/api/v1/lists/:id',
+    tag: 'lists',
+    summary: 'Change a list’s name or policies',
+    description:
+      'Absent fields stay as they are; a policy set to `null` is removed. The daily schedules follow the policies; a policy change applies from the next cycle (renewal cycles already running keep the policy they started with).',
+    auth: 'tenant',
+    feature: 'contacts.edit',
+    request: { body: updateList },
+    responses: { 200: { description: 'the changed list', schema: listSchema } },
+    async handler({ params, body }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      if (!canSeeList(principal.permissions, params.id)) throw notFound('list');
+      const entries = Object.entries(body).filter(([, v]) => v !== undefined);
+      const set = Object.fromEntries(entries.filter(([, v]) => v !== null));
+      const unset = Object.fromEntries(entries.filter(([, v]) => v === null).map(([k]) => [k, 1]));
+      const change = {
+        ...(Object.keys(set).length ? { $set: set } : {}),
+        ...(Object.keys(unset).length ? { $unset: unset } : {}),
+      };
+      const list =
+        Object.keys(change).length > 0
+          ? await tenant.models.List.findByIdAndUpdate(params.id, change, {
+              returnDocument: 'after',
+            }).lean()
+          : await tenant.models.List.findById(params.id).lean();
+      if (!list) throw notFound('list');
+      await syncListSchedules(
+        deps.temporal,
+        deps.taskQueue,
+        { tenantId: tenant.tenantId, listId: params.id },
+        list,
+      );
+      res.json(presentList(list, deps.publicUrl));
     },
   }),
 ];

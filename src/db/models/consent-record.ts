@@ -24,7 +24,12 @@ export interface ConsentRecordDocument {
   at: Date;
   ip?: Binary | string;
   userAgent?: Binary | string;
-  source: { kind: 'form' | 'api' | 'import'; id: string; detail?: Binary | string };
+  /** `link`: a recipient's confirm/renew/unsubscribe link; `policy`: the list's own policy. */
+  source: {
+    kind: 'form' | 'api' | 'import' | 'link' | 'policy';
+    id: string;
+    detail?: Binary | string;
+  };
   textVersion?: string;
   textHash?: string;
 }
@@ -39,7 +44,7 @@ const consentRecordSchema = new Schema<ConsentRecordDocument>(
     ip: { type: Encrypted },
     userAgent: { type: Encrypted },
     source: {
-      kind: { type: String, enum: ['form', 'api', 'import'], required: true },
+      kind: { type: String, enum: ['form', 'api', 'import', 'link', 'policy'], required: true },
       id: { type: String, required: true },
       detail: { type: Encrypted },
     },
@@ -49,6 +54,7 @@ const consentRecordSchema = new Schema<ConsentRecordDocument>(
   { strict: 'throw', versionKey: false },
 );
 consentRecordSchema.index({ contactId: 1, at: 1 });
+consentRecordSchema.index({ listId: 1, contactId: 1 });
 
 /** The consent records model on a tenant database. */
 export const consentRecordModel = (tenantDb: Connection) =>

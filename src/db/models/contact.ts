@@ -26,6 +26,9 @@ export interface ListMembership {
   status: 'pending' | 'active' | 'unsubscribed';
   subscribedAt: Date;
   confirmedAt?: Date;
+  /** Last renewal of consent; the consent policy counts validity from it (else confirmedAt). */
+  renewedAt?: Date;
+  unsubscribedAt?: Date;
 }
 
 /** The personal fields that are never searched, stored as one encrypted document. */
@@ -47,6 +50,8 @@ export interface ContactDocument {
    * which every MongoDB-wire server evaluates the same way (array element matching is not).
    */
   lists: Record<string, ListMembership>;
+  /** Last open, click or profile center visit; inactivity pruning counts from it. */
+  lastActivityAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,6 +61,8 @@ const membershipSchema = new Schema(
     status: { type: String, enum: ['pending', 'active', 'unsubscribed'], required: true },
     subscribedAt: { type: Date, required: true },
     confirmedAt: { type: Date },
+    renewedAt: { type: Date },
+    unsubscribedAt: { type: Date },
   },
   { _id: false, strict: 'throw' },
 );
@@ -67,6 +74,7 @@ const contactSchema = new Schema<ContactDocument>(
     phone: { type: Encrypted },
     details: { type: Encrypted },
     lists: { type: Map, of: membershipSchema, required: true },
+    lastActivityAt: { type: Date },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

@@ -1,0 +1,203 @@
+/**
+ * Consent renewal steps: the daily sweep of a list (start a renewal cycle for every member
+ * entering the renewal window), the reminder mail with its renewal link, the renewal itself,
+ * and the list's action when consent lapses.
+ */
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { applyLapse } from '../src/consent/lapse';
+import type { RecipientLinks } from '../src/consent/recipient-links';
+import type { ListMembership } from '../src/db/models/contact';
+import type { TenantAccess } from '../src/db/tenant-access';
+import type { Mailer } from '../src/mail/mailer';
+import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../src/temporal/search-attributes';
+import {
+  workflowId,
+  workflowKinds,
+  type ConsentPolicy,
+  type ConsentRenewalInput,
+  type LinkUse,
+  type ListRef,
+} from '../workflows/definitions';
+import { encryptLinkUse, runKey } from './double-opt-in';
+
+const DAY = 86_400_000;
+/** Contacts read per page of a sweep (one heartbeat each). */
+const PAGE = 200;
+
+/** What the renewal activities need. */
+export interface ConsentRenewalDeps {
+  tenants: TenantAccess;
+  mailer: Mailer;
+  links: RecipientLinks;
+  temporal: Client;
+  taskQueue: string;
+}
+
+/** When a membership's consent lapses under a policy (counted from the last renewal or confirmation). */
+export function consentExpiry(m: ListMembership, policy: ConsentPolicy): Date {
+  const base = m.renewedAt ?? m.confirmedAt ?? m.subscribedAt;
+  return new Date(base.getTime() + policy.validityDays * DAY);
+}
+
+/** The id of one renewal cycle: opaque, the same for the same contact, list and expiry. */
+export const renewalCycleRef = (contactId: string, listId: string, expiresAt: Date) =>
+  `r${createHash('sha256').update(`${contactId}:${listId}:${expiresAt.toISOString()}`).digest('hex').slice(0, 24)}`;
+
+/** Creates the renewal activities. */
+export function createConsentRenewalActivities({
+  tenants,
+  mailer,
+  links,
+  temporal,
+  taskQueue,
+}: ConsentRenewalDeps) {
+  return {
+    /**
+     * Starts a renewal cycle for each active member whose consent lapses within the longest
+     * reminder offset. Pages by contact id and heartbeats the last one done, so a retry
+     * resumes there; a cycle already started (same id) is not started again. A member whose
+     * consent lapsed before the policy existed gets a full cycle from now, never a lapse
+     * without reminders.
+     */
+    async startDueRenewals(ref: ListRef): Promise<{ started: number }> {
+      const tenant = await tenants.forTenant(ref.tenantId);
+      const list = await tenant.models.List.findById(ref.listId, { consentPolicy: 1 }).lean();
+      const policy = list?.consentPolicy as ConsentPolicy | undefined;
+      if (!policy) return { started: 0 };
+      const ctx = Context.current();
+      let after = (ctx.info.heartbeatDetails as { after?: string } | undefined)?.after ?? '';
+      const lead = Math.max(0, ...policy.reminderDaysBefore) * DAY;
+      const now = Date.now();
+      let started = 0;
+      for (;;) {
+        const page = await tenant.models.Contact.find(
+          { _id: { $gt: after }, [`lists.${ref.listId}.status`]: 'active' },
+          { lists: 1 },
+        )
+          .sort({ _id: 1 })
+          .limit(PAGE)
+          .lean();
+        if (page.length === 0) break;
+        for (const contact of page) {
+          const membership = contact.lists[ref.listId]!;
+          const lapses = consentExpiry(membership, policy).getTime();
+          if (lapses - lead > now) continue; // not in the window yet
+          const expiresAt = new Date(Math.max(lapses, now + lead));
+          const cycle = renewalCycleRef(contact._id, ref.listId, new Date(lapses));
+          const input: ConsentRenewalInput = {
+            ...ref,
+            contactId: contact._id,
+            expiresAt: expiresAt.toISOString(),
+            policy: {
+              validityDays: policy.validityDays,
+              reminderDaysBefore: [...policy.reminderDaysBefore],
+              onExpiry: policy.onExpiry,
+            },
+          };
+          try {
+            await temporal.workflow.start('consentRenewalWorkflow', {
+              workflowId: workflowId(workflowKinds.consentRenewal, ref.tenantId, cycle),
+              taskQueue,
+              args: [input],
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+              workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+              typedSearchAttributes: [
+                { key: TenantIdKey, value: ref.tenantId },
+                { key: WorkflowKindKey, value: workflowKinds.consentRenewal },
+                { key: ListIdKey, value: ref.listId },
+              ],
+            });
+            started += 1;
+          } catch (err) {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          }
+        }
+        after = page[page.length - 1]!._id;
+        ctx.heartbeat({ after });
+      }
+      return { started };
+    },
+
+    /** Sends the reminder due `daysBefore` the lapse, with the renewal link; skipped for a non-member. */
+    async sendRenewalReminder(
+      input: ConsentRenewalInput & { daysBefore: number },
+    ): Promise<'sent' | 'already-sent' | 'skipped'> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      const [contact, list] = await Promise.all([
+        tenant.models.Contact.findById(input.contactId, { email: 1, lists: 1 }).lean(),
+        tenant.models.List.findById(input.listId, { name: 1 }).lean(),
+      ]);
+      if (
+        !list ||
+        contact?.lists?.[input.listId]?.status !== 'active' ||
+        typeof contact.email !== 'string'
+      )
+        return 'skipped';
+      const cycle = Context.current().info.workflowExecution!.workflowId.split(':').pop()!;
+      const link = await links.action(
+        {
+          tenantId: input.tenantId,
+          purpose: 'renew',
+          contactId: input.contactId,
+          listId: input.listId,
+          ref: cycle,
+        },
+        new Date(input.expiresAt),
+      );
+      const until = input.expiresAt.slice(0, 10);
+      return mailer.sendOnce({
+        tenantId: input.tenantId,
+        sendKey: `${runKey()}:reminder-${input.daysBefore}`,
+        to: contact.email,
+        subject: `Do you still want to receive "${list.name}"?`,
+        text: `Hello,\n\nyour consent to receive "${list.name}" ends on ${until}. To keep receiving it, open this link:\n\n${link}\n\nWithout renewal we stop sending on that day.`,
+        listId: input.listId,
+        unsubscribeUrl: await links.unsubscribe(input.tenantId, input.contactId, input.listId),
+        profileUrl: await links.profile(input.tenantId, input.contactId),
+      });
+    },
+
+    /** Records the renewal: the consent period starts again from the click. */
+    async renewConsent(input: ConsentRenewalInput & { renewal: LinkUse }): Promise<void> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      const at = new Date(input.renewal.at);
+      await tenant.models.Contact.updateOne(
+        { _id: input.contactId, [`lists.${input.listId}.status`]: 'active' },
+        {
+          $set: {
+            [`lists.${input.listId}.renewedAt`]: at,
+            lastActivityAt: at,
+            updatedAt: new Date(),
+          },
+        },
+      );
+      try {
+        await tenant.models.ConsentRecord.create({
+          _id: `${input.contactId}:${input.listId}:renewed:${runKey()}`,
+          contactId: input.contactId,
+          listId: input.listId,
+          action: 'renewed',
+          at,
+          ...(await encryptLinkUse(tenant, input.renewal)),
+          source: { kind: 'link', id: 'renewal' },
+        });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err; // recorded by an earlier attempt
+      }
+    },
+
+    /** Applies the policy's action to a member whose consent lapsed. */
+    async applyConsentExpiry(input: ConsentRenewalInput): Promise<boolean> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      return applyLapse(tenant, {
+        ...input,
+        action: input.policy.onExpiry,
+        reason: 'expired',
+        key: runKey(),
+      });
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Double opt-in steps: send the confirmation (or its reminder), activate a confirmed
+ * subscription with its consent proof, or erase an unconfirmed one leaving only a trace
+ * without personal data. Each is idempotent, keyed by the workflow run and step.
+ */
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { confirmationMail } from '../src/consent/double-opt-in-settings';
+import type { RecipientLinks } from '../src/consent/recipient-links';
+import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
+import type { Mailer } from '../src/mail/mailer';
+import type { DoubleOptInInput, LinkUse } from '../workflows/definitions';
+
+/** What the double opt-in activities need. */
+export interface DoubleOptInDeps {
+  tenants: TenantAccess;
+  mailer: Mailer;
+  links: RecipientLinks;
+}
+
+/** `<workflowId>/<runId>`: the key of this run's idempotent steps. */
+export function runKey(): string {
+  const { workflowExecution } = Context.current().info;
+  if (!workflowExecution) throw new Error('runs only as a workflow activity');
+  return `${workflowExecution.workflowId}/${workflowExecution.runId}`;
+}
+
+/** Encrypts what a link use recorded (IP, user agent) under the tenant's key. */
+export async function encryptLinkUse(tenant: TenantScope, use: LinkUse) {
+  return {
+    ...(use.ip ? { ip: await tenant.private(use.ip) } : {}),
+    ...(use.userAgent ? { userAgent: await tenant.private(use.userAgent) } : {}),
+  };
+}
+
+/** Creates the double opt-in activities. */
+export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOptInDeps) {
+  return {
+    /** Sends the confirmation mail, or its reminder; skipped once the request is gone. */
+    async sendConfirmation(
+      input: DoubleOptInInput & { step: 'confirmation' | 'reminder'; expiresAt: string },
+    ): Promise<'sent' | 'already-sent' | 'skipped'> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      const { Contact, List, Subscription } = tenant.models;
+      const [contact, list, subscription] = await Promise.all([
+        Contact.findById(input.contactId, { email: 1 }).lean(),
+        List.findById(input.listId).lean(),
+        Subscription.findById(input.subscriptionId, { status: 1 }).lean(),
+      ]);
+      if (!contact || !list || subscription?.status !== 'pending') return 'skipped';
+      if (typeof contact.email !== 'string') return 'skipped'; // key gone: nothing to send to
+      const link = await links.action(
+        {
+          tenantId: input.tenantId,
+          purpose: 'confirm',
+          contactId: input.contactId,
+          listId: input.listId,
+          ref: input.subscriptionId,
+        },
+        new Date(input.expiresAt),
+      );
+      const mail = confirmationMail(list.name, list.doubleOptIn, link, input.step === 'reminder');
+      return mailer.sendOnce({
+        tenantId: input.tenantId,
+        sendKey: `${runKey()}:${input.step}`,
+        to: contact.email,
+        ...mail,
+        listId: input.listId,
+        unsubscribeUrl: await links.unsubscribe(input.tenantId, input.contactId, input.listId),
+        profileUrl: await links.profile(input.tenantId, input.contactId),
+      });
+    },
+
+    /** Activates the membership and appends the consent proof of the confirmation. */
+    async activateSubscription(input: DoubleOptInInput & { confirmation: LinkUse }): Promise<void> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      const { Contact, Subscription, ConsentRecord } = tenant.models;
+      const at = new Date(input.confirmation.at);
+      const subscription = await Subscription.findById(input.subscriptionId).lean();
+      if (!subscription) throw new Error('subscription record missing');
+      const { matchedCount } = await Contact.updateOne(
+        { _id: input.contactId, [`lists.${input.listId}.status`]: 'pending' },
+        {
+          $set: {
+            [`lists.${input.listId}.status`]: 'active',
+            [`lists.${input.listId}.confirmedAt`]: at,
+            lastActivityAt: at,
+            updatedAt: new Date(),
+          },
+        },
+      );
+      if (matchedCount === 0) {
+        // Not pending: activated by an earlier attempt (go on and finish its record), or
+        // unsubscribed before the click (then the click confirms nothing).
+        const now = await Contact.findById(input.contactId, { lists: 1 }).lean();
+        if (now?.lists?.[input.listId]?.status !== 'active') return;
+      }
+      const detail =
+        typeof subscription.source.detail === 'string' ? subscription.source.detail : undefined;
+      try {
+        await ConsentRecord.create({
+          _id: `${input.subscriptionId}:confirmed:${runKey()}`,
+          contactId: input.contactId,
+          listId: input.listId,
+          action: 'confirmed',
+          at,
+          ...(await encryptLinkUse(tenant, input.confirmation)),
+          source: {
+            kind: subscription.source.kind,
+            id: subscription.source.id,
+            ...(detail ? { detail: await tenant.private(detail) } : {}),
+          },
+          textVersion: subscription.textVersion,
+          textHash: subscription.textHash,
+        });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err; // appended by an earlier attempt
+      }
+      await Subscription.updateOne(
+        { _id: input.subscriptionId, status: 'pending' },
+        { $set: { status: 'confirmed', confirmedAt: at } },
+      );
+    },
+
+    /**
+     * Data minimisation for a request never confirmed: the contact (or, if it belongs to other
+     * lists, its membership of this one), the request and its consent records go; a trace with
+     * the list, the times and the source kind stays.
+     */
+    async eraseUnconfirmed(input: DoubleOptInInput): Promise<void> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      const { Contact, Subscription, ConsentRecord, ConsentTrace } = tenant.models;
+      const subscription = await Subscription.findById(input.subscriptionId, {
+        status: 1,
+        requestedAt: 1,
+        source: 1,
+      }).lean();
+      if (subscription && subscription.status !== 'pending') return; // confirmed meanwhile
+      const contact = await Contact.findById(input.contactId, { lists: 1 }).lean();
+      // Pending, or unsubscribed from the confirmation mail itself: never confirmed either way.
+      const unconfirmedHere = {
+        _id: input.contactId,
+        [`lists.${input.listId}.status`]: { $in: ['pending', 'unsubscribed'] },
+        [`lists.${input.listId}.confirmedAt`]: { $exists: false },
+      };
+      if (contact && Object.keys(contact.lists ?? {}).every((id) => id === input.listId)) {
+        await Contact.deleteOne(unconfirmedHere);
+      } else if (contact) {
+        await Contact.updateOne(unconfirmedHere, { $unset: { [`lists.${input.listId}`]: 1 } });
+      }
+      // This request's records (requested, and a withdrawal from its mail); proof of an
+      // earlier, confirmed period of the same address stays.
+      await ConsentRecord.deleteMany({
+        contactId: input.contactId,
+        listId: input.listId,
+        ...(subscription?.requestedAt
+          ? { at: { $gte: subscription.requestedAt } }
+          : { _id: { $regex: `^${input.subscriptionId}:requested:` } }),
+      });
+      const traceId = `t${createHash('sha256').update(runKey()).digest('hex').slice(0, 24)}`;
+      await ConsentTrace.updateOne(
+        { _id: traceId },
+        {
+          $setOnInsert: {
+            listId: input.listId,
+            outcome: 'unconfirmed-erased',
+            ...(subscription?.source ? { sourceKind: subscription.source.kind } : {}),
+            ...(subscription?.requestedAt ? { startedAt: subscription.requestedAt } : {}),
+            at: new Date(),
+          },
+        },
+        { upsert: true },
+      );
+      await Subscription.deleteOne({ _id: input.subscriptionId, status: 'pending' });
+      // The send records name the workflow, whose id derives from the contact: gone too.
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+      await tenant.models.Send.deleteMany({ _id: { $regex: `^${workflowId}/` } });
+    },
+  };
+}

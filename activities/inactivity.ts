@@ -1,0 +1,203 @@
+/**
+ * Inactive pruning: the sweep of a list (members with no open, click or profile visit for
+ * the policy's threshold), the optional re-permission mail with its keep-me link, keeping a
+ * member who clicked it, and pruning one who did not.
+ */
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { applyLapse } from '../src/consent/lapse';
+import type { RecipientLinks } from '../src/consent/recipient-links';
+import type { ContactDocument } from '../src/db/models/contact';
+import type { TenantAccess } from '../src/db/tenant-access';
+import type { Mailer } from '../src/mail/mailer';
+import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../src/temporal/search-attributes';
+import {
+  workflowId,
+  workflowKinds,
+  type InactivityPolicy,
+  type LinkUse,
+  type ListRef,
+  type RePermissionInput,
+} from '../workflows/definitions';
+import { encryptLinkUse, runKey } from './double-opt-in';
+
+const DAY = 86_400_000;
+const PAGE = 200;
+
+/** What the inactivity activities need. */
+export interface InactivityDeps {
+  tenants: TenantAccess;
+  mailer: Mailer;
+  links: RecipientLinks;
+  temporal: Client;
+  taskQueue: string;
+}
+
+/** A member's last sign of life on a list: activity, else renewal, confirmation or subscription. */
+export function lastSignOfLife(
+  contact: Pick<ContactDocument, 'lastActivityAt' | 'lists'>,
+  listId: string,
+): Date {
+  const m = contact.lists[listId]!;
+  const dates = [contact.lastActivityAt, m.renewedAt, m.confirmedAt, m.subscribedAt].filter(
+    (d): d is Date => d instanceof Date,
+  );
+  return new Date(Math.max(...dates.map((d) => d.getTime())));
+}
+
+/** Counts of one sweep. */
+export interface InactivitySweepResult {
+  pruned: number;
+  asked: number;
+}
+
+/** Creates the inactivity activities. */
+export function createInactivityActivities({
+  tenants,
+  mailer,
+  links,
+  temporal,
+  taskQueue,
+}: InactivityDeps) {
+  return {
+    /**
+     * Pages through a list's active members; each inactive past the threshold is asked for
+     * re-permission (a workflow per member) or pruned at once, per the current policy. Heartbeats
+     * the last contact id of each page, so a retry resumes after it.
+     */
+    async sweepInactive(ref: ListRef): Promise<InactivitySweepResult> {
+      const tenant = await tenants.forTenant(ref.tenantId);
+      const list = await tenant.models.List.findById(ref.listId, { inactivityPolicy: 1 }).lean();
+      const policy = list?.inactivityPolicy as InactivityPolicy | undefined;
+      const result = { pruned: 0, asked: 0 };
+      if (!policy) return result;
+      const ctx = Context.current();
+      let after = (ctx.info.heartbeatDetails as { after?: string } | undefined)?.after ?? '';
+      const threshold = Date.now() - policy.thresholdDays * DAY;
+      for (;;) {
+        const page = await tenant.models.Contact.find(
+          { _id: { $gt: after }, [`lists.${ref.listId}.status`]: 'active' },
+          { lists: 1, lastActivityAt: 1 },
+        )
+          .sort({ _id: 1 })
+          .limit(PAGE)
+          .lean();
+        if (page.length === 0) break;
+        for (const contact of page) {
+          const last = lastSignOfLife(contact, ref.listId);
+          if (last.getTime() > threshold) continue;
+          // The same inactivity episode always has the same key: a rerun asks or prunes once.
+          const episode = `p${createHash('sha256').update(`${contact._id}:${ref.listId}:${last.toISOString()}`).digest('hex').slice(0, 24)}`;
+          if (!policy.rePermission) {
+            if (
+              await applyLapse(tenant, {
+                contactId: contact._id,
+                listId: ref.listId,
+                action: policy.action,
+                reason: 'inactive',
+                key: `inactivity/${episode}`,
+              })
+            )
+              result.pruned += 1;
+            continue;
+          }
+          const input: RePermissionInput = { ...ref, contactId: contact._id, policy };
+          try {
+            await temporal.workflow.start('rePermissionWorkflow', {
+              workflowId: workflowId(workflowKinds.rePermission, ref.tenantId, episode),
+              taskQueue,
+              args: [input],
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+              workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+              typedSearchAttributes: [
+                { key: TenantIdKey, value: ref.tenantId },
+                { key: WorkflowKindKey, value: workflowKinds.rePermission },
+                { key: ListIdKey, value: ref.listId },
+              ],
+            });
+            result.asked += 1;
+          } catch (err) {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          }
+        }
+        after = page[page.length - 1]!._id;
+        ctx.heartbeat({ after });
+      }
+      return result;
+    },
+
+    /** Asks an inactive member whether to stay, with a keep-me link valid until `expiresAt`. */
+    async sendRePermission(
+      input: RePermissionInput & { expiresAt: string },
+    ): Promise<'sent' | 'already-sent' | 'skipped'> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      const [contact, list] = await Promise.all([
+        tenant.models.Contact.findById(input.contactId, { email: 1, lists: 1 }).lean(),
+        tenant.models.List.findById(input.listId, { name: 1 }).lean(),
+      ]);
+      if (
+        !list ||
+        contact?.lists?.[input.listId]?.status !== 'active' ||
+        typeof contact.email !== 'string'
+      )
+        return 'skipped';
+      const episode = Context.current().info.workflowExecution!.workflowId.split(':').pop()!;
+      const link = await links.action(
+        {
+          tenantId: input.tenantId,
+          purpose: 'keep',
+          contactId: input.contactId,
+          listId: input.listId,
+          ref: episode,
+        },
+        new Date(input.expiresAt),
+      );
+      return mailer.sendOnce({
+        tenantId: input.tenantId,
+        sendKey: `${runKey()}:re-permission`,
+        to: contact.email,
+        subject: `Do you want to keep receiving "${list.name}"?`,
+        text: `Hello,\n\nwe have not heard from you for a while. To keep receiving "${list.name}", open this link by ${input.expiresAt.slice(0, 10)}:\n\n${link}\n\nOtherwise we stop sending to you.`,
+        listId: input.listId,
+        unsubscribeUrl: await links.unsubscribe(input.tenantId, input.contactId, input.listId),
+        profileUrl: await links.profile(input.tenantId, input.contactId),
+      });
+    },
+
+    /** The member clicked: active again, and the renewed permission is on the record. */
+    async keepMember(input: RePermissionInput & { use: LinkUse }): Promise<void> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      const at = new Date(input.use.at);
+      await tenant.models.Contact.updateOne(
+        { _id: input.contactId },
+        { $set: { lastActivityAt: at, updatedAt: new Date() } },
+      );
+      try {
+        await tenant.models.ConsentRecord.create({
+          _id: `${input.contactId}:${input.listId}:renewed:${runKey()}`,
+          contactId: input.contactId,
+          listId: input.listId,
+          action: 'renewed',
+          at,
+          ...(await encryptLinkUse(tenant, input.use)),
+          source: { kind: 'link', id: 're-permission' },
+        });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+    },
+
+    /** No answer: the policy's action. */
+    async pruneInactive(input: RePermissionInput): Promise<boolean> {
+      const tenant = await tenants.forTenant(input.tenantId);
+      return applyLapse(tenant, {
+        ...input,
+        action: input.policy.action,
+        reason: 'inactive',
+        key: runKey(),
+      });
+    },
+  };
+}

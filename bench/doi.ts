@@ -1,0 +1,197 @@
+/**
+ * bench/doi: N subscriptions through the API of a running system (`npm start` on free ports
+ * with a temporary data folder), each confirmed by following the link in its mail as it
+ * arrives in the embedded SMTP sink; and in the same run, on the same local Temporal dev
+ * server, N starts of a no-op workflow (awaited to completion) by a worker of this process.
+ *
+ *   npm run bench:doi [-- --n 200 --concurrency 10]
+ *
+ * Prints end-to-end confirmations per second (first subscribe call to last confirmation
+ * recorded; the confirmation page answers once the workflow has recorded the proof), the
+ * p50/p99 latency of the subscribe call, the no-op rate and the ratio of the two.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { simpleParser } from 'mailparser';
+import { freePort } from '../src/local/ports';
+import { projectRoot } from '../src/util/project-root';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '10' },
+  },
+});
+const n = Number(values.n);
+const concurrency = Number(values.concurrency);
+
+/** Runs `work` for 0..count-1 with at most `limit` in flight. */
+async function pool(count: number, limit: number, work: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function main() {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'consentflow-bench-'));
+  const [api, mongo, temporal, ui, smtp] = await Promise.all(
+    Array.from({ length: 5 }, () => freePort()),
+  );
+  const env = {
+    ...process.env,
+    PORT: String(api),
+    MONGODB_PORT: String(mongo),
+    TEMPORAL_PORT: String(temporal),
+    TEMPORAL_UI_PORT: String(ui),
+    SMTP_PORT: String(smtp),
+    CONSENTFLOW_DATA_DIR: dataDir,
+    CONSENTFLOW_LOG_LEVEL: 'warn',
+    CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: '', // defaults; every address is distinct anyway
+    MONGODB_URI: '',
+    TEMPORAL_ADDRESS: '',
+    SMTP_URL: '',
+    CONSENTFLOW_PLATFORM_TOKEN: '',
+  };
+  const system = spawn(
+    process.execPath,
+    [path.join(projectRoot, 'scripts', 'bootstrap.mjs'), 'start'],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    system.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready in') && resolve());
+    system.once('exit', () => reject(new Error('the system did not start')));
+  });
+  const base = `http://127.0.0.1:${api}`;
+  const sinkDir = path.join(dataDir, 'mail');
+  const token = (await readFile(path.join(dataDir, 'platform-token'), 'utf8')).trim();
+  const step = (what: string) => console.error(`  … ${what}`);
+  const call = async (method: string, url: string, auth: string, body?: unknown) => {
+    const res = await fetch(base + url, {
+      method,
+      headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  try {
+    step('provisioning a tenant');
+    const tenant = await call('POST', '/api/v1/tenants', token, {
+      name: 'Bench',
+      admin: { email: 'bench-admin@bench.example', initialPassword: 'benchmark password' },
+    });
+    const { key } = (await call('POST', `/api/v1/tenants/${tenant.id}/api-keys`, token, {
+      name: 'bench',
+    })) as { key: string };
+    const list = await call('POST', '/api/v1/lists', key, { name: 'Bench list' });
+    // Warm-up: one full round (DKIM key generation, payload key, connections) outside the timing.
+    await call('POST', `/api/v1/lists/${list.id}/subscriptions`, key, {
+      email: 'warmup@bench.example',
+    });
+
+    step(`${n} subscriptions, each confirmed from its mail`);
+    const latencies: number[] = [];
+    const clicked = new Set<string>(); // sink files already handled
+    let confirmed = 0;
+    const t0 = performance.now();
+    const subscribing = pool(n, concurrency, async (i) => {
+      const started = performance.now();
+      await call('POST', `/api/v1/lists/${list.id}/subscriptions`, key, {
+        email: `person${i}@bench.example`,
+        ip: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+        userAgent: 'bench',
+      });
+      latencies.push(performance.now() - started);
+    });
+    const confirming = (async () => {
+      while (confirmed < n) {
+        const files = (await readdir(sinkDir)).filter((f) => f.endsWith('.eml') && !clicked.has(f));
+        const links: string[] = [];
+        for (const file of files) {
+          clicked.add(file);
+          const mail = await simpleParser(await readFile(path.join(sinkDir, file)));
+          const to = mail.to && !Array.isArray(mail.to) ? mail.to.text : '';
+          const link = /\/c\/[A-Za-z0-9._-]+/.exec(mail.text ?? '')?.[0];
+          if (link && to.startsWith('person')) links.push(link);
+        }
+        await pool(links.length, concurrency, async (i) => {
+          const res = await fetch(base + links[i]!);
+          if (res.status !== 200) throw new Error(`confirmation answered ${res.status}`);
+          confirmed += 1;
+        });
+        if (links.length === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await Promise.all([subscribing, confirming]);
+    const doiSeconds = (performance.now() - t0) / 1000;
+
+    step(`${n} no-op workflows on the same Temporal server`);
+    const address = `127.0.0.1:${temporal}`;
+    const native = await NativeConnection.connect({ address });
+    const taskQueue = 'bench-noop';
+    const worker = await Worker.create({
+      connection: native,
+      taskQueue,
+      workflowsPath: require.resolve('./noop-workflow'),
+    });
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    let noopSeconds = 0;
+    await worker.runUntil(async () => {
+      await client.workflow.execute('noopWorkflow', { workflowId: 'bench-noop-warmup', taskQueue });
+      const t1 = performance.now();
+      await pool(n, concurrency, async (i) => {
+        await client.workflow.execute('noopWorkflow', { workflowId: `bench-noop-${i}`, taskQueue });
+      });
+      noopSeconds = (performance.now() - t1) / 1000;
+    });
+    await connection.close();
+    await native.close();
+
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const doiRate = n / doiSeconds;
+    const noopRate = n / noopSeconds;
+    console.log(
+      `bench/doi: ${n} subscriptions, concurrency ${concurrency}, local Temporal dev server + FerretDB + SMTP sink on ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`,
+    );
+    console.log(
+      `  double opt-in end to end (subscribe → DKIM-signed mail in the sink → link followed → proof recorded): ${doiRate.toFixed(1)} confirmations/s (${doiSeconds.toFixed(1)} s)`,
+    );
+    console.log(
+      `  subscribe call latency: p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms (target p99 < 50 ms)`,
+    );
+    console.log(
+      `  no-op workflow, started and awaited, same server, same concurrency: ${noopRate.toFixed(1)} workflows/s (${noopSeconds.toFixed(1)} s)`,
+    );
+    console.log(
+      `  ratio double opt-in / no-op: ${(doiRate / noopRate).toFixed(2)} (target >= 0.5)`,
+    );
+    console.log(
+      '  measured: wall clock (performance.now) in this process, one run; api, worker and services share the machine',
+    );
+  } finally {
+    system.kill('SIGINT');
+    await new Promise((r) => system.once('exit', r));
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('bench/doi failed:', err);
+  process.exit(1);
+});

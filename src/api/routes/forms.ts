@@ -1,0 +1,149 @@
+/**
+ * The hosted subscribe form of a list: `GET /f/:listId` shows it (with the list's consent
+ * text, whose version and hash become part of the proof), `POST /f/:listId` subscribes with
+ * double opt-in. The same POST endpoint serves the embeddable snippet (docs/API.md) that
+ * tenants paste into their own sites. Public: limited per IP and per address. Every failure
+ * is a page, since a person in a browser sees it.
+ */
+import type { Client } from '@temporalio/client';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { resolveDoubleOptIn } from '../../consent/double-opt-in-settings';
+import { subscribe } from '../../consent/subscribe';
+import { SubscribeLimitError, type SubscribeLimits } from '../../consent/subscribe-limits';
+import type { TenantAccess } from '../../db/tenant-access';
+import { HttpError } from '../errors';
+import { esc, page, pageQuery, sendPage } from '../pages/page';
+import { defineRoute } from '../route';
+import { subscriberRow } from './subscriptions';
+
+const formBody = z.strictObject({
+  email: z.string().max(320),
+  consent: z.literal('yes', { message: 'please tick the consent box' }),
+  firstName: z.string().max(200).optional(),
+  lastName: z.string().max(200).optional(),
+  /** Which form on the tenant's site (embedded snippets name theirs); opaque. */
+  formId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/)
+    .optional()
+    .meta({ description: 'which form on the tenant’s site; recorded as the proof’s source' }),
+});
+
+const formNotFound = () => new HttpError(404, 'not_found', 'There is no such subscription form.');
+
+/** A failure of the form: the missing form, or what was wrong, with a way back. */
+function renderFormProblem(error: HttpError, req: Request, res: Response) {
+  if (error.status === 404)
+    return sendPage(res, 404, 'Form not found', `<p>${esc(error.message)}</p>`);
+  sendPage(
+    res,
+    error.status,
+    'Subscription not possible',
+    `<p>${esc(error.message)}</p><p><a href="/f/${esc(req.params.listId)}">Back to the form</a></p>`,
+  );
+}
+
+const formPage = {
+  tag: 'recipient pages',
+  auth: 'none',
+  renderError: renderFormProblem,
+} as const;
+
+/** The hosted form routes. */
+export function formRoutes(deps: {
+  tenants: TenantAccess;
+  temporal: Client;
+  taskQueue: string;
+  limits: SubscribeLimits;
+}) {
+  /** The list behind a public form id and its tenant; a 404 when there is none. */
+  async function listOf(listId: string) {
+    const entry = await deps.tenants.control.ListDirectory.findById(listId).lean();
+    if (!entry) throw formNotFound();
+    const tenant = await deps.tenants.forTenant(entry.tenantId).catch(() => undefined);
+    const list = await tenant?.models.List.findById(listId, { name: 1, doubleOptIn: 1 }).lean();
+    if (!tenant || !list) throw formNotFound();
+    return { tenant, list };
+  }
+
+  return [
+    defineRoute({
+      ...formPage,
+      method: 'get',
+      path: '/f/:listId',
+      summary: 'A list’s hosted subscribe form',
+      description: 'Address and a consent checkbox with the list’s consent text.',
+      request: { query: pageQuery },
+      responses: { 200: page('the form'), 404: page('no such form') },
+      async handler({ params }, _req, res) {
+        const { list } = await listOf(params.listId);
+        const { consentText } = resolveDoubleOptIn(list.name, list.doubleOptIn);
+        sendPage(
+          res,
+          200,
+          `Subscribe to ${list.name}`,
+          `<form method="post" action="/f/${esc(list._id)}">` +
+            `<p><label>Email <input type="email" name="email" required maxlength="320"></label></p>` +
+            `<p><label><input type="checkbox" name="consent" value="yes" required> ${esc(consentText)}</label></p>` +
+            `<p><button type="submit">Subscribe</button></p></form>`,
+        );
+      },
+    }),
+
+    defineRoute({
+      ...formPage,
+      method: 'post',
+      path: '/f/:listId',
+      summary: 'Subscribe through the hosted or an embedded form',
+      description:
+        'Subscribes with double opt-in; the proof’s source is `{ kind: "form", id: <formId or "hosted"> }`, with the request’s IP and user agent. Limited per address and per IP (429 page with `Retry-After`).',
+      request: { query: pageQuery, body: formBody, bodyType: 'form' },
+      responses: {
+        200: page('“check your inbox”'),
+        400: page('what was wrong, with a link back to the form'),
+        404: page('no such form'),
+        413: page('a form post over 10 kB'),
+        429: page('too many requests for this address or from this IP'),
+      },
+      async handler({ params, body }, req, res) {
+        const { tenant, list } = await listOf(params.listId);
+        const { email, firstName, lastName, formId } = body;
+        const row = subscriberRow(email, {
+          ...(firstName ? { firstName } : {}),
+          ...(lastName ? { lastName } : {}),
+        });
+        try {
+          await deps.limits.checkIp(tenant.tenantId, req.ip);
+          await subscribe(
+            {
+              tenant,
+              temporal: deps.temporal,
+              taskQueue: deps.taskQueue,
+              guard: (contactId) => deps.limits.checkAddress(tenant.tenantId, contactId),
+            },
+            {
+              list,
+              row,
+              ip: req.ip,
+              userAgent: req.get('user-agent')?.slice(0, 500),
+              source: { kind: 'form', id: formId ?? 'hosted' },
+            },
+          );
+        } catch (err) {
+          if (err instanceof SubscribeLimitError)
+            throw new HttpError(429, 'rate_limited', 'Too many requests. Please try again later.', {
+              'Retry-After': String(err.retryAfterS),
+            });
+          throw err;
+        }
+        sendPage(
+          res,
+          200,
+          'Almost done',
+          '<p>Please check your inbox and open the link in the email we sent you to confirm.</p>',
+        );
+      },
+    }),
+  ];
+}

@@ -1,0 +1,259 @@
+/**
+ * The pages behind the links in recipients' mail: `GET /c/:token` (confirm a subscription or
+ * renew consent), `GET /k/:token` (stay subscribed, for re-permission), `GET|POST /u/:token`
+ * (unsubscribe; POST is RFC 8058 one-click) and `GET /p/:token` (profile center, minimal).
+ * A tampered token gets 400, an expired one 410, a used one 409 or 410: each a page saying
+ * so, and nothing changes.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import {
+  LinkTokenError,
+  type LinkClaims,
+  type LinkPurpose,
+  type LinkTokens,
+} from '../../consent/link-tokens';
+import type { RecipientLinks } from '../../consent/recipient-links';
+import { unsubscribeContact } from '../../consent/unsubscribe';
+import type { TenantAccess, TenantScope } from '../../db/tenant-access';
+import {
+  confirmSignal,
+  keepSignal,
+  renewSignal,
+  workflowId,
+  workflowKinds,
+  type LinkUse,
+} from '../../../workflows/definitions';
+import { HttpError } from '../errors';
+import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';
+import { defineRoute } from '../route';
+
+/** How long the confirmation page waits for the workflow to record the proof. */
+const SETTLE_MS = 10_000;
+
+/** What the link pages need. */
+export interface RecipientLinkDeps {
+  tenants: TenantAccess;
+  temporal: Client;
+  tokens: LinkTokens;
+  links: RecipientLinks;
+}
+
+const linkUse = (req: Request): LinkUse => ({
+  at: new Date().toISOString(),
+  ...(req.ip ? { ip: req.ip } : {}),
+  ...(req.get('user-agent') ? { userAgent: req.get('user-agent')!.slice(0, 500) } : {}),
+});
+
+/** A refused link: the page says why, and that nothing changed. */
+const refused = (status: 400 | 409 | 410, message: string) =>
+  new HttpError(status, status === 409 ? 'link_used' : 'link_refused', message);
+
+const INVALID = 'This link is not valid. Please use the complete link from your email.';
+
+/** Every failure of a link page is a page; invalid input of any kind reads as a bad link. */
+const renderLinkProblem = (error: HttpError, _req: Request, res: Response) =>
+  sendLinkProblem(res, error.status, error.status === 400 ? INVALID : error.message);
+
+/** The responses every link page may give besides its own success page. */
+const refusals = {
+  400: page('a tampered or malformed link'),
+  410: page('an expired or used link, or one whose subject no longer exists'),
+};
+
+/** RFC 8058's one-click body; anything else a mail client adds is ignored. */
+const oneClickBody = z.looseObject({
+  'List-Unsubscribe': z.string().max(100).optional().meta({ description: '`One-Click`' }),
+});
+
+/** The link pages. */
+export function recipientLinkRoutes(deps: RecipientLinkDeps) {
+  /** Verifies the token and opens its tenant; throws a refusal otherwise. */
+  async function open(token: string, purposes: LinkPurpose[]) {
+    let claims: LinkClaims;
+    try {
+      claims = await deps.tokens.verify(token, purposes);
+    } catch (err) {
+      if (!(err instanceof LinkTokenError)) throw err;
+      if (err.problem === 'expired') throw refused(410, 'This link has expired.');
+      throw refused(400, INVALID);
+    }
+    let tenant: TenantScope;
+    try {
+      tenant = await deps.tenants.forTenant(claims.tenantId);
+    } catch {
+      throw refused(410, 'This link no longer leads anywhere.');
+    }
+    return { claims, tenant };
+  }
+
+  /** Signals a workflow waiting for this link; false when it no longer waits. */
+  async function signal(id: string, def: typeof confirmSignal, use: LinkUse, settle = false) {
+    const handle = deps.temporal.workflow.getHandle(id);
+    try {
+      await handle.signal(def, use);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+    // The page then reflects the recorded state (proof written), within reason.
+    if (settle) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        handle.result().catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, SETTLE_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  const linkPage = {
+    tag: 'recipient pages',
+    auth: 'none',
+    request: { params: tokenParams, query: pageQuery },
+    renderError: renderLinkProblem,
+  } as const;
+
+  return [
+    defineRoute({
+      ...linkPage,
+      method: 'get',
+      path: '/c/:token',
+      summary: 'Confirm a subscription, or renew consent',
+      description:
+        'The link of a confirmation mail confirms the pending subscription once the workflow has recorded the proof with this request’s IP and user agent; the link of a renewal request renews consent.',
+      responses: {
+        200: page('confirmed, or renewed'),
+        ...refusals,
+        409: page('this subscription was already confirmed with this link'),
+      },
+      async handler({ params }, req, res) {
+        const { claims, tenant } = await open(params.token, ['confirm', 'renew']);
+        if (claims.purpose === 'confirm') {
+          const subscription = claims.ref
+            ? await tenant.models.Subscription.findById(claims.ref).lean()
+            : null;
+          if (!subscription || subscription.contactId !== claims.contactId)
+            throw refused(
+              410,
+              'This subscription request no longer exists: it expired without confirmation.',
+            );
+          if (subscription.status === 'confirmed')
+            throw refused(409, 'This subscription was already confirmed with this link.');
+          const contact = await tenant.models.Contact.findById(claims.contactId, {
+            lists: 1,
+          }).lean();
+          if (contact?.lists?.[subscription.listId]?.status !== 'pending')
+            throw refused(410, 'This subscription request was withdrawn.');
+          if (!(await signal(subscription.workflowId, confirmSignal, linkUse(req), true)))
+            throw refused(410, 'This subscription request has expired.');
+          return sendPage(
+            res,
+            200,
+            'Subscription confirmed',
+            '<p>Thank you: your subscription is confirmed.</p>',
+          );
+        }
+        const id = workflowId(workflowKinds.consentRenewal, claims.tenantId, claims.ref ?? '');
+        if (!claims.ref || !(await signal(id, renewSignal, linkUse(req), true)))
+          throw refused(410, 'This renewal link was already used or its renewal period is over.');
+        sendPage(res, 200, 'Consent renewed', '<p>Thank you: you stay subscribed.</p>');
+      },
+    }),
+
+    defineRoute({
+      ...linkPage,
+      method: 'get',
+      path: '/k/:token',
+      summary: 'Stay subscribed (re-permission)',
+      description: 'The “keep me subscribed” link of a re-permission mail.',
+      responses: { 200: page('the recipient stays subscribed'), ...refusals },
+      async handler({ params }, req, res) {
+        const { claims } = await open(params.token, ['keep']);
+        const id = workflowId(workflowKinds.rePermission, claims.tenantId, claims.ref ?? '');
+        if (!claims.ref || !(await signal(id, keepSignal, linkUse(req), true)))
+          throw refused(410, 'This link was already used or its waiting period is over.');
+        sendPage(res, 200, 'You stay subscribed', '<p>Thank you: you stay subscribed.</p>');
+      },
+    }),
+
+    defineRoute({
+      ...linkPage,
+      method: 'get',
+      path: '/u/:token',
+      summary: 'The unsubscribe page',
+      description: 'Shows a button that posts the one-click unsubscribe; changes nothing itself.',
+      responses: { 200: page('the unsubscribe button'), ...refusals },
+      async handler({ params }, _req, res) {
+        await open(params.token, ['unsubscribe']);
+        sendPage(
+          res,
+          200,
+          'Unsubscribe',
+          `<form method="post" action="/u/${esc(params.token)}"><p>Stop receiving this list's emails?</p><button type="submit">Unsubscribe</button></form>`,
+        );
+      },
+    }),
+
+    // RFC 8058 one-click: the mail client POSTs `List-Unsubscribe=One-Click`; no other step.
+    defineRoute({
+      ...linkPage,
+      method: 'post',
+      path: '/u/:token',
+      summary: 'Unsubscribe (RFC 8058 one-click)',
+      description:
+        'Mail clients post `List-Unsubscribe=One-Click` (urlencoded; a multipart body is accepted as empty). The membership becomes `unsubscribed` and a `withdrawn` consent record is appended; repeating it changes nothing more.',
+      request: { ...linkPage.request, body: oneClickBody, bodyType: 'form' },
+      responses: { 200: page('unsubscribed'), ...refusals },
+      async handler({ params }, req, res) {
+        const { claims, tenant } = await open(params.token, ['unsubscribe']);
+        await unsubscribeContact(tenant, claims.contactId, claims.listId!, linkUse(req));
+        sendPage(
+          res,
+          200,
+          'Unsubscribed',
+          '<p>You will receive no more emails from this list.</p>',
+        );
+      },
+    }),
+
+    defineRoute({
+      ...linkPage,
+      method: 'get',
+      path: '/p/:token',
+      summary: 'The profile center',
+      description:
+        'The recipient’s lists with their status and an unsubscribe button each. A visit counts as activity for inactivity pruning.',
+      responses: { 200: page('the recipient’s subscriptions'), ...refusals },
+      async handler({ params }, _req, res) {
+        const { claims, tenant } = await open(params.token, ['profile']);
+        // A profile visit counts as activity (inactivity pruning). Update then read: FerretDB
+        // cannot findAndModify with a projection.
+        await tenant.models.Contact.updateOne(
+          { _id: claims.contactId },
+          { $set: { lastActivityAt: new Date() } },
+        );
+        const contact = await tenant.models.Contact.findById(claims.contactId, {
+          lists: 1,
+        }).lean();
+        if (!contact) throw refused(410, 'We hold no data about you any more.');
+        const ids = Object.keys(contact.lists ?? {});
+        const lists = await tenant.models.List.find({ _id: { $in: ids } }, { name: 1 }).lean();
+        const names = new Map(lists.map((l) => [l._id, l.name]));
+        const rows = await Promise.all(
+          Object.entries(contact.lists ?? {}).map(async ([listId, m]) => {
+            const action =
+              m.status === 'unsubscribed'
+                ? ''
+                : `<form method="post" action="${esc(await deps.links.unsubscribe(claims.tenantId, claims.contactId, listId))}" style="display:inline"><button type="submit">Unsubscribe</button></form>`;
+            return `<li>${esc(names.get(listId) ?? listId)}: ${esc(m.status)} ${action}</li>`;
+          }),
+        );
+        sendPage(res, 200, 'Your subscriptions', `<ul>${rows.join('')}</ul>`);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,119 @@
+/**
+ * `POST /api/v1/lists/:listId/subscriptions`: subscribe an address with double opt-in. The
+ * subscriber's IP and user agent, when the integrator passes them, become part of the
+ * consent proof and count against the per-IP flood limit.
+ */
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { canSeeList } from '../../auth/principal';
+import { subscribe } from '../../consent/subscribe';
+import type { SubscribeLimits } from '../../consent/subscribe-limits';
+import { validateContactRow } from '../../imports/contact-row';
+import { badRequest, notFound } from '../errors';
+import { tenantOf } from '../middleware/tenant-auth';
+import { defineRoute } from '../route';
+
+const body = z.strictObject({
+  email: z
+    .string()
+    .max(320)
+    .meta({ description: 'mailbox syntax; internationalized domains accepted' }),
+  fields: z
+    .record(z.string().max(40), z.union([z.string().max(1000), z.number(), z.boolean()]))
+    .optional(),
+  ip: z
+    .union([z.ipv4(), z.ipv6()])
+    .optional()
+    .meta({ description: "the subscriber's IP: consent proof, and counted by the per-IP limit" }),
+  userAgent: z.string().max(500).optional().meta({ description: "the subscriber's user agent" }),
+  source: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: 'free text stored (encrypted) with the proof, e.g. a campaign' }),
+});
+
+/** Field names a subscriber cannot set: the address itself and consent proof. */
+const reserved = new Set(['email', 'consentedAt', 'consentIp', 'consentSource']);
+
+/** Validates address and fields into a contact row; throws a 400 naming the problem. */
+export function subscriberRow(email: string, fields: Record<string, unknown> = {}) {
+  const clash = Object.keys(fields).find((name) => reserved.has(name));
+  if (clash) throw badRequest(`fields.${clash}: cannot be set here`);
+  const result = validateContactRow({ ...fields, email });
+  if (!result.ok) {
+    const id = result.reason.startsWith('email:') ? 'invalid_email' : 'invalid_request';
+    throw badRequest(
+      result.reason.startsWith('email:') ? 'email: not a valid mailbox address' : result.reason,
+      id,
+    );
+  }
+  return result.row;
+}
+
+const subscribed = z
+  .strictObject({
+    subscriptionId: z.string(),
+    contactId: z.string(),
+    workflowId: z.string(),
+    status: z.enum(['pending', 'active']).meta({
+      description: '`active`: the address had already confirmed; nothing new was started',
+    }),
+  })
+  .meta({ id: 'Subscription' });
+
+/** The subscription route. */
+export const subscriptionRoutes = (deps: {
+  temporal: Client;
+  taskQueue: string;
+  limits: SubscribeLimits;
+}) => [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/lists/:listId/subscriptions',
+    tag: 'subscriptions',
+    summary: 'Subscribe an address with double opt-in',
+    description:
+      'Stores the contact as pending and starts the double opt-in workflow, which mails the confirmation link. Re-subscribing a pending or active address returns the same ids and starts nothing. Limited per address and per subscriber IP (429 with `Retry-After`).',
+    auth: 'tenant',
+    feature: 'contacts.edit',
+    request: { body },
+    responses: {
+      202: { description: 'pending confirmation, or already active', schema: subscribed },
+      429: { description: 'too many requests for this address or from this IP' },
+    },
+    async handler({ params, body: input }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      const { listId } = params;
+      if (!canSeeList(principal.permissions, listId)) throw notFound('list');
+      const list = await tenant.models.List.findById(listId, { name: 1, doubleOptIn: 1 }).lean();
+      if (!list) throw notFound('list');
+      const row = subscriberRow(input.email, input.fields);
+      await deps.limits.checkIp(tenant.tenantId, input.ip);
+      const result = await subscribe(
+        {
+          tenant,
+          temporal: deps.temporal,
+          taskQueue: deps.taskQueue,
+          guard: (contactId) => deps.limits.checkAddress(tenant.tenantId, contactId),
+        },
+        {
+          list,
+          row,
+          ip: input.ip,
+          userAgent: input.userAgent,
+          // Through the API either way; the id tells an API key (16 hex digits) from a
+          // console user (`u…`), so the proof names who entered the address.
+          source: {
+            kind: 'api',
+            id: principal.id,
+            ...(input.source ? { detail: input.source } : {}),
+          },
+        },
+      );
+      res.status(202).json(result);
+    },
+  }),
+];

@@ -1,0 +1,94 @@
+/**
+ * What happens to a list member whose consent lapsed (not renewed in time) or who was pruned
+ * as inactive, per the list's policy:
+ * - `unsubscribe`: the membership ends; data and proof stay (the tenant may still need to
+ *   show the consent history);
+ * - `anonymize`: the membership and this list's proof lose everything personal (IP, user
+ *   agent, source detail) and the contact, if no other list holds it, is deleted;
+ * - `delete`: the membership and this list's consent records go, and the contact with them
+ *   if no other list holds it.
+ * Each leaves an `expired` record naming the policy (unsubscribe) or a trace without
+ * personal data.
+ */
+import { createHash } from 'node:crypto';
+import type { TenantScope } from '../db/tenant-access';
+
+/** A lapse action. */
+export type LapseAction = 'unsubscribe' | 'anonymize' | 'delete';
+
+/** Applies the action; `key` makes a repeat a no-op (workflow run + step). Returns whether it acted. */
+export async function applyLapse(
+  tenant: TenantScope,
+  input: {
+    contactId: string;
+    listId: string;
+    action: LapseAction;
+    reason: 'expired' | 'inactive';
+    key: string;
+  },
+): Promise<boolean> {
+  const { Contact, ConsentRecord, ConsentTrace } = tenant.models;
+  const { contactId, listId } = input;
+  const now = new Date();
+  const contact = await Contact.findById(contactId, { lists: 1 }).lean();
+  if (contact?.lists?.[listId]?.status !== 'active') return false; // unsubscribed meanwhile, or done
+  if (input.action === 'unsubscribe') {
+    await Contact.updateOne(
+      { _id: contactId, [`lists.${listId}.status`]: 'active' },
+      {
+        $set: {
+          [`lists.${listId}.status`]: 'unsubscribed',
+          [`lists.${listId}.unsubscribedAt`]: now,
+          updatedAt: now,
+        },
+      },
+    );
+    await ConsentRecord.updateOne(
+      { _id: `${contactId}:${listId}:expired:${input.key}` },
+      {
+        $setOnInsert: {
+          contactId,
+          listId,
+          action: 'expired', // the policy ended it; the source says which
+          at: now,
+          source: {
+            kind: 'policy',
+            id: input.reason === 'expired' ? 'consent-policy' : 'inactivity-policy',
+          },
+        },
+      },
+      { upsert: true },
+    );
+    return true;
+  }
+  const onlyList = Object.keys(contact.lists).every((id) => id === listId);
+  if (input.action === 'anonymize') {
+    // The records stay as history, under a pseudonym that leads to nobody.
+    const pseudonym = `a${createHash('sha256').update(`${input.key}:${contactId}`).digest('hex').slice(0, 24)}`;
+    await ConsentRecord.updateMany(
+      { contactId, listId },
+      { $set: { contactId: pseudonym }, $unset: { ip: 1, userAgent: 1, 'source.detail': 1 } },
+    );
+  } else {
+    await ConsentRecord.deleteMany({ contactId, listId });
+  }
+  if (onlyList) await Contact.deleteOne({ _id: contactId, [`lists.${listId}.status`]: 'active' });
+  else
+    await Contact.updateOne(
+      { _id: contactId },
+      { $unset: { [`lists.${listId}`]: 1 }, $set: { updatedAt: now } },
+    );
+  await tenant.models.Subscription.deleteMany({ contactId, listId });
+  await ConsentTrace.updateOne(
+    { _id: `t${createHash('sha256').update(input.key).digest('hex').slice(0, 24)}` },
+    {
+      $setOnInsert: {
+        listId,
+        outcome: `${input.reason}-${input.action === 'anonymize' ? 'anonymized' : 'deleted'}`,
+        at: now,
+      },
+    },
+    { upsert: true },
+  );
+  return true;
+}

@@ -1,0 +1,33 @@
+/**
+ * The URLs recipients get: confirm or renew (`/c/:token`), keep-me (`/k/:token`),
+ * one-click unsubscribe (`/u/:token`) and the profile center (`/p/:token`), each with a
+ * signed, expiring token of opaque ids.
+ */
+import type { LinkClaims, LinkTokens } from './link-tokens';
+
+/** How long unsubscribe and profile links in a message keep working. */
+export const STANDING_LINK_DAYS = 365;
+
+/** The link builder. */
+export type RecipientLinks = ReturnType<typeof createRecipientLinks>;
+
+/** Creates the link builder for the public base URL. */
+export function createRecipientLinks(tokens: LinkTokens, publicUrl: string) {
+  const base = publicUrl.replace(/\/+$/, '');
+  const standing = () => new Date(Date.now() + STANDING_LINK_DAYS * 86_400_000);
+  return {
+    /** Confirms a subscription or renews consent, until `expiresAt`. */
+    async action(claims: LinkClaims, expiresAt: Date): Promise<string> {
+      const path = claims.purpose === 'keep' ? 'k' : 'c';
+      return `${base}/${path}/${await tokens.sign(claims, expiresAt)}`;
+    },
+    /** One-click unsubscribe from one list. */
+    async unsubscribe(tenantId: string, contactId: string, listId: string): Promise<string> {
+      return `${base}/u/${await tokens.sign({ tenantId, purpose: 'unsubscribe', contactId, listId }, standing())}`;
+    },
+    /** The recipient's profile center. */
+    async profile(tenantId: string, contactId: string): Promise<string> {
+      return `${base}/p/${await tokens.sign({ tenantId, purpose: 'profile', contactId }, standing())}`;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Flood protection for subscriptions, with counters in the database (shared by every api
+ * process, surviving restarts): per address (keyed by the opaque contact id) and per
+ * subscriber IP (keyed by an HMAC of the address, never the address itself), per tenant and
+ * hour. A refused request changes nothing, so subscriptions already made are never lost.
+ *
+ * rate-limiter-flexible's Mongo store wants a TTL index, which FerretDB lacks (code 238): the
+ * store replaces an expired counter on its next use anyway, so only the unique key index is
+ * created here, and stale counters are small, fixed-size and id-only.
+ */
+import { createHmac } from 'node:crypto';
+import type { MongoClient } from 'mongodb';
+import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
+import type { DatabaseNames } from '../db/names';
+
+const HOUR_S = 3600;
+
+/** Thrown when a limit is reached; `retryAfterS` goes into `Retry-After`. */
+export class SubscribeLimitError extends Error {
+  constructor(
+    readonly scope: 'address' | 'ip',
+    readonly retryAfterS: number,
+  ) {
+    super(
+      scope === 'address'
+        ? 'too many subscription requests for this address'
+        : 'too many subscription requests from this address of origin',
+    );
+    this.name = 'SubscribeLimitError';
+  }
+}
+
+/** The limiter. */
+export type SubscribeLimits = Awaited<ReturnType<typeof createSubscribeLimits>>;
+
+/** Creates the limiter over the control database. */
+export async function createSubscribeLimits(
+  mongo: MongoClient,
+  names: DatabaseNames,
+  options: { perAddressPerHour: number; perIpPerHour: number; secret: string },
+) {
+  const collection = 'rate_limits';
+  await mongo.db(names.control).collection(collection).createIndex({ key: 1 }, { unique: true });
+  const common = {
+    storeClient: mongo,
+    dbName: names.control,
+    tableName: collection,
+    disableIndexesCreation: true,
+    duration: HOUR_S,
+  };
+  const byAddress = new RateLimiterMongo({
+    ...common,
+    keyPrefix: 'sub-address',
+    points: options.perAddressPerHour,
+  });
+  const byIp = new RateLimiterMongo({
+    ...common,
+    keyPrefix: 'sub-ip',
+    points: options.perIpPerHour,
+  });
+  const ipKey = (ip: string) =>
+    createHmac('sha256', options.secret).update(ip).digest('base64url').slice(0, 22);
+
+  const take = async (limiter: RateLimiterMongo, key: string, scope: 'address' | 'ip') => {
+    try {
+      await limiter.consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes)
+        throw new SubscribeLimitError(scope, Math.ceil(err.msBeforeNext / 1000));
+      throw err;
+    }
+  };
+
+  return {
+    /** Counts a request from `ip` (the subscriber's, when known); throws when over the limit. */
+    async checkIp(tenantId: string, ip: string | undefined): Promise<void> {
+      if (ip) await take(byIp, `${tenantId}:${ipKey(ip)}`, 'ip');
+    },
+    /** Counts a request for the address with this contact id; throws when over the limit. */
+    async checkAddress(tenantId: string, contactId: string): Promise<void> {
+      await take(byAddress, `${tenantId}:${contactId}`, 'address');
+    },
+  };
+}

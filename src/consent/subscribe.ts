@@ -1,0 +1,241 @@
+/**
+ * Subscribing an address to a list with double opt-in; the one command behind the API, the
+ * hosted and embedded forms, and imports with `consent=double-opt-in`.
+ *
+ * Every id is derived from opaque ids, so a repeated request lands on the same records and
+ * the same workflow: the contact id comes from the address's deterministic ciphertext, the
+ * subscription id from contact and list, the workflow id from the subscription. A pending or
+ * active address therefore never gets a second workflow (the start uses the running one),
+ * while a subscription that expired or was withdrawn can start afresh (the id may be reused
+ * once the earlier run has closed).
+ */
+import { createHash } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { MongoServerError, type Binary } from 'mongodb';
+import type { PlainDocument } from '../db/encryption';
+import { contactIdFor, hasDetails } from '../db/models/contact';
+import type { ListDocument } from '../db/models/list';
+import type { TenantScope } from '../db/tenant-access';
+import { rowDetails, type ContactRow } from '../imports/contact-row';
+import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
+import { workflowId, workflowKinds, type DoubleOptInInput } from '../../workflows/definitions';
+import { resolveDoubleOptIn } from './double-opt-in-settings';
+
+const DUPLICATE_KEY = 11000;
+
+/** Where a subscription came from. */
+export interface SubscribeSource {
+  kind: 'form' | 'api' | 'import';
+  /** Form id, API key id or import id: opaque. */
+  id: string;
+  /** Free text the integrator passed (`source`); personal data possibly, stored encrypted. */
+  detail?: string;
+}
+
+/** A subscription request. */
+export interface SubscribeRequest {
+  list: Pick<ListDocument, '_id' | 'name' | 'doubleOptIn'>;
+  /** The validated row: normalised address and fields. */
+  row: ContactRow;
+  ip?: string;
+  userAgent?: string;
+  source: SubscribeSource;
+}
+
+/** What the caller gets back. */
+export interface SubscribeResult {
+  subscriptionId: string;
+  contactId: string;
+  workflowId: string;
+  status: 'pending' | 'active';
+}
+
+/** What subscribing needs. */
+export interface SubscribeDeps {
+  tenant: TenantScope;
+  temporal: Client;
+  taskQueue: string;
+  /** Called with the contact id before anything is written (flood limits); may throw. */
+  guard?: (contactId: string) => Promise<void>;
+}
+
+/** The subscription id of a contact on a list. */
+export const subscriptionIdFor = (contactId: string, listId: string) =>
+  `s${createHash('sha256').update(`${contactId}:${listId}`).digest('hex').slice(0, 24)}`;
+
+/** The contact id of a normalised address within a tenant. */
+export async function contactIdOf(
+  tenant: TenantScope,
+  email: string,
+): Promise<{ id: string; encrypted: Binary }> {
+  const encrypted = await tenant.searchable(email);
+  return { id: contactIdFor(encrypted), encrypted };
+}
+
+/** Subscribes (or finds the existing subscription); starts double opt-in when new. */
+export async function subscribe(
+  deps: SubscribeDeps,
+  request: SubscribeRequest,
+): Promise<SubscribeResult> {
+  const { tenant } = deps;
+  const { Contact, Subscription, ConsentRecord } = tenant.models;
+  const listId = request.list._id;
+  const { id: contactId, encrypted: email } = await contactIdOf(tenant, request.row.email);
+  const subscriptionId = subscriptionIdFor(contactId, listId);
+  const wfId = workflowId(workflowKinds.doubleOptIn, tenant.tenantId, subscriptionId);
+  const result = { subscriptionId, contactId, workflowId: wfId };
+  const settings = resolveDoubleOptIn(request.list.name, request.list.doubleOptIn);
+  const input: DoubleOptInInput = {
+    tenantId: tenant.tenantId,
+    listId,
+    subscriptionId,
+    contactId,
+    confirmWithinHours: settings.confirmWithinHours,
+    reminderAfterHours: settings.reminderAfterHours,
+  };
+
+  // The flood check and the lookup are independent: one round trip's time for both.
+  const [, existing] = await Promise.all([
+    deps.guard?.(contactId),
+    Contact.findById(contactId, { lists: 1 }).lean(),
+  ]);
+  const membership = existing?.lists?.[listId];
+  if (membership?.status === 'active') return { ...result, status: 'active' };
+  const pending =
+    membership?.status === 'pending' &&
+    (await Subscription.exists({ _id: subscriptionId, status: 'pending' }));
+
+  if (!pending) {
+    const now = new Date();
+    const [ip, userAgent, detail, fields] = await Promise.all([
+      request.ip ? tenant.private(request.ip) : undefined,
+      request.userAgent ? tenant.private(request.userAgent) : undefined,
+      request.source.detail ? tenant.private(request.source.detail) : undefined,
+      existing ? undefined : encryptFields(tenant, request.row),
+    ]);
+    const source = {
+      kind: request.source.kind,
+      id: request.source.id,
+      ...(detail ? { detail } : {}),
+    };
+    const [, fresh] = await Promise.all([
+      addPendingMembership(tenant, { contactId, listId, email, fields, now }),
+      (async () => {
+        try {
+          await Subscription.updateOne(
+            { _id: subscriptionId, status: { $ne: 'pending' } },
+            {
+              $set: {
+                contactId,
+                listId,
+                status: 'pending',
+                workflowId: wfId,
+                requestedAt: now,
+                ...(ip ? { ip } : {}),
+                ...(userAgent ? { userAgent } : {}),
+                source,
+                textVersion: settings.textVersion,
+                textHash: settings.textHash,
+              },
+              $unset: {
+                confirmedAt: 1,
+                ...(ip ? {} : { ip: 1 }),
+                ...(userAgent ? {} : { userAgent: 1 }),
+              },
+            },
+            { upsert: true },
+          );
+          return true;
+        } catch (err) {
+          // A concurrent request created the pending subscription first: it is the one.
+          if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+          return false;
+        }
+      })(),
+    ]);
+    if (fresh) {
+      await ConsentRecord.create({
+        _id: `${subscriptionId}:requested:${now.getTime()}`,
+        contactId,
+        listId,
+        action: 'requested',
+        at: now,
+        ...(ip ? { ip } : {}),
+        ...(userAgent ? { userAgent } : {}),
+        source,
+        textVersion: settings.textVersion,
+        textHash: settings.textHash,
+      });
+    }
+  }
+
+  // Also for a pending one: if an earlier request stored it but failed before the start,
+  // this start repairs it; if the workflow runs, the start returns it unchanged.
+  await deps.temporal.workflow.start('doubleOptInWorkflow', {
+    workflowId: wfId,
+    taskQueue: deps.taskQueue,
+    args: [input],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: [
+      { key: TenantIdKey, value: tenant.tenantId },
+      { key: WorkflowKindKey, value: workflowKinds.doubleOptIn },
+      { key: ListIdKey, value: listId },
+    ],
+  });
+  return { ...result, status: 'pending' };
+}
+
+/**
+ * Makes the contact a pending member of the list: a new contact is inserted whole with its
+ * fields; an existing one only gets the membership (an unconfirmed request must not change
+ * a known contact's data), unless it is already pending or active there.
+ */
+async function addPendingMembership(
+  tenant: TenantScope,
+  c: {
+    contactId: string;
+    listId: string;
+    email: Binary;
+    fields?: Record<string, unknown>;
+    now: Date;
+  },
+): Promise<void> {
+  const membership = { status: 'pending' as const, subscribedAt: c.now };
+  if (c.fields) {
+    try {
+      await tenant.models.Contact.create({
+        _id: c.contactId,
+        email: c.email,
+        ...c.fields,
+        lists: { [c.listId]: membership },
+        createdAt: c.now,
+        updatedAt: c.now,
+      });
+      return;
+    } catch (err) {
+      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+    }
+  }
+  await tenant.models.Contact.updateOne(
+    { _id: c.contactId, [`lists.${c.listId}.status`]: { $nin: ['active', 'pending'] } },
+    { $set: { [`lists.${c.listId}`]: membership, updatedAt: c.now } },
+  );
+}
+
+/**
+ * The row's personal fields, encrypted: phone searchable, names and custom fields together
+ * as the contact's one random `details` value (src/db/models/contact.ts).
+ */
+async function encryptFields(
+  tenant: TenantScope,
+  row: ContactRow,
+): Promise<Record<string, unknown>> {
+  const details = rowDetails(row);
+  const [phone, sealed] = await Promise.all([
+    row.phone ? tenant.searchable(row.phone) : undefined,
+    hasDetails(details) ? tenant.private(details as PlainDocument) : undefined,
+  ]);
+  return { ...(phone ? { phone } : {}), ...(sealed ? { details: sealed } : {}) };
+}

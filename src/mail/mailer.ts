@@ -1,0 +1,107 @@
+/**
+ * Sends a tenant's mail: DKIM-signed with the tenant's key, with `List-Unsubscribe` (mailto
+ * and https) and RFC 8058 one-click `List-Unsubscribe-Post`, and a footer linking the profile
+ * center and the unsubscribe page. Sending is idempotent per key (workflow step): the key is
+ * claimed in the tenant's `sends` before the relay gets the message and marked sent after;
+ * a retry of a step already sent sends nothing, and a retry after a crash between relay and
+ * mark re-sends with the same Message-ID, which receivers use to drop duplicates.
+ */
+import { createHash } from 'node:crypto';
+import escapeHtml from 'escape-html';
+import { MongoServerError } from 'mongodb';
+import type { TenantAccess } from '../db/tenant-access';
+import type { DkimKeys } from './dkim-keys';
+import type { MailTransport } from './transport';
+
+const DUPLICATE_KEY = 11000;
+
+/** Headers DKIM covers: nodemailer's defaults plus the one-click header (RFC 8058 §3.1). */
+const SIGNED_HEADERS =
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
+  'Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post';
+
+/** A message of a tenant to one recipient. */
+export interface TenantMessage {
+  tenantId: string;
+  /** Idempotency key: `<workflowId>/<runId>:<step>`; never personal data. */
+  sendKey: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** HTML body; a plain-text rendering of `text` when absent. */
+  html?: string;
+  /** One-click unsubscribe URL (`/u/:token`) and profile center URL (`/p/:token`). */
+  unsubscribeUrl: string;
+  profileUrl: string;
+  /** Opaque list id for the `List-Id` header. */
+  listId?: string;
+}
+
+/** The mail sender. */
+export type Mailer = ReturnType<typeof createMailer>;
+
+/** Creates the sender. */
+export function createMailer(deps: {
+  transport: MailTransport;
+  dkim: DkimKeys;
+  tenants: TenantAccess;
+  from: string;
+}) {
+  return {
+    /** Sends unless this key was sent before; returns what happened. */
+    async sendOnce(message: TenantMessage): Promise<'sent' | 'already-sent'> {
+      const tenant = await deps.tenants.forTenant(message.tenantId);
+      const key = await deps.dkim.ensure(message.tenantId);
+      const { Send } = tenant.models;
+      const messageId = `<${createHash('sha256').update(`${message.tenantId}/${message.sendKey}`).digest('hex').slice(0, 32)}@${key.domain}>`;
+      try {
+        await Send.create({
+          _id: message.sendKey,
+          messageId,
+          status: 'sending',
+          claimedAt: new Date(),
+        });
+      } catch (err) {
+        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+        const earlier = await Send.findById(message.sendKey).lean();
+        if (earlier?.status === 'sent') return 'already-sent';
+      }
+
+      const footerText = `\n\n--\nManage your subscriptions: ${message.profileUrl}\nUnsubscribe: ${message.unsubscribeUrl}\n`;
+      const html =
+        message.html ??
+        `<p>${escapeHtml(message.text)
+          .replace(/\n{2,}/g, '</p><p>')
+          .replace(/\n/g, '<br>')}</p>`;
+      const footerHtml = `<hr><p style="font-size:small"><a href="${escapeHtml(message.profileUrl)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl)}">Unsubscribe</a></p>`;
+      const mailto = `mailto:unsubscribe@${key.domain}?subject=${encodeURIComponent(`unsubscribe ${message.unsubscribeUrl.split('/').pop() ?? ''}`)}`;
+
+      await deps.transport.sendMail({
+        from: deps.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text + footerText,
+        html: html + footerHtml,
+        messageId,
+        headers: {
+          'List-Unsubscribe': `<${message.unsubscribeUrl}>, <${mailto}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          ...(message.listId
+            ? { 'List-Id': `<${message.listId}.${message.tenantId}.${key.domain}>` }
+            : {}),
+        },
+        dkim: {
+          domainName: key.domain,
+          keySelector: key.selector,
+          privateKey: key.privateKey,
+          headerFieldNames: SIGNED_HEADERS,
+        },
+      });
+      await Send.updateOne(
+        { _id: message.sendKey },
+        { $set: { status: 'sent', sentAt: new Date() } },
+      );
+      return 'sent';
+    },
+  };
+}

@@ -1,0 +1,494 @@
+/**
+ * Double opt-in over HTTP against the real services: subscribe, read the confirmation from
+ * the SMTP sink, verify its DKIM signature with mailauth against the tenant's published
+ * record, follow the link, and find the consent proof (IP and user agent of both steps) on
+ * the contact; then the bad inputs: invalid addresses, tampered and reused links, floods.
+ */
+import request from 'supertest';
+import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
+import { uniqueSuffix } from '../helpers/services';
+import { INITIAL_ADMIN_PASSWORD, loginAndSetPassword, type Session } from '../helpers/sessions';
+import { buildTenant } from '../helpers/tenant-fixtures';
+
+interface Mail {
+  to: string[];
+  subject: string;
+  text: string;
+  raw: string;
+}
+
+describe('double opt-in over HTTP', () => {
+  let stack: AppStack;
+  let tenant: { tenantId: string; apiKey: string };
+  const adminEmail = `admin.${uniqueSuffix()}@example.test`;
+  let listId: string;
+  let dkim: PublishedDkim;
+  const auth = () => ({ Authorization: `Bearer ${tenant.apiKey}` });
+  const marker = uniqueSuffix();
+
+  beforeAll(async () => {
+    stack = await startAppStack({ env: { CONSENTFLOW_SUBSCRIBE_LIMIT_IP: '3' } });
+    tenant = await buildTenant(stack.app, stack.platformToken, { email: adminEmail });
+    const list = await request(stack.app)
+      .post('/api/v1/lists')
+      .set(auth())
+      .send({ name: `News ${marker}` });
+    expect(list.status).toBe(201);
+    listId = list.body.id;
+    const key = await request(stack.app).get('/api/v1/dkim').set(auth());
+    expect(key.status).toBe(200);
+    dkim = key.body;
+  });
+  afterAll(() => stack?.stop());
+
+  /** Waits for the sink to hold `count` messages to `address`. */
+  async function mailTo(address: string, count = 1): Promise<Mail[]> {
+    for (let i = 0; i < 100; i++) {
+      const res = await request(stack.app).get('/api/dev/mail');
+      const mine = (res.body.messages as Mail[]).filter((m) => m.to.includes(address));
+      if (mine.length >= count) return mine;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const seen = (await request(stack.app).get('/api/dev/mail')).body.messages.map(
+      (m: Mail) => m.to,
+    );
+    throw new Error(`no mail to ${address} in ${JSON.stringify(seen)}`);
+  }
+
+  const pathOf = (text: string, prefix: string) => {
+    const match = new RegExp(`https?://[^/\\s]+(/${prefix}/[A-Za-z0-9._-]+)`).exec(text);
+    if (!match) throw new Error(`no /${prefix}/ link in the mail`);
+    return match[1]!;
+  };
+
+  const subscribe = (body: Record<string, unknown>) =>
+    request(stack.app).post(`/api/v1/lists/${listId}/subscriptions`).set(auth()).send(body);
+
+  it('confirms a subscription by its DKIM-signed link and shows the consent proof of both steps', async () => {
+    const email = `ada.${marker}@example.test`;
+    const first = await subscribe({
+      email,
+      ip: '198.51.100.7',
+      userAgent: 'SignupBrowser/1.0',
+      source: 'footer form',
+    });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({
+      subscriptionId: expect.stringMatching(/^s[0-9a-f]{24}$/),
+      contactId: expect.stringMatching(/^c[0-9a-f]{24}$/),
+      workflowId: `double-opt-in:${tenant.tenantId}:${first.body.subscriptionId}`,
+      status: 'pending',
+    });
+    expect(first.body.workflowId).not.toContain(marker);
+    const again = await subscribe({ email: email.toUpperCase() });
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+
+    const [mail] = await mailTo(email);
+    expect(await mailTo(email)).toHaveLength(1); // the repeat started nothing
+    const signature = await verifyDkim(mail!.raw, dkim);
+    expect(signature?.status.result).toBe('pass');
+    const headers = mail!.raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+    expect(headers).toMatch(/^List-Unsubscribe: <http[^>]+\/u\/[^>]+>, <mailto:unsubscribe@/m);
+    expect(headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+    expect(headers).toMatch(/^DKIM-Signature:.*h=[^;]*list-unsubscribe:list-unsubscribe-post/im);
+    expect(mail!.text).toContain('/p/');
+
+    const contactBefore = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(contactBefore.body.lists).toEqual([
+      expect.objectContaining({ listId, status: 'pending' }),
+    ]);
+
+    const confirm = pathOf(mail!.text, 'c');
+    const page = await request(stack.app).get(confirm).set('User-Agent', 'MailClient/2.0');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('confirmed');
+
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(contact.status).toBe(200);
+    expect(contact.body.lists).toEqual([
+      expect.objectContaining({ listId, status: 'active', confirmedAt: expect.any(String) }),
+    ]);
+    expect(contact.body.consent).toEqual([
+      expect.objectContaining({
+        action: 'requested',
+        ip: '198.51.100.7',
+        userAgent: 'SignupBrowser/1.0',
+        source: expect.objectContaining({ kind: 'api', detail: 'footer form' }),
+        textVersion: 'default-1',
+      }),
+      expect.objectContaining({
+        action: 'confirmed',
+        ip: expect.stringMatching(/127\.0\.0\.1|::1/),
+        userAgent: 'MailClient/2.0',
+        source: expect.objectContaining({ kind: 'api' }),
+        textVersion: 'default-1',
+      }),
+    ]);
+
+    // The same link again: a clear page, nothing changes.
+    const reused = await request(stack.app).get(confirm);
+    expect(reused.status).toBe(409);
+    expect(reused.text).toContain('already confirmed');
+    const tampered = await request(stack.app).get(
+      confirm.slice(0, -3) + (confirm.endsWith('AAA') ? 'BBB' : 'AAA'),
+    );
+    expect(tampered.status).toBe(400);
+    expect(tampered.text).toContain('not valid');
+    const after = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(after.body.consent).toHaveLength(2);
+
+    // Re-subscribing an active address: same ids, no new mail.
+    const active = await subscribe({ email });
+    expect(active.status).toBe(202);
+    expect(active.body).toMatchObject({
+      subscriptionId: first.body.subscriptionId,
+      contactId: first.body.contactId,
+      status: 'active',
+    });
+
+    // The export carries the registration proof.
+    const csv = await request(stack.app).get(`/api/v1/lists/${listId}/consent-export`).set(auth());
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const [header, ...rows] = csv.text.trim().split('\n');
+    expect(header).toBe(
+      'contactId,email,status,subscribedAt,confirmedAt,renewedAt,unsubscribedAt,ip,userAgent,textVersion,textHash',
+    );
+    expect(rows.find((r) => r.includes(email))).toMatch(
+      /,active,.*,198\.51\.100\.7,SignupBrowser\/1\.0,default-1,[0-9a-f]{64}$/,
+    );
+
+    // RFC 8058 one-click unsubscribe, then the withdrawal is on the timeline.
+    const unsubscribe = pathOf(mail!.text, 'u');
+    const oneClick = await request(stack.app)
+      .post(unsubscribe)
+      .type('form')
+      .send('List-Unsubscribe=One-Click');
+    expect(oneClick.status).toBe(200);
+    const gone = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(gone.body.lists).toEqual([expect.objectContaining({ status: 'unsubscribed' })]);
+    expect(gone.body.consent.map((c: { action: string }) => c.action)).toEqual([
+      'requested',
+      'confirmed',
+      'withdrawn',
+    ]);
+    const profile = await request(stack.app).get(pathOf(mail!.text, 'p'));
+    expect(profile.status).toBe(200);
+    expect(profile.text).toContain(`News ${marker}`);
+    expect(profile.text).toContain('unsubscribed');
+  });
+
+  it('answers an expired link with a clear page and changes nothing', async () => {
+    const email = `late.${marker}@example.test`;
+    const sub = await subscribe({ email });
+    const token = await stack.consent.tokens.sign(
+      {
+        tenantId: tenant.tenantId,
+        purpose: 'confirm',
+        contactId: sub.body.contactId,
+        listId,
+        ref: sub.body.subscriptionId,
+      },
+      new Date(Date.now() - 1000),
+    );
+    const page = await request(stack.app).get(`/c/${token}`);
+    expect(page.status).toBe(410);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.text).toContain('expired');
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${sub.body.contactId}`)
+      .set(auth());
+    expect(contact.body.lists).toEqual([expect.objectContaining({ status: 'pending' })]);
+    // A token signed with another tenant's key does not open this one's data.
+    const forged = await stack.consent.tokens.sign(
+      {
+        tenantId: 'zzzzzzzz',
+        purpose: 'confirm',
+        contactId: sub.body.contactId,
+        listId,
+        ref: sub.body.subscriptionId,
+      },
+      new Date(Date.now() + 60_000),
+    );
+    const [, payload, signature] = forged.split('.');
+    const [ownHeader] = token.split('.'); // claims to be this tenant's, signed with another's key
+    expect((await request(stack.app).get(`/c/${ownHeader}.${payload}.${signature}`)).status).toBe(
+      400,
+    );
+  });
+
+  it('renews consent by the link in a renewal reminder, once', async () => {
+    const email = `renewer.${marker}@example.test`;
+    const sub = await subscribe({ email });
+    const [mail] = await mailTo(email);
+    expect((await request(stack.app).get(pathOf(mail!.text, 'c'))).status).toBe(200);
+    const handle = await stack.client.workflow.start('consentRenewalWorkflow', {
+      workflowId: `consent-renewal:${tenant.tenantId}:r${uniqueSuffix()}`,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [
+        {
+          tenantId: tenant.tenantId,
+          listId,
+          contactId: sub.body.contactId,
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+          policy: { validityDays: 365, reminderDaysBefore: [1], onExpiry: 'unsubscribe' },
+        },
+      ],
+    });
+    const reminders = await mailTo(email, 2);
+    const renewal = pathOf(reminders[0]!.text, 'c');
+    const page = await request(stack.app).get(renewal).set('User-Agent', 'RenewBrowser/1');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('renewed');
+    expect(await handle.result()).toEqual({ outcome: 'renewed' });
+    const again = await request(stack.app).get(renewal);
+    expect(again.status).toBe(410);
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${sub.body.contactId}`)
+      .set(auth());
+    expect(contact.body.consent.map((c: { action: string }) => c.action)).toEqual([
+      'requested',
+      'confirmed',
+      'renewed',
+    ]);
+    expect(contact.body.consent[2]).toMatchObject({ userAgent: 'RenewBrowser/1' });
+  });
+
+  it('confirms nothing once the pending request was unsubscribed from the same mail', async () => {
+    const email = `changed-mind.${marker}@example.test`;
+    const sub = await subscribe({ email });
+    const [mail] = await mailTo(email);
+    expect(
+      (
+        await request(stack.app)
+          .post(pathOf(mail!.text, 'u'))
+          .type('form')
+          .send('List-Unsubscribe=One-Click')
+      ).status,
+    ).toBe(200);
+    const page = await request(stack.app).get(pathOf(mail!.text, 'c'));
+    expect(page.status).toBe(410);
+    expect(page.text).toContain('withdrawn');
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${sub.body.contactId}`)
+      .set(auth());
+    expect(contact.body.lists).toEqual([
+      expect.objectContaining({ status: 'unsubscribed', confirmedAt: null }),
+    ]);
+    expect(contact.body.consent.map((c: { action: string }) => c.action)).toEqual([
+      'requested',
+      'withdrawn',
+    ]);
+  });
+
+  it('refuses addresses that are not mailbox syntax and accepts internationalised domains', async () => {
+    for (const email of ['not-an-address', 'a@b', `two@@example.test`, 'spaces in@example.test']) {
+      const res = await subscribe({ email });
+      expect(res.status).toBe(400);
+      expect(res.body.error.id).toBe('invalid_email');
+    }
+    const unknownField = await subscribe({ email: `x.${marker}@example.test`, colour: 'red' });
+    expect(unknownField.status).toBe(400);
+    const idn = await subscribe({ email: `jörg.${marker}@bücher.example` });
+    expect(idn.status).toBe(202);
+    await mailTo(`jörg.${marker}@bücher.example`); // the sink shows the Unicode form
+  });
+
+  it('limits a flood from one IP without touching subscriptions already made', async () => {
+    const ip = '203.0.113.9';
+    const results = [];
+    for (let i = 0; i < 5; i++)
+      results.push(await subscribe({ email: `flood${i}.${marker}@example.test`, ip }));
+    expect(results.map((r) => r.status)).toEqual([202, 202, 202, 429, 429]);
+    expect(results[3]!.body.error.id).toBe('rate_limited');
+    expect(Number(results[3]!.headers['retry-after'])).toBeGreaterThan(0);
+    // Another subscriber is unaffected, and the accepted ones are still pending.
+    expect(
+      (await subscribe({ email: `calm.${marker}@example.test`, ip: '203.0.113.10' })).status,
+    ).toBe(202);
+    const kept = await request(stack.app)
+      .get(`/api/v1/contacts/${results[0]!.body.contactId}`)
+      .set(auth());
+    expect(kept.body.lists).toEqual([expect.objectContaining({ status: 'pending' })]);
+  });
+
+  it('limits repeated requests for one address', async () => {
+    const email = `repeat.${marker}@example.test`;
+    const statuses = [];
+    for (let i = 0; i < 7; i++) statuses.push((await subscribe({ email })).status);
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
+    expect(await mailTo(email)).toHaveLength(1);
+  });
+
+  it('imports with consent=double-opt-in as pending contacts, each asked to confirm', async () => {
+    const a = `import-a.${marker}@example.test`;
+    const b = `import-b.${marker}@example.test`;
+    const res = await request(stack.app)
+      .post(`/api/v1/lists/${listId}/imports?consent=double-opt-in`)
+      .set(auth())
+      .set('Content-Type', 'text/csv')
+      .send(`email,firstName\n${a},Ann\nbroken,Bad\n${b},Ben\n`);
+    expect(res.status).toBe(202);
+    await stack.client.workflow.getHandle(res.body.workflowId).result();
+    const status = await request(stack.app).get(`/api/v1/imports/${res.body.id}`).set(auth());
+    expect(status.body).toMatchObject({
+      status: 'completed',
+      total: 3,
+      imported: 2,
+      rejectedCount: 1,
+    });
+    for (const email of [a, b]) {
+      const [mail] = await mailTo(email);
+      expect((await verifyDkim(mail!.raw, dkim))?.status.result).toBe('pass');
+      const found = await request(stack.app).get('/api/v1/contacts').query({ email }).set(auth());
+      expect(found.body.contacts[0].lists).toEqual([
+        expect.objectContaining({ listId, status: 'pending' }),
+      ]);
+      const read = await request(stack.app)
+        .get(`/api/v1/contacts/${found.body.contacts[0].id}`)
+        .set(auth());
+      expect(read.body.consent[0]).toMatchObject({
+        action: 'requested',
+        source: { kind: 'import', id: res.body.id },
+      });
+      expect(read.body.firstName).toBe(email === a ? 'Ann' : 'Ben');
+    }
+  });
+
+  it('subscribes through the hosted form with the consent text shown', async () => {
+    const form = await request(stack.app).get(`/f/${listId}`);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain(`action="/f/${listId}"`);
+    const email = `form.${marker}@example.test`;
+    const missingConsent = await request(stack.app)
+      .post(`/f/${listId}`)
+      .type('form')
+      .send({ email });
+    expect(missingConsent.status).toBe(400);
+    const sent = await request(stack.app)
+      .post(`/f/${listId}`)
+      .type('form')
+      .set('User-Agent', 'FormBrowser/3')
+      .send({ email, consent: 'yes', formId: 'footer', firstName: 'Frieda', lastName: 'Form' });
+    expect(sent.status).toBe(200);
+    const [mail] = await mailTo(email);
+    expect((await verifyDkim(mail!.raw, dkim))?.status.result).toBe('pass');
+    const search = await request(stack.app).get('/api/v1/contacts').query({ email }).set(auth());
+    const read = await request(stack.app)
+      .get(`/api/v1/contacts/${search.body.contacts[0].id}`)
+      .set(auth());
+    expect(read.body.consent[0]).toMatchObject({
+      action: 'requested',
+      userAgent: 'FormBrowser/3',
+      source: { kind: 'form', id: 'footer' },
+    });
+    expect(read.body).toMatchObject({ firstName: 'Frieda', lastName: 'Form', fields: {} });
+  });
+
+  describe('with a console session', () => {
+    let admin: Session;
+    beforeAll(async () => {
+      admin = await loginAndSetPassword(stack.app, adminEmail, INITIAL_ADMIN_PASSWORD);
+    });
+
+    it('subscribes only with the session’s CSRF token, recording the user as the source', async () => {
+      const email = `console.${marker}@example.test`;
+      const url = `/api/v1/lists/${listId}/subscriptions`;
+      const forged = await admin.agent.post(url).send({ email });
+      expect([forged.status, forged.body.error?.id]).toEqual([403, 'csrf_token_invalid']);
+      const none = await request(stack.app).get('/api/v1/contacts').query({ email }).set(auth());
+      expect(none.body.contacts).toEqual([]);
+
+      const sent = await admin.agent.post(url).set('X-CSRF-Token', admin.csrf).send({ email });
+      expect([sent.status, sent.body.status]).toEqual([202, 'pending']);
+      const read = await admin.agent.get(`/api/v1/contacts/${sent.body.contactId}`);
+      expect(read.body.consent[0]).toMatchObject({
+        action: 'requested',
+        source: { kind: 'api', id: admin.userId },
+      });
+
+      // The consent export works with the session too, and is in the access log as the user's.
+      const exported = await admin.agent.get(`/api/v1/lists/${listId}/consent-export`);
+      expect([exported.status, exported.type]).toEqual([200, 'text/csv']);
+      expect(exported.text).toContain(sent.body.contactId);
+      const logged = await stack.data.tenants.control.AccessLog.find({
+        tenantId: tenant.tenantId,
+        event: 'personal_data.read',
+        'details.source': 'consent_export',
+      }).lean();
+      expect(logged.map((e) => e.actor)).toContainEqual({ kind: 'user', id: admin.userId });
+    });
+
+    it('serves recipients’ pages to a browser holding a console cookie without asking for a CSRF token', async () => {
+      const email = `cookie.${marker}@example.test`;
+      // The console's cookie travels along (same site), but the form is not a console call.
+      const posted = await admin.agent
+        .post(`/f/${listId}`)
+        .type('form')
+        .send({ email, consent: 'yes' });
+      expect([posted.status, posted.type]).toEqual([200, 'text/html']);
+      // Security headers as on every response, with the page's own content security policy.
+      expect(posted.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+      });
+      expect(posted.headers['content-security-policy']).toMatch(/^default-src 'none';/);
+      expect(posted.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      const [mail] = await mailTo(email);
+      const confirmed = await admin.agent.get(pathOf(mail!.text, 'c'));
+      expect([confirmed.status, confirmed.type]).toEqual([200, 'text/html']);
+      const bad = await admin.agent.post('/u/a.b.c').type('form').send('x=1');
+      expect([bad.status, bad.type]).toEqual([400, 'text/html']);
+      // Nothing of the console leaks into the pages: no session cookie is set by them.
+      expect(posted.headers['set-cookie']).toBeUndefined();
+      expect(confirmed.headers['set-cookie']).toBeUndefined();
+    });
+  });
+
+  it('answers every failure of a recipient page with a page, and ignores tracking parameters', async () => {
+    const isPage = (res: request.Response, status: number, text: string) => {
+      expect([res.status, res.type]).toEqual([status, 'text/html']);
+      expect(res.text).toContain(text);
+    };
+    // The form: every refusal is a page naming the problem, with a way back.
+    const post = (body: string, list = listId) =>
+      request(stack.app).post(`/f/${list}`).type('form').send(body);
+    const email = encodeURIComponent(`page.${marker}@example.test`);
+    isPage(await post(`email=${email}`), 400, 'please tick the consent box');
+    isPage(await post(`email=${email}&consent=yes&colour=red`), 400, 'unknown field colour');
+    isPage(await post(`email=${email}&email=${email}&consent=yes`), 400, `href="/f/${listId}"`);
+    isPage(await post('email=not-an-address&consent=yes'), 400, 'not a valid mailbox address');
+    isPage(await post(`email=${email}&consent=yes`, 'l0000000000000000'), 404, 'no such');
+    isPage(await request(stack.app).get('/f/l0000000000000000'), 404, 'no such');
+    isPage(await post(`email=${email}&consent=yes&firstName=${'x'.repeat(11_000)}`), 413, 'large');
+    const nothing = await request(stack.app)
+      .get('/api/v1/contacts')
+      .query({ email: `page.${marker}@example.test` })
+      .set(auth());
+    expect(nothing.body.contacts).toEqual([]);
+
+    // Links: a malformed token is a bad link whatever is wrong with it; query ignored.
+    for (const token of ['x', 'a.b.c!', `${'a'.repeat(2001)}.b.c`])
+      isPage(await request(stack.app).get(`/c/${encodeURIComponent(token)}`), 400, 'not valid');
+    isPage(await request(stack.app).post('/u/a.b.c').type('form').send('x=1'), 400, 'not valid');
+    const sub = await subscribe({ email: `tracked.${marker}@example.test` });
+    const [mail] = await mailTo(`tracked.${marker}@example.test`);
+    const profile = await request(stack.app).get(`${pathOf(mail!.text, 'p')}?utm_source=mail`);
+    isPage(profile, 200, `News ${marker}`);
+    const form = await request(stack.app).get(`/f/${listId}?utm_source=site&utm_medium=footer`);
+    isPage(form, 200, `action="/f/${listId}"`);
+    expect(sub.status).toBe(202);
+  });
+});

@@ -1,0 +1,277 @@
+/**
+ * The double opt-in workflow on the time-skipping server: with real activities over the
+ * real database and SMTP sink (confirm within the window; never confirmed, then erased with
+ * nothing readable left), and with typed fake activities for the timing of the reminder.
+ */
+import { BSON, MongoClient } from 'mongodb';
+import request from 'supertest';
+import { createActivities, type Activities } from '../../activities';
+import { readSinkMessages } from '../../src/mail/sink-messages';
+import { subscribe, type SubscribeRequest } from '../../src/consent/subscribe';
+import { unsubscribeContact } from '../../src/consent/unsubscribe';
+import { validateContactRow, type ContactRow } from '../../src/imports/contact-row';
+import {
+  confirmSignal,
+  type DoubleOptInInput,
+  type DoubleOptInResult,
+} from '../../workflows/definitions';
+import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { testServices, uniqueSuffix } from '../helpers/services';
+import { hoursBetween, startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping';
+import { buildTenant } from '../helpers/tenant-fixtures';
+
+const rowOf = (email: string, firstName: string): ContactRow => {
+  const result = validateContactRow({ email, firstName, team: `team-${firstName}` });
+  if (!result.ok) throw new Error(result.reason);
+  return result.row;
+};
+
+describe('double opt-in workflow', () => {
+  let stack: AppStack;
+  let ts: TimeSkipping;
+  let raw: MongoClient;
+  let tenantId: string;
+  let list: SubscribeRequest['list'];
+  const marker = uniqueSuffix();
+
+  beforeAll(async () => {
+    stack = await startAppStack();
+    ts = await startTimeSkipping(stack.payloadKeys);
+    raw = await new MongoClient(testServices().mongoUri).connect();
+    const tenant = await buildTenant(stack.app, stack.platformToken);
+    tenantId = tenant.tenantId;
+    const created = await request(stack.app)
+      .post('/api/v1/lists')
+      .set('Authorization', `Bearer ${tenant.apiKey}`)
+      .send({
+        name: `Letters ${marker}`,
+        doubleOptIn: { confirmWithinHours: 48, reminderAfterHours: 20 },
+      });
+    list = { _id: created.body.id, name: created.body.name, doubleOptIn: created.body.doubleOptIn };
+  });
+  afterAll(async () => {
+    await raw?.close();
+    await ts?.env.teardown();
+    await stack?.stop();
+  });
+
+  const realActivities = () => ({ ...stack.activityDeps, temporal: ts.client });
+
+  /** The subscriber's first name: unique per address, so a raw scan can look for it. */
+  const firstNameOf = (email: string) => `Name-${email.split('@')[0]}`;
+
+  async function start(email: string, taskQueue: string) {
+    const tenant = await stack.data.tenants.forTenant(tenantId);
+    return subscribe(
+      { tenant, temporal: ts.client, taskQueue },
+      {
+        list,
+        row: rowOf(email, firstNameOf(email)),
+        ip: '192.0.2.44',
+        userAgent: 'Agent/9',
+        source: { kind: 'api', id: 'k-test' },
+      },
+    );
+  }
+
+  const mailsTo = async (address: string) =>
+    (await readSinkMessages(testServices().sinkDir)).filter((m) => m.to.includes(address));
+
+  it('activates the contact and records the proof when the link is followed within the window', async () => {
+    const email = `grace.${marker}@example.test`;
+    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
+      const started = await start(email, taskQueue);
+      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
+        started.workflowId,
+      );
+      await ts.env.sleep('30 hours'); // past the reminder
+      await handle.signal(confirmSignal, {
+        at: new Date().toISOString(),
+        ip: '192.0.2.45',
+        userAgent: 'Clicker/1',
+      });
+      expect(await handle.result()).toEqual({ outcome: 'confirmed' });
+
+      const tenant = await stack.data.tenants.forTenant(tenantId);
+      const contact = await tenant.models.Contact.findById(started.contactId).lean();
+      expect(contact?.lists[list._id]).toMatchObject({
+        status: 'active',
+        confirmedAt: expect.any(Date),
+      });
+      // Name and custom field were stored as the contact's one encrypted `details` value.
+      expect(contact?.details).toEqual({
+        firstName: firstNameOf(email),
+        custom: { team: `team-${firstNameOf(email)}` },
+      });
+      const stored = await raw
+        .db(tenant.databaseName)
+        .collection('contacts')
+        .findOne({ _id: started.contactId as never });
+      expect(Object.keys(stored ?? {}).sort()).toEqual(
+        ['_id', 'createdAt', 'details', 'email', 'lastActivityAt', 'lists', 'updatedAt'].sort(),
+      );
+      expect(stored?.details).toMatchObject({ sub_type: 6 });
+      const proof = await tenant.models.ConsentRecord.find({ contactId: started.contactId })
+        .sort({ at: 1 })
+        .lean();
+      expect(proof.map((p) => [p.action, p.ip, p.userAgent])).toEqual([
+        ['requested', '192.0.2.44', 'Agent/9'],
+        ['confirmed', '192.0.2.45', 'Clicker/1'],
+      ]);
+      expect(proof[1]).toMatchObject({
+        textVersion: 'default-1',
+        textHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      const subjects = (await mailsTo(email)).map((m) => m.subject).sort();
+      expect(subjects).toEqual([
+        `Please confirm your subscription to Letters ${marker}`,
+        `Reminder: please confirm your subscription to Letters ${marker}`,
+      ]);
+    });
+  });
+
+  it('erases the pending contact when the link is never followed, leaving nothing readable', async () => {
+    const email = `ghost.${marker}@example.test`;
+    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
+      const started = await start(email, taskQueue);
+      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
+        started.workflowId,
+      );
+      expect(await handle.result()).toEqual({ outcome: 'expired' });
+      expect(await mailsTo(email)).toHaveLength(2); // confirmation and the one reminder
+
+      const tenant = await stack.data.tenants.forTenant(tenantId);
+      const encryptedEmail = await tenant.searchable(email);
+      const db = raw.db(tenant.databaseName);
+      const needles = [
+        email,
+        'ghost.',
+        started.contactId,
+        started.subscriptionId,
+        firstNameOf(email),
+        `team-${firstNameOf(email)}`,
+        Buffer.from(encryptedEmail.buffer).toString('latin1'),
+      ];
+      for (const { name } of await db.listCollections().toArray()) {
+        for (const doc of await db.collection(name).find().toArray()) {
+          const bytes = Buffer.from(BSON.serialize(doc)).toString('latin1');
+          for (const needle of needles)
+            expect(bytes.includes(needle) ? `${name}: ${needle}` : '').toBe('');
+        }
+      }
+      const traces = await tenant.models.ConsentTrace.find({
+        listId: list._id,
+        outcome: 'unconfirmed-erased',
+      }).lean();
+      expect(traces).toEqual([
+        expect.objectContaining({ sourceKind: 'api', startedAt: expect.any(Date) }),
+      ]);
+    });
+  });
+
+  it('erases at the deadline an address unsubscribed from its confirmation mail', async () => {
+    const email = `withdrawn.${marker}@example.test`;
+    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
+      const started = await start(email, taskQueue);
+      const tenant = await stack.data.tenants.forTenant(tenantId);
+      await ts.env.sleep('1 hour');
+      expect(
+        await unsubscribeContact(tenant, started.contactId, list._id, {
+          at: new Date().toISOString(),
+          ip: '192.0.2.60',
+        }),
+      ).toBe(true);
+      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
+        started.workflowId,
+      );
+      expect(await handle.result()).toEqual({ outcome: 'expired' });
+      expect(await tenant.models.Contact.exists({ _id: started.contactId })).toBeNull();
+      expect(
+        await tenant.models.ConsentRecord.countDocuments({ contactId: started.contactId }),
+      ).toBe(0);
+    });
+  });
+
+  describe('timing', () => {
+    // The steps are local activities: the test server's clock (skipped) tells when they ran.
+    type Fake = Pick<Activities, 'sendConfirmation' | 'activateSubscription' | 'eraseUnconfirmed'>;
+    function fakes() {
+      const calls: { name: string; step?: string; at: number }[] = [];
+      const activities: Fake = {
+        sendConfirmation: async (input) => {
+          calls.push({ name: 'send', step: input.step, at: await ts.env.currentTimeMs() });
+          return 'sent';
+        },
+        activateSubscription: async () =>
+          void calls.push({ name: 'activate', at: await ts.env.currentTimeMs() }),
+        eraseUnconfirmed: async () =>
+          void calls.push({ name: 'erase', at: await ts.env.currentTimeMs() }),
+      };
+      return { calls, activities };
+    }
+    const input = (overrides: Partial<DoubleOptInInput> = {}): DoubleOptInInput => ({
+      tenantId,
+      listId: 'l0000000000000001',
+      subscriptionId: `s${uniqueSuffix()}`,
+      contactId: 'c000000000000000000000001',
+      confirmWithinHours: 72,
+      reminderAfterHours: 24,
+      ...overrides,
+    });
+
+    async function run(options: Partial<DoubleOptInInput>, confirmAfter?: string) {
+      const { calls, activities } = fakes();
+      const args = input(options);
+      const result = await ts.withWorker(activities, async (taskQueue) => {
+        const handle = await ts.client.workflow.start<
+          (i: DoubleOptInInput) => Promise<DoubleOptInResult>
+        >('doubleOptInWorkflow', {
+          workflowId: `double-opt-in:${tenantId}:${args.subscriptionId}`,
+          taskQueue,
+          args: [args],
+        });
+        if (confirmAfter) {
+          await ts.env.sleep(confirmAfter);
+          await handle.signal(confirmSignal, { at: new Date().toISOString() });
+        }
+        return handle.result();
+      });
+      const startedAt = (
+        await ts.client.workflow
+          .getHandle(`double-opt-in:${tenantId}:${args.subscriptionId}`)
+          .describe()
+      ).startTime.getTime();
+      return {
+        result,
+        timeline: calls.map((c) => [c.name, c.step, hoursBetween(startedAt, c.at)]),
+      };
+    }
+
+    it('sends the reminder at the configured hour and erases at the deadline', async () => {
+      const { result, timeline } = await run({});
+      expect(result).toEqual({ outcome: 'expired' });
+      expect(timeline).toEqual([
+        ['send', 'confirmation', 0],
+        ['send', 'reminder', 24],
+        ['erase', undefined, 72],
+      ]);
+    });
+
+    it('sends no reminder when none is configured', async () => {
+      const { timeline } = await run({ reminderAfterHours: null, confirmWithinHours: 10 });
+      expect(timeline).toEqual([
+        ['send', 'confirmation', 0],
+        ['erase', undefined, 10],
+      ]);
+    });
+
+    it('sends no reminder once confirmed, and never erases a confirmed subscription', async () => {
+      const { result, timeline } = await run({}, '5 hours');
+      expect(result).toEqual({ outcome: 'confirmed' });
+      expect(timeline.map(([name, step]) => [name, step])).toEqual([
+        ['send', 'confirmation'],
+        ['activate', undefined],
+      ]);
+    });
+  });
+});

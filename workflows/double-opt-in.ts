@@ -1,0 +1,55 @@
+/**
+ * Double opt-in: a new subscription is used for nothing but its confirmation until the
+ * recipient follows the link. One reminder goes out if configured; a request never confirmed
+ * is erased, so an address typed by someone else leaves no personal data behind.
+ */
+import { condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  confirmSignal,
+  type DoubleOptInInput,
+  type DoubleOptInResult,
+  type LinkUse,
+} from './definitions';
+
+// Local activities: each step is one short database or SMTP exchange, and running them in
+// the workflow task saves the engine a task round trip per step (a subscription is the
+// hottest path of the product). Retries and idempotency are as for regular activities.
+const { sendConfirmation, activateSubscription, eraseUnconfirmed } =
+  proxyLocalActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    localRetryThreshold: '1 minute',
+    retry: { maximumInterval: '5 minutes' },
+  });
+
+const HOUR = 3_600_000;
+
+/** Confirms a new subscription by email before any marketing use. */
+export async function doubleOptInWorkflow(input: DoubleOptInInput): Promise<DoubleOptInResult> {
+  let confirmation: LinkUse | undefined;
+  setHandler(confirmSignal, (use) => {
+    confirmation ??= use; // the first click counts; later ones change nothing
+  });
+  const startedAt = workflowInfo().startTime.getTime();
+  const deadline = startedAt + input.confirmWithinHours * HOUR;
+  const expiresAt = new Date(deadline).toISOString();
+  const confirmed = () => confirmation !== undefined;
+  /** Waits for the click until `time` (epoch ms); whether it came. */
+  const confirmedBy = async (time: number) => {
+    const left = time - Date.now();
+    return left > 0 ? condition(confirmed, left) : confirmed();
+  };
+
+  await sendConfirmation({ ...input, step: 'confirmation', expiresAt });
+  if (input.reminderAfterHours !== null) {
+    if (!(await confirmedBy(startedAt + input.reminderAfterHours * HOUR))) {
+      await sendConfirmation({ ...input, step: 'reminder', expiresAt });
+    }
+  }
+  if (!(await confirmedBy(deadline))) {
+    await eraseUnconfirmed(input); // data minimisation: nothing kept of an unconfirmed address
+    return { outcome: 'expired' };
+  }
+  await activateSubscription({ ...input, confirmation: confirmation! });
+  return { outcome: 'confirmed' };
+}
