@@ -16,7 +16,7 @@ import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import { validateContactRow, type ContactRow } from '../src/imports/contact-row';
 import { parseRecords } from '../src/imports/parse-rows';
 import type { Client } from '@temporalio/client';
-import { subscribe } from '../src/consent/subscribe';
+import { startDoubleOptIn, subscribe } from '../src/consent/subscribe';
 import type { ImportRef } from '../workflows/definitions';
 
 /** Rows per progress commit (written in bulk commands of WRITE_BATCH statements). */
@@ -61,14 +61,13 @@ export function createImportActivities({ tenants, temporal, taskQueue }: ImportA
       const subscribeRows = async (rows: { row: ContactRow }[]) => {
         for (let i = 0; i < rows.length; i += SUBSCRIBE_SLICE)
           await Promise.all(
-            rows
-              .slice(i, i + SUBSCRIBE_SLICE)
-              .map(({ row }) =>
-                subscribe(
-                  { tenant, temporal, taskQueue },
-                  { list: doiList!, row, source: { kind: 'import', id: importId } },
-                ),
-              ),
+            rows.slice(i, i + SUBSCRIBE_SLICE).map(async ({ row }) => {
+              const { start } = await subscribe(
+                { tenant },
+                { list: doiList!, row, source: { kind: 'import', id: importId } },
+              );
+              if (start) await startDoubleOptIn({ temporal, taskQueue }, start);
+            }),
           );
       };
       const resumeAfter =
