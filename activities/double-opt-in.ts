@@ -83,7 +83,11 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
       const tenant = await tenants.forTenant(input.tenantId);
       const { Contact, Subscription, ConsentRecord } = tenant.models;
       const at = new Date(input.confirmation.at);
-      const subscription = await Subscription.findById(input.subscriptionId).lean();
+      // The subscriber's IP and user agent are not needed here: left out, nothing to decrypt.
+      const subscription = await Subscription.findById(input.subscriptionId, {
+        ip: 0,
+        userAgent: 0,
+      }).lean();
       if (!subscription) throw new Error('subscription record missing');
       const { matchedCount } = await Contact.updateOne(
         { _id: input.contactId, [`lists.${input.listId}.status`]: 'pending' },
