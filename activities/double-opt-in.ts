@@ -42,12 +42,19 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
     ): Promise<'sent' | 'already-sent' | 'skipped'> {
       const tenant = await tenants.forTenant(input.tenantId);
       const { Contact, List, Subscription } = tenant.models;
-      const [contact, list, subscription] = await Promise.all([
+      const [contact, list, pending] = await Promise.all([
         Contact.findById(input.contactId, { email: 1 }).lean(),
         List.findById(input.listId).lean(),
-        Subscription.findById(input.subscriptionId, { status: 1 }).lean(),
+        // The first step also tells the sweep that this request's workflow runs, in the same
+        // round trip as the status check it replaces (a match means pending).
+        input.step === 'confirmation'
+          ? Subscription.updateOne(
+              { _id: input.subscriptionId, status: 'pending' },
+              { $unset: { startPendingSince: 1 } },
+            ).then((r) => r.matchedCount === 1)
+          : Subscription.exists({ _id: input.subscriptionId, status: 'pending' }).then(Boolean),
       ]);
-      if (!contact || !list || subscription?.status !== 'pending') return 'skipped';
+      if (!contact || !list || !pending) return 'skipped';
       if (typeof contact.email !== 'string') return 'skipped'; // key gone: nothing to send to
       const link = await links.action(
         {
@@ -76,7 +83,11 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
       const tenant = await tenants.forTenant(input.tenantId);
       const { Contact, Subscription, ConsentRecord } = tenant.models;
       const at = new Date(input.confirmation.at);
-      const subscription = await Subscription.findById(input.subscriptionId).lean();
+      // The subscriber's IP and user agent are not needed here: left out, nothing to decrypt.
+      const subscription = await Subscription.findById(input.subscriptionId, {
+        ip: 0,
+        userAgent: 0,
+      }).lean();
       if (!subscription) throw new Error('subscription record missing');
       const { matchedCount } = await Contact.updateOne(
         { _id: input.contactId, [`lists.${input.listId}.status`]: 'pending' },

@@ -25,7 +25,7 @@ import { rowDetails, validateContactRow, type ContactRow } from '../src/imports/
 import { parseRecords } from '../src/imports/parse-rows';
 import { StageClock } from '../src/imports/stage-clock';
 import type { Client } from '@temporalio/client';
-import { subscribe } from '../src/consent/subscribe';
+import { startDoubleOptIn, subscribe } from '../src/consent/subscribe';
 import type { ImportRef } from '../workflows/definitions';
 
 /**
@@ -85,14 +85,13 @@ export function createImportActivities({ tenants, temporal, taskQueue }: ImportA
       const subscribeRows = async (rows: { row: ContactRow }[]) => {
         for (let i = 0; i < rows.length; i += SUBSCRIBE_SLICE)
           await Promise.all(
-            rows
-              .slice(i, i + SUBSCRIBE_SLICE)
-              .map(({ row }) =>
-                subscribe(
-                  { tenant, temporal, taskQueue },
-                  { list: doiList!, row, source: { kind: 'import', id: importId } },
-                ),
-              ),
+            rows.slice(i, i + SUBSCRIBE_SLICE).map(async ({ row }) => {
+              const { start } = await subscribe(
+                { tenant },
+                { list: doiList!, row, source: { kind: 'import', id: importId } },
+              );
+              if (start) await startDoubleOptIn({ temporal, taskQueue }, start);
+            }),
           );
       };
       const batchSize = doiList ? SUBSCRIBE_BATCH : IMPORT_BATCH;

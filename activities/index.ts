@@ -5,6 +5,7 @@
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
 import { createInactivityActivities, type InactivityDeps } from './inactivity';
 import { createDoubleOptInActivities, type DoubleOptInDeps } from './double-opt-in';
+import { createDoubleOptInSweepActivities, type DoubleOptInSweepDeps } from './double-opt-in-sweep';
 import { createEncryptionProbeActivities, type EncryptionProbeDeps } from './encryption-probe';
 import { createImportActivities, type ImportActivityDeps } from './imports';
 import { createTenantActivities, type TenantActivityDeps } from './tenants';
@@ -14,6 +15,7 @@ export type ActivityDeps = EncryptionProbeDeps &
   TenantActivityDeps &
   ImportActivityDeps &
   DoubleOptInDeps &
+  DoubleOptInSweepDeps &
   ConsentRenewalDeps &
   InactivityDeps;
 
@@ -24,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTenantActivities(deps),
     ...createImportActivities(deps),
     ...createDoubleOptInActivities(deps),
+    ...createDoubleOptInSweepActivities(deps),
     ...createConsentRenewalActivities(deps),
     ...createInactivityActivities(deps),
   };

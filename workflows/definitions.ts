@@ -41,6 +41,7 @@ export const workflowKinds = {
   tenantShredding: 'tenant-shredding',
   contactImport: 'contact-import',
   doubleOptIn: 'double-opt-in',
+  doubleOptInSweep: 'double-opt-in-sweep',
   consentRenewal: 'consent-renewal',
   consentRenewalSweep: 'consent-renewal-sweep',
   inactivitySweep: 'inactivity-sweep',
@@ -56,6 +57,13 @@ export interface DoubleOptInInput {
   confirmWithinHours: number;
   /** null: no reminder. */
   reminderAfterHours: number | null;
+}
+
+/** Input of a tenant's double opt-in sweep. */
+export interface DoubleOptInSweepInput {
+  tenantId: string;
+  /** Requests stored at least this long ago without a running workflow are started (default 120). */
+  graceSeconds?: number;
 }
 
 /** How a recipient acted on a link: when, and from where (personal data; payloads are encrypted). */

@@ -4,6 +4,7 @@ export { encryptionProbeWorkflow } from './encryption-probe';
 export { tenantProvisioningWorkflow } from './tenant-provisioning';
 export { tenantShreddingWorkflow } from './tenant-shredding';
 export { doubleOptInWorkflow } from './double-opt-in';
+export { doubleOptInSweepWorkflow } from './double-opt-in-sweep';
 export { consentRenewalWorkflow } from './consent-renewal';
 export { consentRenewalSweepWorkflow } from './consent-renewal-sweep';
 export { inactivitySweepWorkflow } from './inactivity-sweep';

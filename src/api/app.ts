@@ -151,7 +151,14 @@ export function createApp(deps: AppDeps): Express {
   // page parses its own form posts.
   const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, temporal: deps.temporal };
   mount(recipientLinkRoutes(publicDeps));
-  mount(formRoutes({ ...publicDeps, taskQueue: deps.taskQueue, limits: deps.limits }));
+  mount(
+    formRoutes({
+      ...publicDeps,
+      taskQueue: deps.taskQueue,
+      limits: deps.limits,
+      logger: deps.logger,
+    }),
+  );
   // Resolves the caller (API key or console session, with CSRF for cookie calls that change
   // state) once for everything under /api/v1; each route's auth kind then insists on what it
   // needs. Platform routes check their own token.

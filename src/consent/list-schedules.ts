@@ -3,6 +3,10 @@
  * consent policy, a daily inactivity sweep while it has an inactivity policy. The sweeps
  * read the list's current policy on every run, so a policy change applies from the next run
  * (renewal cycles already started keep the policy they started with).
+ *
+ * And the one Schedule per tenant that its lists' subscriptions need: the double opt-in
+ * sweep, every few minutes, which starts requests stored without a running workflow. It is
+ * ensured with every list, so a tenant has it from its first list on.
  */
 import {
   ScheduleAlreadyRunning,
@@ -10,8 +14,17 @@ import {
   ScheduleOverlapPolicy,
   type Client,
 } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
-import { workflowId, workflowKinds, type ListRef } from '../../workflows/definitions';
+import {
+  workflowId,
+  workflowKinds,
+  type DoubleOptInSweepInput,
+  type ListRef,
+} from '../../workflows/definitions';
+
+/** How often a tenant's double opt-in sweep runs: the longest a lost start waits for repair. */
+const DOUBLE_OPT_IN_SWEEP_EVERY = '5 minutes';
 
 const sweeps = [
   {
@@ -48,32 +61,72 @@ export async function syncListSchedules(
         });
       continue;
     }
-    try {
-      await temporal.schedule.create({
-        scheduleId,
-        spec: { intervals: [{ every: '1 day' }] },
-        // A sweep still running when the next is due means a big list: skip, not pile up.
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-        action: {
-          type: 'startWorkflow',
-          workflowType: sweep.workflowType,
-          workflowId: scheduleId,
-          taskQueue,
-          args: [ref],
-          typedSearchAttributes: [
-            { key: TenantIdKey, value: ref.tenantId },
-            { key: WorkflowKindKey, value: sweep.kind },
-            { key: ListIdKey, value: ref.listId },
-          ],
-        },
-        typedSearchAttributes: [
-          { key: TenantIdKey, value: ref.tenantId },
-          { key: WorkflowKindKey, value: sweep.kind },
-          { key: ListIdKey, value: ref.listId },
-        ],
-      });
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err; // exists: it already does the job
-    }
+    await createSchedule(temporal, {
+      scheduleId,
+      every: '1 day',
+      workflowType: sweep.workflowType,
+      taskQueue,
+      args: [ref],
+      kind: sweep.kind,
+      ref,
+    });
+  }
+  await ensureDoubleOptInSweep(temporal, taskQueue, ref.tenantId);
+}
+
+/** The tenant's double opt-in sweep schedule; created if missing. */
+export async function ensureDoubleOptInSweep(
+  temporal: Client,
+  taskQueue: string,
+  tenantId: string,
+): Promise<void> {
+  const input: DoubleOptInSweepInput = { tenantId };
+  await createSchedule(temporal, {
+    scheduleId: sweepScheduleId(workflowKinds.doubleOptInSweep, tenantId, tenantId),
+    every: DOUBLE_OPT_IN_SWEEP_EVERY,
+    workflowType: 'doubleOptInSweepWorkflow',
+    taskQueue,
+    args: [input],
+    kind: workflowKinds.doubleOptInSweep,
+    ref: { tenantId },
+  });
+}
+
+/** Creates a sweep schedule; one that exists already does the job. */
+async function createSchedule(
+  temporal: Client,
+  s: {
+    scheduleId: string;
+    every: Duration;
+    workflowType: string;
+    taskQueue: string;
+    args: unknown[];
+    kind: string;
+    ref: { tenantId: string; listId?: string };
+  },
+): Promise<void> {
+  const attributes = [
+    { key: TenantIdKey, value: s.ref.tenantId },
+    { key: WorkflowKindKey, value: s.kind },
+    ...(s.ref.listId ? [{ key: ListIdKey, value: s.ref.listId }] : []),
+  ];
+  try {
+    await temporal.schedule.create({
+      scheduleId: s.scheduleId,
+      spec: { intervals: [{ every: s.every }] },
+      // A sweep still running when the next is due means a big list: skip, not pile up.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.every },
+      action: {
+        type: 'startWorkflow',
+        workflowType: s.workflowType,
+        workflowId: s.scheduleId,
+        taskQueue: s.taskQueue,
+        args: s.args,
+        typedSearchAttributes: attributes,
+      },
+      typedSearchAttributes: attributes,
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err; // exists: it already does the job
   }
 }

@@ -8,6 +8,12 @@
  * active address therefore never gets a second workflow (the start uses the running one),
  * while a subscription that expired or was withdrawn can start afresh (the id may be reused
  * once the earlier run has closed).
+ *
+ * Storing and starting are separate steps, so that a caller answering a person (the API, the
+ * forms) can answer as soon as the request is stored and start the workflow afterwards. The
+ * subscription keeps `startPendingSince` until its workflow's first step runs; the tenant's
+ * double opt-in sweep starts whatever still has it after a grace period (a process that died
+ * between answer and start), and a repeated start is harmless (the running workflow is used).
  */
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -18,6 +24,7 @@ import { contactIdFor, hasDetails } from '../db/models/contact';
 import type { ListDocument } from '../db/models/list';
 import type { TenantScope } from '../db/tenant-access';
 import { rowDetails, type ContactRow } from '../imports/contact-row';
+import type { Logger } from '../logger';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
 import { workflowId, workflowKinds, type DoubleOptInInput } from '../../workflows/definitions';
 import { resolveDoubleOptIn } from './double-opt-in-settings';
@@ -51,13 +58,23 @@ export interface SubscribeResult {
   status: 'pending' | 'active';
 }
 
+/** A stored subscription and the workflow start it still needs (none for an active member). */
+export interface SubscribeOutcome {
+  result: SubscribeResult;
+  start?: DoubleOptInInput;
+}
+
 /** What subscribing needs. */
 export interface SubscribeDeps {
   tenant: TenantScope;
-  temporal: Client;
-  taskQueue: string;
   /** Called with the contact id before anything is written (flood limits); may throw. */
   guard?: (contactId: string) => Promise<void>;
+}
+
+/** What starting the workflow needs. */
+export interface StartDeps {
+  temporal: Client;
+  taskQueue: string;
 }
 
 /** The subscription id of a contact on a list. */
@@ -73,11 +90,67 @@ export async function contactIdOf(
   return { id: contactIdFor(encrypted), encrypted };
 }
 
-/** Subscribes (or finds the existing subscription); starts double opt-in when new. */
+/** The workflow input of a subscription under the list's current double opt-in settings. */
+export function doubleOptInInput(
+  tenantId: string,
+  list: Pick<ListDocument, '_id' | 'name' | 'doubleOptIn'>,
+  ids: { subscriptionId: string; contactId: string },
+): DoubleOptInInput {
+  const settings = resolveDoubleOptIn(list.name, list.doubleOptIn);
+  return {
+    tenantId,
+    listId: list._id,
+    ...ids,
+    confirmWithinHours: settings.confirmWithinHours,
+    reminderAfterHours: settings.reminderAfterHours,
+  };
+}
+
+/**
+ * Starts (or finds running) the double opt-in of a subscription. Used again for a pending
+ * repeat and by the sweep: if the workflow runs, the start returns it unchanged; if an
+ * earlier run closed, a new one starts.
+ */
+export async function startDoubleOptIn(deps: StartDeps, input: DoubleOptInInput): Promise<void> {
+  await deps.temporal.workflow.start('doubleOptInWorkflow', {
+    workflowId: workflowId(workflowKinds.doubleOptIn, input.tenantId, input.subscriptionId),
+    taskQueue: deps.taskQueue,
+    args: [input],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: [
+      { key: TenantIdKey, value: input.tenantId },
+      { key: WorkflowKindKey, value: workflowKinds.doubleOptIn },
+      { key: ListIdKey, value: input.listId },
+    ],
+  });
+}
+
+/**
+ * Starts the workflow of a request that was already answered. A failure is only logged (ids
+ * are opaque): the subscription is stored with `startPendingSince`, so the sweep starts it.
+ */
+export function startAfterAnswer(deps: StartDeps & { logger: Logger }, input: DoubleOptInInput) {
+  startDoubleOptIn(deps, input).catch((err: unknown) =>
+    deps.logger.warn(
+      {
+        tenantId: input.tenantId,
+        subscriptionId: input.subscriptionId,
+        err: err instanceof Error ? err.message : String(err),
+      },
+      'double opt-in start failed; the sweep will start it',
+    ),
+  );
+}
+
+/**
+ * Stores the subscription (or finds the existing one). The caller then starts the workflow
+ * with `startDoubleOptIn` (now, or after answering) when `start` is set.
+ */
 export async function subscribe(
   deps: SubscribeDeps,
   request: SubscribeRequest,
-): Promise<SubscribeResult> {
+): Promise<SubscribeOutcome> {
   const { tenant } = deps;
   const { Contact, Subscription, ConsentRecord } = tenant.models;
   const listId = request.list._id;
@@ -86,14 +159,7 @@ export async function subscribe(
   const wfId = workflowId(workflowKinds.doubleOptIn, tenant.tenantId, subscriptionId);
   const result = { subscriptionId, contactId, workflowId: wfId };
   const settings = resolveDoubleOptIn(request.list.name, request.list.doubleOptIn);
-  const input: DoubleOptInInput = {
-    tenantId: tenant.tenantId,
-    listId,
-    subscriptionId,
-    contactId,
-    confirmWithinHours: settings.confirmWithinHours,
-    reminderAfterHours: settings.reminderAfterHours,
-  };
+  const input = doubleOptInInput(tenant.tenantId, request.list, { subscriptionId, contactId });
 
   // The flood check and the lookup are independent: one round trip's time for both.
   const [, existing] = await Promise.all([
@@ -101,7 +167,7 @@ export async function subscribe(
     Contact.findById(contactId, { lists: 1 }).lean(),
   ]);
   const membership = existing?.lists?.[listId];
-  if (membership?.status === 'active') return { ...result, status: 'active' };
+  if (membership?.status === 'active') return { result: { ...result, status: 'active' } };
   const pending =
     membership?.status === 'pending' &&
     (await Subscription.exists({ _id: subscriptionId, status: 'pending' }));
@@ -119,6 +185,10 @@ export async function subscribe(
       id: request.source.id,
       ...(detail ? { detail } : {}),
     };
+    const requestedId = `${subscriptionId}:requested:${now.getTime()}`;
+    // Membership, subscription and the `requested` proof are independent writes: one round
+    // trip's time for all three. A concurrent request that stored the same pending
+    // subscription first is the one; this one's proof record is then taken back.
     const [, fresh] = await Promise.all([
       addPendingMembership(tenant, { contactId, listId, email, fields, now }),
       (async () => {
@@ -132,6 +202,7 @@ export async function subscribe(
                 status: 'pending',
                 workflowId: wfId,
                 requestedAt: now,
+                startPendingSince: now,
                 ...(ip ? { ip } : {}),
                 ...(userAgent ? { userAgent } : {}),
                 source,
@@ -148,15 +219,12 @@ export async function subscribe(
           );
           return true;
         } catch (err) {
-          // A concurrent request created the pending subscription first: it is the one.
           if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
           return false;
         }
       })(),
-    ]);
-    if (fresh) {
-      await ConsentRecord.create({
-        _id: `${subscriptionId}:requested:${now.getTime()}`,
+      ConsentRecord.create({
+        _id: requestedId,
         contactId,
         listId,
         action: 'requested',
@@ -166,25 +234,14 @@ export async function subscribe(
         source,
         textVersion: settings.textVersion,
         textHash: settings.textHash,
-      });
-    }
+      }),
+    ]);
+    if (!fresh) await ConsentRecord.deleteOne({ _id: requestedId });
   }
 
-  // Also for a pending one: if an earlier request stored it but failed before the start,
+  // Also for a pending one: if an earlier request stored it but its start never happened,
   // this start repairs it; if the workflow runs, the start returns it unchanged.
-  await deps.temporal.workflow.start('doubleOptInWorkflow', {
-    workflowId: wfId,
-    taskQueue: deps.taskQueue,
-    args: [input],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    typedSearchAttributes: [
-      { key: TenantIdKey, value: tenant.tenantId },
-      { key: WorkflowKindKey, value: workflowKinds.doubleOptIn },
-      { key: ListIdKey, value: listId },
-    ],
-  });
-  return { ...result, status: 'pending' };
+  return { result: { ...result, status: 'pending' }, start: input };
 }
 
 /**

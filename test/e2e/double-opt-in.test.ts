@@ -4,7 +4,13 @@
  * record, follow the link, and find the consent proof (IP and user agent of both steps) on
  * the contact; then the bad inputs: invalid addresses, tampered and reused links, floods.
  */
+import { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import request from 'supertest';
+import { MongoClient } from 'mongodb';
+import { freePort } from '../../src/local/ports';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { createPayloadKeyStore } from '../../src/temporal/payload-keys';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
 import { uniqueSuffix } from '../helpers/services';
@@ -186,6 +192,70 @@ describe('double opt-in over HTTP', () => {
     expect(profile.status).toBe(200);
     expect(profile.text).toContain(`News ${marker}`);
     expect(profile.text).toContain('unsubscribed');
+  });
+
+  it('starts a request whose start failed after the answer by the tenant’s sweep, and it completes', async () => {
+    // An api whose workflow start fails after it has stored and answered, as if the process
+    // had died between the two: its payload keys (which the start must encrypt the input
+    // with) live in a database it cannot reach, so the codec refuses and nothing is started.
+    const unreachable = new MongoClient(`mongodb://127.0.0.1:${await freePort()}`, {
+      serverSelectionTimeoutMS: 300,
+    });
+    const keys = createPayloadKeyStore({ ...stack.data, mongo: unreachable });
+    const cut = stack.appWith({
+      temporal: new Client({
+        connection: stack.client.connection,
+        namespace: stack.config.temporal.namespace,
+        dataConverter: createDataConverter(keys),
+      }),
+    });
+    try {
+      const email = `outage.${marker}@example.test`;
+      const sub = await request(cut)
+        .post(`/api/v1/lists/${listId}/subscriptions`)
+        .set(auth())
+        .send({ email, ip: '198.51.100.8', userAgent: 'OutageBrowser/1' });
+      expect(sub.status).toBe(202);
+      expect(sub.body.status).toBe('pending');
+      await expect(
+        stack.client.workflow.getHandle(sub.body.workflowId).describe(),
+      ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      const tenantScope = await stack.data.tenants.forTenant(tenant.tenantId);
+      const stored = await tenantScope.models.Subscription.findById(sub.body.subscriptionId).lean();
+      expect(stored).toMatchObject({ status: 'pending', startPendingSince: expect.any(Date) });
+
+      // The tenant got its sweep schedule with its first list; run the sweep now, without the
+      // grace period a scheduled run leaves a start under way.
+      const sweepId = `double-opt-in-sweep:${tenant.tenantId}:${tenant.tenantId}`;
+      const schedule = await stack.client.schedule.getHandle(sweepId).describe();
+      expect(schedule.action).toMatchObject({ workflowType: 'doubleOptInSweepWorkflow' });
+      const sweep = () =>
+        stack.client.workflow.execute('doubleOptInSweepWorkflow', {
+          workflowId: `${sweepId}-now-${uniqueSuffix()}`,
+          taskQueue: stack.config.temporal.taskQueue,
+          args: [{ tenantId: tenant.tenantId, graceSeconds: 0 }],
+        });
+      expect((await sweep()).started).toBeGreaterThanOrEqual(1);
+
+      const [mail] = await mailTo(email);
+      const page = await request(stack.app).get(pathOf(mail!.text, 'c'));
+      expect(page.status).toBe(200);
+      const contact = await request(stack.app)
+        .get(`/api/v1/contacts/${sub.body.contactId}`)
+        .set(auth());
+      expect(contact.body.lists).toEqual([expect.objectContaining({ listId, status: 'active' })]);
+      expect(contact.body.consent).toEqual([
+        expect.objectContaining({ action: 'requested', userAgent: 'OutageBrowser/1' }),
+        expect.objectContaining({ action: 'confirmed' }),
+      ]);
+      const done = await tenantScope.models.Subscription.findById(sub.body.subscriptionId).lean();
+      expect(done?.startPendingSince).toBeUndefined();
+      // Swept once: a later sweep leaves it alone, and no second mail went out.
+      await sweep();
+      expect(await mailTo(email)).toHaveLength(1);
+    } finally {
+      await unreachable.close();
+    }
   });
 
   it('answers an expired link with a clear page and changes nothing', async () => {

@@ -8,7 +8,7 @@ import type { Express } from 'express';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { openConsentServices, type ConsentServices } from '../../src/consent/open';
 import { createSubscribeLimits } from '../../src/consent/subscribe-limits';
-import { createApp } from '../../src/api/app';
+import { createApp, type AppDeps } from '../../src/api/app';
 import { ensureCodecToken } from '../../src/auth/codec-token';
 import { ensureSessionSecret } from '../../src/auth/session-secret';
 import type { Config } from '../../src/config';
@@ -37,6 +37,8 @@ export interface AppStack {
   consent: ConsentServices;
   /** What the worker's activities were built from. */
   activityDeps: ActivityDeps;
+  /** Another api app over the same services, with some dependencies replaced. */
+  appWith(overrides: Partial<AppDeps>): Express;
   stop(): Promise<void>;
 }
 
@@ -74,7 +76,7 @@ export async function startAppStack(
   const running = worker.run();
   const mailer = createMailTransport(options.smtpUrl ?? config.smtp.url);
   const platformToken = config.platformToken!;
-  const app = createApp({
+  const appDeps: AppDeps = {
     logger,
     platformToken,
     data,
@@ -101,7 +103,8 @@ export async function startAppStack(
       ).token,
     },
     https: options.https,
-  });
+  };
+  const app = createApp(appDeps);
   return {
     app,
     config,
@@ -113,6 +116,7 @@ export async function startAppStack(
     codecToken,
     consent,
     activityDeps,
+    appWith: (overrides) => createApp({ ...appDeps, ...overrides }),
     async stop() {
       worker.shutdown();
       await running;

@@ -7,7 +7,7 @@ import { BSON, MongoClient } from 'mongodb';
 import request from 'supertest';
 import { createActivities, type Activities } from '../../activities';
 import { readSinkMessages } from '../../src/mail/sink-messages';
-import { subscribe, type SubscribeRequest } from '../../src/consent/subscribe';
+import { startDoubleOptIn, subscribe, type SubscribeRequest } from '../../src/consent/subscribe';
 import { unsubscribeContact } from '../../src/consent/unsubscribe';
 import { validateContactRow, type ContactRow } from '../../src/imports/contact-row';
 import {
@@ -62,8 +62,8 @@ describe('double opt-in workflow', () => {
 
   async function start(email: string, taskQueue: string) {
     const tenant = await stack.data.tenants.forTenant(tenantId);
-    return subscribe(
-      { tenant, temporal: ts.client, taskQueue },
+    const { result, start: input } = await subscribe(
+      { tenant },
       {
         list,
         row: rowOf(email, firstNameOf(email)),
@@ -72,6 +72,8 @@ describe('double opt-in workflow', () => {
         source: { kind: 'api', id: 'k-test' },
       },
     );
+    if (input) await startDoubleOptIn({ temporal: ts.client, taskQueue }, input);
+    return result;
   }
 
   const mailsTo = async (address: string) =>

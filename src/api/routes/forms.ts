@@ -9,12 +9,14 @@ import type { Client } from '@temporalio/client';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { resolveDoubleOptIn } from '../../consent/double-opt-in-settings';
-import { subscribe } from '../../consent/subscribe';
+import { startAfterAnswer, subscribe } from '../../consent/subscribe';
+import type { Logger } from '../../logger';
 import { SubscribeLimitError, type SubscribeLimits } from '../../consent/subscribe-limits';
 import type { TenantAccess } from '../../db/tenant-access';
 import { HttpError } from '../errors';
 import { esc, page, pageQuery, sendPage } from '../pages/page';
 import { defineRoute } from '../route';
+import type { DoubleOptInInput } from '../../../workflows/definitions';
 import { subscriberRow } from './subscriptions';
 
 const formBody = z.strictObject({
@@ -56,6 +58,7 @@ export function formRoutes(deps: {
   temporal: Client;
   taskQueue: string;
   limits: SubscribeLimits;
+  logger: Logger;
 }) {
   /** The list behind a public form id and its tenant; a 404 when there is none. */
   async function listOf(listId: string) {
@@ -113,13 +116,12 @@ export function formRoutes(deps: {
           ...(firstName ? { firstName } : {}),
           ...(lastName ? { lastName } : {}),
         });
+        let start: DoubleOptInInput | undefined;
         try {
           await deps.limits.checkIp(tenant.tenantId, req.ip);
-          await subscribe(
+          ({ start } = await subscribe(
             {
               tenant,
-              temporal: deps.temporal,
-              taskQueue: deps.taskQueue,
               guard: (contactId) => deps.limits.checkAddress(tenant.tenantId, contactId),
             },
             {
@@ -129,7 +131,7 @@ export function formRoutes(deps: {
               userAgent: req.get('user-agent')?.slice(0, 500),
               source: { kind: 'form', id: formId ?? 'hosted' },
             },
-          );
+          ));
         } catch (err) {
           if (err instanceof SubscribeLimitError)
             throw new HttpError(429, 'rate_limited', 'Too many requests. Please try again later.', {
@@ -143,6 +145,8 @@ export function formRoutes(deps: {
           'Almost done',
           '<p>Please check your inbox and open the link in the email we sent you to confirm.</p>',
         );
+        // Stored: the person has the answer; the workflow (and its mail) starts now.
+        if (start) startAfterAnswer(deps, start);
       },
     }),
   ];

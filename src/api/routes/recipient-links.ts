@@ -134,7 +134,12 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
         const { claims, tenant } = await open(params.token, ['confirm', 'renew']);
         if (claims.purpose === 'confirm') {
           const subscription = claims.ref
-            ? await tenant.models.Subscription.findById(claims.ref).lean()
+            ? await tenant.models.Subscription.findById(claims.ref, {
+                contactId: 1,
+                listId: 1,
+                status: 1,
+                workflowId: 1,
+              }).lean() // not the encrypted fields: nothing to decrypt
             : null;
           if (!subscription || subscription.contactId !== claims.contactId)
             throw refused(

@@ -6,8 +6,9 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { canSeeList } from '../../auth/principal';
-import { subscribe } from '../../consent/subscribe';
+import { startAfterAnswer, subscribe } from '../../consent/subscribe';
 import type { SubscribeLimits } from '../../consent/subscribe-limits';
+import type { Logger } from '../../logger';
 import { validateContactRow } from '../../imports/contact-row';
 import { badRequest, notFound } from '../errors';
 import { tenantOf } from '../middleware/tenant-auth';
@@ -69,6 +70,7 @@ export const subscriptionRoutes = (deps: {
   temporal: Client;
   taskQueue: string;
   limits: SubscribeLimits;
+  logger: Logger;
 }) => [
   defineRoute({
     method: 'post',
@@ -76,7 +78,7 @@ export const subscriptionRoutes = (deps: {
     tag: 'subscriptions',
     summary: 'Subscribe an address with double opt-in',
     description:
-      'Stores the contact as pending and starts the double opt-in workflow, which mails the confirmation link. Re-subscribing a pending or active address returns the same ids and starts nothing. Limited per address and per subscriber IP (429 with `Retry-After`).',
+      'Stores the contact as pending and starts the double opt-in workflow, which mails the confirmation link (the answer comes once the request is stored; the workflow starts right after it). Re-subscribing a pending or active address returns the same ids and starts nothing. Limited per address and per subscriber IP (429 with `Retry-After`).',
     auth: 'tenant',
     feature: 'contacts.edit',
     request: { body },
@@ -88,15 +90,16 @@ export const subscriptionRoutes = (deps: {
       const { tenant, principal } = tenantOf(res);
       const { listId } = params;
       if (!canSeeList(principal.permissions, listId)) throw notFound('list');
-      const list = await tenant.models.List.findById(listId, { name: 1, doubleOptIn: 1 }).lean();
-      if (!list) throw notFound('list');
       const row = subscriberRow(input.email, input.fields);
-      await deps.limits.checkIp(tenant.tenantId, input.ip);
-      const result = await subscribe(
+      // Independent round trips, side by side: the list, and the per-IP count.
+      const [list] = await Promise.all([
+        tenant.models.List.findById(listId, { name: 1, doubleOptIn: 1 }).lean(),
+        deps.limits.checkIp(tenant.tenantId, input.ip),
+      ]);
+      if (!list) throw notFound('list');
+      const { result, start } = await subscribe(
         {
           tenant,
-          temporal: deps.temporal,
-          taskQueue: deps.taskQueue,
           guard: (contactId) => deps.limits.checkAddress(tenant.tenantId, contactId),
         },
         {
@@ -114,6 +117,9 @@ export const subscriptionRoutes = (deps: {
         },
       );
       res.status(202).json(result);
+      // Stored, so nothing is lost: the caller has its answer, the workflow starts now (or,
+      // if this process dies first, by the sweep).
+      if (start) startAfterAnswer(deps, start);
     },
   }),
 ];

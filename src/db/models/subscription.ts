@@ -23,6 +23,8 @@ export interface SubscriptionDocument {
   workflowId: string;
   requestedAt: Date;
   confirmedAt?: Date;
+  /** Stored, workflow not known to run yet: set with the request, cleared by its first step. */
+  startPendingSince?: Date;
   ip?: Binary | string;
   userAgent?: Binary | string;
   source: ConsentSource;
@@ -39,6 +41,7 @@ const subscriptionSchema = new Schema<SubscriptionDocument>(
     workflowId: { type: String, required: true },
     requestedAt: { type: Date, required: true },
     confirmedAt: { type: Date },
+    startPendingSince: { type: Date },
     ip: { type: Encrypted },
     userAgent: { type: Encrypted },
     source: {
@@ -51,6 +54,9 @@ const subscriptionSchema = new Schema<SubscriptionDocument>(
   },
   { strict: 'throw', versionKey: false },
 );
+
+// The double opt-in sweep's query: requests whose workflow start is not known to have happened.
+subscriptionSchema.index({ startPendingSince: 1 });
 
 /** The subscriptions model on a tenant database. */
 export const subscriptionModel = (tenantDb: Connection) =>
