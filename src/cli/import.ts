@@ -22,8 +22,9 @@ async function main() {
   const { values, positionals } = parseArgs({
     options: {
       list: { type: 'string' },
-      api: { type: 'string', default: process.env.CONSENTFLOW_API_URL ?? 'http://localhost:3000' },
-      key: { type: 'string', default: process.env.CONSENTFLOW_API_KEY },
+      api: { type: 'string', default: process.env.CONSENTFLOW_API_URL || 'http://localhost:3000' },
+      // An empty variable counts as unset, as everywhere else in the configuration.
+      key: { type: 'string', default: process.env.CONSENTFLOW_API_KEY || undefined },
       consent: { type: 'string', default: 'existing' },
     },
     allowPositionals: true,
