@@ -3,16 +3,70 @@
  * admin, activate it, or undo a provisioning that cannot finish. Each is idempotent, so a
  * retry after a crash converges on the same state.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { sweepScheduleId } from '../src/consent/list-schedules';
 import type { DataLayer } from '../src/db/open';
-import type { TenantRef } from '../workflows/definitions';
+import { payloadKeyCollection } from '../src/temporal/payload-keys';
+import { TenantIdKey } from '../src/temporal/search-attributes';
+import { workflowKinds, type TenantRef } from '../workflows/definitions';
 
 /** What the tenant activities need. */
-export type TenantActivityDeps = Pick<DataLayer, 'mongo' | 'names' | 'encryption' | 'tenants'>;
+export type TenantActivityDeps = Pick<DataLayer, 'mongo' | 'names' | 'encryption' | 'tenants'> & {
+  temporal: Client;
+};
+
+/** Deletes a schedule; one that is gone already is what we want. */
+async function deleteSchedule(temporal: Client, scheduleId: string): Promise<void> {
+  await temporal.schedule
+    .getHandle(scheduleId)
+    .delete()
+    .catch((err: unknown) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+}
 
 /** Creates the tenant lifecycle activities. */
-export function createTenantActivities({ mongo, encryption, tenants }: TenantActivityDeps) {
-  const { Tenant, User, AccessLog } = tenants.control;
+export function createTenantActivities({
+  mongo,
+  names,
+  encryption,
+  tenants,
+  temporal,
+}: TenantActivityDeps) {
+  const { Tenant, User, AccessLog, ApiKey, DkimKey, ListDirectory } = tenants.control;
+  const control = () => mongo.db(names.control);
+
+  /** Deletes the tenant's Schedules, so no sweep fires for it again. */
+  async function deleteTenantSchedules(tenantId: string): Promise<void> {
+    // The list directory names every list of the tenant; it is deleted only after this.
+    const lists = await ListDirectory.find({ tenantId }, { _id: 1 }).lean();
+    const ids = [
+      sweepScheduleId(workflowKinds.doubleOptInSweep, tenantId, tenantId),
+      ...lists.flatMap(({ _id }) => [
+        sweepScheduleId(workflowKinds.consentRenewalSweep, tenantId, String(_id)),
+        sweepScheduleId(workflowKinds.inactivitySweep, tenantId, String(_id)),
+      ]),
+    ];
+    for (const id of ids) await deleteSchedule(temporal, id);
+  }
+
+  /** Terminates the tenant's running workflows except the one shredding it. */
+  async function terminateTenantWorkflows(tenantId: string): Promise<void> {
+    const own = Context.current().info.workflowExecution?.workflowId;
+    const running = temporal.workflow.list({
+      query: `${TenantIdKey.name} = '${tenantId}' AND ExecutionStatus = 'Running'`,
+    });
+    for await (const execution of running) {
+      if (execution.workflowId === own) continue;
+      await temporal.workflow
+        .getHandle(execution.workflowId, execution.runId)
+        .terminate('tenant shredded')
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile
+        });
+    }
+  }
 
   return {
     /** Creates the tenant's data key and its database's indexes. */
@@ -71,8 +125,9 @@ export function createTenantActivities({ mongo, encryption, tenants }: TenantAct
 
     /**
      * Crypto-shredding: deletes the tenant's data key first (from then on every copy of its
-     * data, backups included, is unreadable), then its database and accounts, and records
-     * the tenant as deleted.
+     * data, backups included, is unreadable), records the tenant as deleted, stops its
+     * Schedules and workflows, then deletes its database, accounts and control records.
+     * Every step is idempotent: a retry after a crash picks up where the last one stopped.
      */
     async shredTenant({ tenantId }: TenantRef): Promise<void> {
       await encryption.deleteTenantKey(tenantId);
@@ -81,9 +136,28 @@ export function createTenantActivities({ mongo, encryption, tenants }: TenantAct
         { $set: { status: 'deleted', deletedAt: new Date() }, $unset: { pendingAdmin: 1 } },
       );
       tenants.forget(tenantId); // after the status change, so nothing caches "active" again
+      await deleteTenantSchedules(tenantId); // before the list directory it reads
+      await terminateTenantWorkflows(tenantId);
+      await ApiKey.deleteMany({ tenantId });
+      // Sessions reference their user by id: delete them while the users still exist.
+      const users = await User.find({ tenantId }, { _id: 1 }).lean();
+      await control()
+        .collection('sessions')
+        .deleteMany({ 'session.passport.user.id': { $in: users.map(({ _id }) => _id) } });
       await User.deleteMany({ tenantId });
       await AccessLog.deleteMany({ tenantId }); // its IPs were unreadable already (tenant key)
+      await DkimKey.deleteOne({ _id: tenantId });
+      await ListDirectory.deleteMany({ tenantId });
+      // Subscription flood counters: `<prefix>:<tenant>:<opaque key>` (src/consent/subscribe-limits.ts).
+      await control()
+        .collection('rate_limits')
+        .deleteMany({ key: { $regex: `^sub-(address|ip):${tenantId}:` } });
       await mongo.db(tenants.databaseName(tenantId)).dropDatabase();
+      // Last: this workflow's own payloads are sealed with this key. The codec's cache keeps
+      // it for the rest of the run; the record was unreadable since the data key went anyway.
+      await control()
+        .collection(payloadKeyCollection)
+        .deleteOne({ _id: tenantId as never });
     },
   };
 }

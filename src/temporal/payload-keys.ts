@@ -96,6 +96,13 @@ export function createPayloadKeyStore(
   }
 
   async function create(tenantId: string): Promise<Buffer> {
+    // A shredded tenant's record is deleted on purpose: creating one would also create a
+    // fresh data key for it (ensureTenantKey) and bring the tenant's encryption back.
+    const tenant = await data.mongo
+      .db(data.names.control)
+      .collection<{ _id: string; status?: string }>('tenants')
+      .findOne({ _id: tenantId }, { projection: { status: 1 } });
+    if (tenant?.status === 'deleted') throw new PayloadKeyUnavailableError(tenantId, 'unreadable');
     await data.encryption.ensureTenantKey(tenantId);
     const key = randomBytes(KEY_BYTES);
     const wrapped = await data.encryption.encryptPrivate(key.toString('base64'), tenantId);

@@ -3,10 +3,13 @@
  * retries, bad input, API keys, and crypto-shredding.
  */
 import { Binary, BSON, ClientEncryption, MongoClient } from 'mongodb';
+import { API_KEY_CACHE_MS } from '../../src/auth/api-key-cache';
 import { loadKmsSettings } from '../../src/db/kms';
 import request from 'supertest';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { testServices, uniqueSuffix } from '../helpers/services';
+import { INITIAL_ADMIN_PASSWORD, login } from '../helpers/sessions';
 import { buildTenant } from '../helpers/tenant-fixtures';
 import type { tenantShreddingWorkflow } from '../../workflows';
 
@@ -143,11 +146,27 @@ describe('tenants', () => {
   });
 
   it('crypto-shreds a tenant: an earlier copy of its data can no longer be decrypted', async () => {
-    const { tenantId, apiKey } = await buildTenant(stack.app, stack.platformToken);
+    const adminEmail = `admin-${uniqueSuffix()}@example.test`;
+    const { tenantId, apiKey } = await buildTenant(stack.app, stack.platformToken, {
+      email: adminEmail,
+    });
+    const admin = await login(stack.app, adminEmail, INITIAL_ADMIN_PASSWORD);
+    const auth = { Authorization: `Bearer ${apiKey}` };
     const list = await request(stack.app)
       .post('/api/v1/lists')
-      .set('Authorization', `Bearer ${apiKey}`)
-      .send({ name: 'News' });
+      .set(auth)
+      .send({
+        name: 'News',
+        consentPolicy: { validityDays: 365, reminderDaysBefore: [30], onExpiry: 'unsubscribe' },
+        inactivityPolicy: { thresholdDays: 30, action: 'delete' },
+      });
+    expect(list.status).toBe(201);
+    expect((await request(stack.app).get('/api/v1/dkim').set(auth)).status).toBe(200);
+    const subscribed = await request(stack.app)
+      .post(`/api/v1/lists/${list.body.id}/subscriptions`)
+      .set(auth)
+      .send({ email: `sub-${uniqueSuffix()}@example.test`, ip: '198.51.100.9' });
+    expect(subscribed.status).toBe(202);
     const csv = 'email,firstName\nshred-me@example.test,Shreddy\n';
     const started = await request(stack.app)
       .post(`/api/v1/lists/${list.body.id}/imports`)
@@ -156,14 +175,46 @@ describe('tenants', () => {
       .send(csv);
     await stack.client.workflow.getHandle(started.body.workflowId).result();
 
-    // The "backup": raw documents copied before deletion.
+    // The "backup": the imported contact's raw document, copied before deletion (the
+    // subscriber's has no details).
     const copy = await raw
       .db(stack.data.names.tenant(tenantId))
       .collection('contacts')
-      .find()
+      .find({ details: { $exists: true } })
       .toArray();
     expect(copy).toHaveLength(1);
     const backup = BSON.deserialize(BSON.serialize(copy[0]!));
+
+    // What the tenant has outside its own database before shredding.
+    const control = raw.db(stack.data.names.control);
+    const scheduleIds = [
+      `consent-renewal-sweep:${tenantId}:${list.body.id}`,
+      `inactivity-sweep:${tenantId}:${list.body.id}`,
+      `double-opt-in-sweep:${tenantId}:${tenantId}`,
+    ];
+    const tenantRecords = async () => ({
+      sessions: await control
+        .collection('sessions')
+        .countDocuments({ 'session.passport.user.id': admin.userId }),
+      api_keys: await control.collection('api_keys').countDocuments({ tenantId }),
+      dkim_keys: await control.collection('dkim_keys').countDocuments({ _id: tenantId as never }),
+      payload_keys: await control
+        .collection('payload_keys')
+        .countDocuments({ _id: tenantId as never }),
+      list_directory: await control.collection('list_directory').countDocuments({ tenantId }),
+      rate_limits: await control
+        .collection('rate_limits')
+        .countDocuments({ key: { $regex: `^sub-(address|ip):${tenantId}:` } }),
+    });
+    expect(await tenantRecords()).toEqual({
+      sessions: 1,
+      api_keys: 1,
+      dkim_keys: 1,
+      payload_keys: 1,
+      list_directory: 1,
+      rate_limits: 2,
+    });
+    for (const id of scheduleIds) await stack.client.schedule.getHandle(id).describe();
 
     await stack.client.workflow.execute<typeof tenantShreddingWorkflow>('tenantShreddingWorkflow', {
       workflowId: `tenant-shredding:${tenantId}:test`,
@@ -173,10 +224,31 @@ describe('tenants', () => {
 
     const got = await request(stack.app).get(`/api/v1/tenants/${tenantId}`).set(platform());
     expect(got.body.status).toBe('deleted');
-    const afterwards = await request(stack.app)
-      .get(`/api/v1/lists/${list.body.id}`)
-      .set('Authorization', `Bearer ${apiKey}`);
-    expect(afterwards.status).toBe(404);
+    // The key is gone; the api may still hold it in its short cache of authenticated keys
+    // (API_KEY_CACHE_MS), during which the deleted tenant answers 404, never its data.
+    const deadline = Date.now() + API_KEY_CACHE_MS + 2_000;
+    let afterwards = await request(stack.app).get(`/api/v1/lists/${list.body.id}`).set(auth);
+    while (afterwards.status === 404 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      afterwards = await request(stack.app).get(`/api/v1/lists/${list.body.id}`).set(auth);
+    }
+    expect(afterwards.status).toBe(401);
+    expect(await tenantRecords()).toEqual({
+      sessions: 0,
+      api_keys: 0,
+      dkim_keys: 0,
+      payload_keys: 0,
+      list_directory: 0,
+      rate_limits: 0,
+    });
+    for (const id of scheduleIds) {
+      await expect(stack.client.schedule.getHandle(id).describe()).rejects.toThrow(
+        ScheduleNotFoundError,
+      );
+    }
+    // Its double opt-in was still waiting for the confirmation: shredding ended it.
+    const optIn = await stack.client.workflow.getHandle(subscribed.body.workflowId).describe();
+    expect(optIn.status.name).toBe('TERMINATED');
 
     // A process holding the master key (as a restore from backup would) cannot read the copy.
     const kms = await loadKmsSettings(stack.config);
