@@ -1,7 +1,6 @@
 /**
  * Tenant shredding: destroy the tenant's data key, then its schedules, workflows, database,
- * accounts and control records. Used by
- * contract termination once the export window has passed.
+ * accounts and control records. Used by contract termination once the export window has passed.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
