@@ -1,7 +1,7 @@
 /**
  * Tenant lifecycle activities: prepare the tenant's database and key, create its first
- * admin, activate it, or undo a provisioning that cannot finish. Each is idempotent, so a
- * retry after a crash converges on the same state.
+ * admin, activate it, undo a provisioning that cannot finish, or shred the tenant. Each is
+ * idempotent, so a retry after a crash converges on the same state.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -148,7 +148,8 @@ export function createTenantActivities({
       await AccessLog.deleteMany({ tenantId }); // its IPs were unreadable already (tenant key)
       await DkimKey.deleteOne({ _id: tenantId });
       await ListDirectory.deleteMany({ tenantId });
-      // Subscription flood counters: `<prefix>:<tenant>:<opaque key>` (src/consent/subscribe-limits.ts).
+      // Subscription flood counters, keyed `<prefix>:<tenant>:<opaque key>`
+      // (src/consent/subscribe-limits.ts).
       await control()
         .collection('rate_limits')
         .deleteMany({ key: { $regex: `^sub-(address|ip):${tenantId}:` } });
