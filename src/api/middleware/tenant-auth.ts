@@ -6,9 +6,9 @@
  */
 import type { RequestHandler, Response } from 'express';
 import type { Feature } from '../../auth/permissions';
-import type { Principal } from '../../auth/principal';
+import { canSeeList, type Principal } from '../../auth/principal';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
-import { HttpError, unauthorized } from '../errors';
+import { HttpError, notFound, unauthorized } from '../errors';
 
 /** What an authenticated request carries. */
 export interface TenantLocals {
@@ -52,4 +52,16 @@ export function requireSessionAuth(tenants: TenantAccess): RequestHandler {
     res.locals.tenant = await tenants.forTenant(principal.tenantId);
     next();
   };
+}
+
+/**
+ * Ensures the list exists and the caller may see it. Both cases answer the same 404, so a
+ * list outside the caller's set cannot be told apart from a list that does not exist.
+ */
+export async function assertVisibleList(res: Response, listId: string): Promise<void> {
+  const { tenant, principal } = tenantOf(res);
+  const visible =
+    canSeeList(principal.permissions, listId) &&
+    (await tenant.models.List.exists({ _id: listId })) !== null;
+  if (!visible) throw notFound('list');
 }

@@ -8,11 +8,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { fieldMask } from '../../auth/field-masking';
-import { canSeeList } from '../../auth/principal';
 import type { ConsentRecordDocument } from '../../db/models/consent-record';
 import type { TenantScope } from '../../db/tenant-access';
-import { notFound } from '../errors';
-import { tenantOf } from '../middleware/tenant-auth';
+
+import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
 import { consentExportColumns, presentConsentExportRow } from '../presenters/consent-export';
 import { recordAccess } from '../record-access';
 import { defineRoute } from '../route';
@@ -71,11 +70,7 @@ export const consentExportRoutes = () => [
     async handler({ params }, _req, res) {
       const { tenant, principal } = tenantOf(res);
       const { listId } = params;
-      if (
-        !canSeeList(principal.permissions, listId) ||
-        !(await tenant.models.List.exists({ _id: listId }))
-      )
-        throw notFound('list');
+      await assertVisibleList(res, listId);
       // A bulk read of personal data (addresses, IPs): logged when it starts, like the contact
       // export, so an interrupted export counts too.
       await recordAccess(res, {

@@ -11,7 +11,7 @@ import { stringify } from 'csv-stringify';
 import type { Binary } from 'mongodb';
 import { z } from 'zod';
 import { fieldMask, uneditableFields } from '../../auth/field-masking';
-import { canSeeContact, canSeeList, type Principal } from '../../auth/principal';
+import { canSeeContact, type Principal } from '../../auth/principal';
 import { applyContactChanges } from '../../db/contact-changes';
 import { contactIdFor, type ContactDocument } from '../../db/models/contact';
 import type { TenantScope } from '../../db/tenant-access';
@@ -19,7 +19,7 @@ import { normaliseEmail } from '../../domain/email-address';
 import { normalisePhone } from '../../domain/phone-number';
 import { customFieldName } from '../../imports/contact-row';
 import { badRequest, HttpError, notFound } from '../errors';
-import { tenantOf } from '../middleware/tenant-auth';
+import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
 import {
   contactRecordSchema,
   contactSchema,
@@ -198,11 +198,7 @@ export const contactRoutes = () => [
     async handler({ params }, _req, res) {
       const { tenant, principal } = tenantOf(res);
       const { listId } = params;
-      if (
-        !canSeeList(principal.permissions, listId) ||
-        !(await tenant.models.List.exists({ _id: listId }))
-      )
-        throw notFound('list');
+      await assertVisibleList(res, listId);
       // A bulk read of personal data: logged when it starts, so an interrupted export counts.
       await recordAccess(res, {
         event: 'personal_data.read',

@@ -14,7 +14,7 @@ import { workflowId, workflowKinds } from '../../../workflows/definitions';
 import type { contactImportWorkflow } from '../../../workflows';
 import { HttpError, notFound } from '../errors';
 import { canSeeList } from '../../auth/principal';
-import { tenantOf } from '../middleware/tenant-auth';
+import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
 
 /** Largest accepted upload. */
@@ -80,13 +80,9 @@ export const importRoutes = (deps: { temporal: Client; taskQueue: string }) => [
     async handler({ params, query }, req, res) {
       const { consent } = query;
       const format = formatOf(req);
-      const { tenant, principal } = tenantOf(res);
+      const { tenant } = tenantOf(res);
       const { listId } = params;
-      if (
-        !canSeeList(principal.permissions, listId) ||
-        !(await tenant.models.List.exists({ _id: listId }))
-      )
-        throw notFound('list');
+      await assertVisibleList(res, listId);
 
       const idFor = (importId: string) =>
         workflowId(workflowKinds.contactImport, tenant.tenantId, importId);
