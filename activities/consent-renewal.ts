@@ -4,17 +4,13 @@
  * and the list's action when consent lapses.
  */
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { applyLapse } from '../src/consent/lapse';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import type { ListMembership } from '../src/db/models/contact';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
-import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../src/temporal/search-attributes';
 import {
-  workflowId,
   workflowKinds,
   type ConsentPolicy,
   type ConsentRenewalInput,
@@ -22,10 +18,9 @@ import {
   type ListRef,
 } from '../workflows/definitions';
 import { encryptLinkUse, runKey } from './double-opt-in';
+import { sendMemberActionMail, startMemberWorkflowOnce, sweepActiveMembers } from './member-sweep';
 
 const DAY = 86_400_000;
-/** Contacts read per page of a sweep (one heartbeat each). */
-const PAGE = 200;
 
 /** What the renewal activities need. */
 export interface ConsentRenewalDeps {
@@ -67,57 +62,36 @@ export function createConsentRenewalActivities({
       const list = await tenant.models.List.findById(ref.listId, { consentPolicy: 1 }).lean();
       const policy = list?.consentPolicy as ConsentPolicy | undefined;
       if (!policy) return { started: 0 };
-      const ctx = Context.current();
-      let after = (ctx.info.heartbeatDetails as { after?: string } | undefined)?.after ?? '';
       const lead = Math.max(0, ...policy.reminderDaysBefore) * DAY;
       const now = Date.now();
       let started = 0;
-      for (;;) {
-        const page = await tenant.models.Contact.find(
-          { _id: { $gt: after }, [`lists.${ref.listId}.status`]: 'active' },
-          { lists: 1 },
-        )
-          .sort({ _id: 1 })
-          .limit(PAGE)
-          .lean();
-        if (page.length === 0) break;
-        for (const contact of page) {
-          const membership = contact.lists[ref.listId]!;
-          const lapses = consentExpiry(membership, policy).getTime();
-          if (lapses - lead > now) continue; // not in the window yet
-          const expiresAt = new Date(Math.max(lapses, now + lead));
-          const cycle = renewalCycleRef(contact._id, ref.listId, new Date(lapses));
-          const input: ConsentRenewalInput = {
-            ...ref,
-            contactId: contact._id,
-            expiresAt: expiresAt.toISOString(),
-            policy: {
-              validityDays: policy.validityDays,
-              reminderDaysBefore: [...policy.reminderDaysBefore],
-              onExpiry: policy.onExpiry,
-            },
-          };
-          try {
-            await temporal.workflow.start('consentRenewalWorkflow', {
-              workflowId: workflowId(workflowKinds.consentRenewal, ref.tenantId, cycle),
-              taskQueue,
-              args: [input],
-              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-              workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-              typedSearchAttributes: [
-                { key: TenantIdKey, value: ref.tenantId },
-                { key: WorkflowKindKey, value: workflowKinds.consentRenewal },
-                { key: ListIdKey, value: ref.listId },
-              ],
-            });
-            started += 1;
-          } catch (err) {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          }
-        }
-        after = page[page.length - 1]!._id;
-        ctx.heartbeat({ after });
-      }
+      await sweepActiveMembers(tenant, ref.listId, { lists: 1 }, async (contact) => {
+        const membership = contact.lists[ref.listId]!;
+        const lapses = consentExpiry(membership, policy).getTime();
+        if (lapses - lead > now) return; // not in the window yet
+        const expiresAt = new Date(Math.max(lapses, now + lead));
+        const cycle = renewalCycleRef(contact._id, ref.listId, new Date(lapses));
+        const input: ConsentRenewalInput = {
+          ...ref,
+          contactId: contact._id,
+          expiresAt: expiresAt.toISOString(),
+          policy: {
+            validityDays: policy.validityDays,
+            reminderDaysBefore: [...policy.reminderDaysBefore],
+            onExpiry: policy.onExpiry,
+          },
+        };
+        const isNew = await startMemberWorkflowOnce({
+          temporal,
+          taskQueue,
+          ref,
+          workflowType: 'consentRenewalWorkflow',
+          kind: workflowKinds.consentRenewal,
+          opaqueId: cycle,
+          input,
+        });
+        if (isNew) started += 1;
+      });
       return { started };
     },
 
@@ -125,39 +99,12 @@ export function createConsentRenewalActivities({
     async sendRenewalReminder(
       input: ConsentRenewalInput & { daysBefore: number },
     ): Promise<'sent' | 'already-sent' | 'skipped'> {
-      const tenant = await tenants.forTenant(input.tenantId);
-      const [contact, list] = await Promise.all([
-        tenant.models.Contact.findById(input.contactId, { email: 1, lists: 1 }).lean(),
-        tenant.models.List.findById(input.listId, { name: 1 }).lean(),
-      ]);
-      if (
-        !list ||
-        contact?.lists?.[input.listId]?.status !== 'active' ||
-        typeof contact.email !== 'string'
-      )
-        return 'skipped';
-      const cycle = Context.current().info.workflowExecution!.workflowId.split(':').pop()!;
-      const link = await links.action(
-        {
-          tenantId: input.tenantId,
-          purpose: 'renew',
-          contactId: input.contactId,
-          listId: input.listId,
-          ref: cycle,
-        },
-        new Date(input.expiresAt),
-      );
       const until = input.expiresAt.slice(0, 10);
-      return mailer.sendOnce({
-        tenantId: input.tenantId,
-        sendKey: `${runKey()}:reminder-${input.daysBefore}`,
-        to: contact.email,
-        subject: `Do you still want to receive "${list.name}"?`,
-        text: `Hello,\n\nyour consent to receive "${list.name}" ends on ${until}. To keep receiving it, open this link:\n\n${link}\n\nWithout renewal we stop sending on that day.`,
-        listId: input.listId,
-        unsubscribeUrl: await links.unsubscribe(input.tenantId, input.contactId, input.listId),
-        profileUrl: await links.profile(input.tenantId, input.contactId),
-      });
+      return sendMemberActionMail({ tenants, mailer, links }, input, 'renew', (listName, link) => ({
+        step: `reminder-${input.daysBefore}`,
+        subject: `Do you still want to receive "${listName}"?`,
+        text: `Hello,\n\nyour consent to receive "${listName}" ends on ${until}. To keep receiving it, open this link:\n\n${link}\n\nWithout renewal we stop sending on that day.`,
+      }));
     },
 
     /** Records the renewal: the consent period starts again from the click. */

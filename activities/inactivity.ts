@@ -4,17 +4,13 @@
  * member who clicked it, and pruning one who did not.
  */
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { applyLapse } from '../src/consent/lapse';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import type { ContactDocument } from '../src/db/models/contact';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
-import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../src/temporal/search-attributes';
 import {
-  workflowId,
   workflowKinds,
   type InactivityPolicy,
   type LinkUse,
@@ -22,9 +18,9 @@ import {
   type RePermissionInput,
 } from '../workflows/definitions';
 import { encryptLinkUse, runKey } from './double-opt-in';
+import { sendMemberActionMail, startMemberWorkflowOnce, sweepActiveMembers } from './member-sweep';
 
 const DAY = 86_400_000;
-const PAGE = 200;
 
 /** What the inactivity activities need. */
 export interface InactivityDeps {
@@ -73,21 +69,14 @@ export function createInactivityActivities({
       const policy = list?.inactivityPolicy as InactivityPolicy | undefined;
       const result = { pruned: 0, asked: 0 };
       if (!policy) return result;
-      const ctx = Context.current();
-      let after = (ctx.info.heartbeatDetails as { after?: string } | undefined)?.after ?? '';
       const threshold = Date.now() - policy.thresholdDays * DAY;
-      for (;;) {
-        const page = await tenant.models.Contact.find(
-          { _id: { $gt: after }, [`lists.${ref.listId}.status`]: 'active' },
-          { lists: 1, lastActivityAt: 1 },
-        )
-          .sort({ _id: 1 })
-          .limit(PAGE)
-          .lean();
-        if (page.length === 0) break;
-        for (const contact of page) {
+      await sweepActiveMembers(
+        tenant,
+        ref.listId,
+        { lists: 1, lastActivityAt: 1 },
+        async (contact) => {
           const last = lastSignOfLife(contact, ref.listId);
-          if (last.getTime() > threshold) continue;
+          if (last.getTime() > threshold) return;
           // The same inactivity episode always has the same key: a rerun asks or prunes once.
           const episode = `p${createHash('sha256').update(`${contact._id}:${ref.listId}:${last.toISOString()}`).digest('hex').slice(0, 24)}`;
           if (!policy.rePermission) {
@@ -101,30 +90,21 @@ export function createInactivityActivities({
               })
             )
               result.pruned += 1;
-            continue;
+            return;
           }
           const input: RePermissionInput = { ...ref, contactId: contact._id, policy };
-          try {
-            await temporal.workflow.start('rePermissionWorkflow', {
-              workflowId: workflowId(workflowKinds.rePermission, ref.tenantId, episode),
-              taskQueue,
-              args: [input],
-              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-              workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-              typedSearchAttributes: [
-                { key: TenantIdKey, value: ref.tenantId },
-                { key: WorkflowKindKey, value: workflowKinds.rePermission },
-                { key: ListIdKey, value: ref.listId },
-              ],
-            });
-            result.asked += 1;
-          } catch (err) {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          }
-        }
-        after = page[page.length - 1]!._id;
-        ctx.heartbeat({ after });
-      }
+          const isNew = await startMemberWorkflowOnce({
+            temporal,
+            taskQueue,
+            ref,
+            workflowType: 'rePermissionWorkflow',
+            kind: workflowKinds.rePermission,
+            opaqueId: episode,
+            input,
+          });
+          if (isNew) result.asked += 1;
+        },
+      );
       return result;
     },
 
@@ -132,38 +112,11 @@ export function createInactivityActivities({
     async sendRePermission(
       input: RePermissionInput & { expiresAt: string },
     ): Promise<'sent' | 'already-sent' | 'skipped'> {
-      const tenant = await tenants.forTenant(input.tenantId);
-      const [contact, list] = await Promise.all([
-        tenant.models.Contact.findById(input.contactId, { email: 1, lists: 1 }).lean(),
-        tenant.models.List.findById(input.listId, { name: 1 }).lean(),
-      ]);
-      if (
-        !list ||
-        contact?.lists?.[input.listId]?.status !== 'active' ||
-        typeof contact.email !== 'string'
-      )
-        return 'skipped';
-      const episode = Context.current().info.workflowExecution!.workflowId.split(':').pop()!;
-      const link = await links.action(
-        {
-          tenantId: input.tenantId,
-          purpose: 'keep',
-          contactId: input.contactId,
-          listId: input.listId,
-          ref: episode,
-        },
-        new Date(input.expiresAt),
-      );
-      return mailer.sendOnce({
-        tenantId: input.tenantId,
-        sendKey: `${runKey()}:re-permission`,
-        to: contact.email,
-        subject: `Do you want to keep receiving "${list.name}"?`,
-        text: `Hello,\n\nwe have not heard from you for a while. To keep receiving "${list.name}", open this link by ${input.expiresAt.slice(0, 10)}:\n\n${link}\n\nOtherwise we stop sending to you.`,
-        listId: input.listId,
-        unsubscribeUrl: await links.unsubscribe(input.tenantId, input.contactId, input.listId),
-        profileUrl: await links.profile(input.tenantId, input.contactId),
-      });
+      return sendMemberActionMail({ tenants, mailer, links }, input, 'keep', (listName, link) => ({
+        step: 're-permission',
+        subject: `Do you want to keep receiving "${listName}"?`,
+        text: `Hello,\n\nwe have not heard from you for a while. To keep receiving "${listName}", open this link by ${input.expiresAt.slice(0, 10)}:\n\n${link}\n\nOtherwise we stop sending to you.`,
+      }));
     },
 
     /** The member clicked: active again, and the renewed permission is on the record. */
