@@ -10,16 +10,14 @@
  * recorded; the confirmation page answers once the workflow has recorded the proof), the
  * p50/p99 latency of the subscribe call, the no-op rate and the ratio of the two.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { simpleParser } from 'mailparser';
-import { freePort } from '../src/local/ports';
-import { projectRoot } from '../src/util/project-root';
+import { startSystem } from './system';
 
 const { values } = parseArgs({
   options: {
@@ -44,51 +42,13 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function main() {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'consentflow-bench-'));
-  const [api, mongo, temporal, ui, smtp] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
-  );
-  const env = {
-    ...process.env,
-    PORT: String(api),
-    MONGODB_PORT: String(mongo),
-    TEMPORAL_PORT: String(temporal),
-    TEMPORAL_UI_PORT: String(ui),
-    SMTP_PORT: String(smtp),
-    CONSENTFLOW_DATA_DIR: dataDir,
-    CONSENTFLOW_LOG_LEVEL: 'warn',
-    CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: '', // defaults; every address is distinct anyway
-    MONGODB_URI: '',
-    TEMPORAL_ADDRESS: '',
-    SMTP_URL: '',
-    CONSENTFLOW_PLATFORM_TOKEN: '',
-  };
-  const system = spawn(
-    process.execPath,
-    [path.join(projectRoot, 'scripts', 'bootstrap.mjs'), 'start'],
-    {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    system.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready in') && resolve());
-    system.once('exit', () => reject(new Error('the system did not start')));
+  const system = await startSystem({
+    extraEnv: { CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: '' }, // defaults; every address is distinct anyway
   });
-  const base = `http://127.0.0.1:${api}`;
-  const sinkDir = path.join(dataDir, 'mail');
-  const token = (await readFile(path.join(dataDir, 'platform-token'), 'utf8')).trim();
+  const { base, call } = system;
+  const token = system.platformToken;
+  const sinkDir = path.join(system.dataDir, 'mail');
   const step = (what: string) => console.error(`  … ${what}`);
-  const call = async (method: string, url: string, auth: string, body?: unknown) => {
-    const res = await fetch(base + url, {
-      method,
-      headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
   try {
     step('provisioning a tenant');
     const tenant = await call('POST', '/api/v1/tenants', token, {
@@ -141,7 +101,7 @@ async function main() {
     const doiSeconds = (performance.now() - t0) / 1000;
 
     step(`${n} no-op workflows on the same Temporal server`);
-    const address = `127.0.0.1:${temporal}`;
+    const address = `127.0.0.1:${system.ports.temporal}`;
     const native = await NativeConnection.connect({ address });
     const taskQueue = 'bench-noop';
     const worker = await Worker.create({
@@ -185,9 +145,7 @@ async function main() {
       '  measured: wall clock (performance.now) in this process, one run; api, worker and services share the machine',
     );
   } finally {
-    system.kill('SIGINT');
-    await new Promise((r) => system.once('exit', r));
-    await rm(dataDir, { recursive: true, force: true });
+    await system.stop();
   }
 }
 

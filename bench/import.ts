@@ -14,18 +14,15 @@
  * and the CPU time each process of the system used during the import.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { IMPORT_BATCH } from '../activities/imports';
 import { INSERT_BATCH } from '../src/db/bulk-write';
 import { databaseNames } from '../src/db/names';
-import { freePort } from '../src/local/ports';
-import { projectRoot } from '../src/util/project-root';
+import { startSystem } from './system';
 
 const { values } = parseArgs({
   options: {
@@ -59,48 +56,12 @@ interface RunResult {
 }
 
 async function main() {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'consentflow-bench-'));
-  const [api, mongo, temporal, ui, smtp] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
-  );
-  const env = {
-    ...process.env,
-    PORT: String(api),
-    MONGODB_PORT: String(mongo),
-    TEMPORAL_PORT: String(temporal),
-    TEMPORAL_UI_PORT: String(ui),
-    SMTP_PORT: String(smtp),
-    CONSENTFLOW_DATA_DIR: dataDir,
-    CONSENTFLOW_LOG_LEVEL: 'warn',
-    MONGODB_URI: '',
-    TEMPORAL_ADDRESS: '',
-    SMTP_URL: '',
-    CONSENTFLOW_PLATFORM_TOKEN: '',
-  };
-  const system = spawn(
-    process.execPath,
-    [path.join(projectRoot, 'scripts', 'bootstrap.mjs'), 'start'],
-    { env, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    system.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready in') && resolve());
-    system.once('exit', () => reject(new Error('the system did not start')));
-  });
-  const base = `http://127.0.0.1:${api}`;
-  const token = (await readFile(path.join(dataDir, 'platform-token'), 'utf8')).trim();
+  const system = await startSystem();
+  const { base, call, dataDir } = system;
+  const token = system.platformToken;
   const names = databaseNames(loadConfig({ CONSENTFLOW_DATA_DIR: dataDir }).mongo.dbPrefix);
-  const client = new MongoClient(`mongodb://127.0.0.1:${mongo}/`);
+  const client = new MongoClient(`mongodb://127.0.0.1:${system.ports.mongo}/`);
   const step = (what: string) => console.error(`  … ${what}`);
-  const call = async (method: string, url: string, auth: string, body?: unknown) => {
-    const res = await fetch(base + url, {
-      method,
-      headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
 
   const header = 'email,phone,firstName,lastName,plan,city';
   const lines = [header];
@@ -119,7 +80,7 @@ async function main() {
 
     step(`run ${n}: import of ${rows} rows through the api`);
     // 1. The real import path.
-    const cpuBefore = await systemCpu(system.pid!);
+    const cpuBefore = await systemCpu(system.pid);
     let t0 = performance.now();
     const upload = await fetch(`${base}/api/v1/lists/${list.id}/imports?consent=existing`, {
       method: 'POST',
@@ -135,7 +96,7 @@ async function main() {
       job = (await call('GET', `/api/v1/imports/${started.id}`, key)) as typeof job;
     } while (job.status === 'running');
     const importSeconds = (performance.now() - t0) / 1000;
-    const cpuAfter = await systemCpu(system.pid!);
+    const cpuAfter = await systemCpu(system.pid);
     if (job.imported !== rows)
       throw new Error(
         `import ${job.status}: ${job.imported} imported, ${job.rejectedCount} rejected`,
@@ -148,7 +109,7 @@ async function main() {
     step(`run ${n}: baseline, plain insertMany of ${rows} rows`);
     // 2. Baseline: the same rows, unencrypted, plain insertMany in batches, same server.
     const scratch = client.db('bench_plain_scratch').collection<{ _id: string }>('contacts');
-    const plainCpuBefore = await systemCpu(system.pid!);
+    const plainCpuBefore = await systemCpu(system.pid);
     t0 = performance.now();
     for (let i = 0; i < rows; i += BATCH) {
       const docs: ({ _id: string } & Record<string, unknown>)[] = [];
@@ -167,7 +128,7 @@ async function main() {
     }
     const plainSeconds = (performance.now() - t0) / 1000;
     const plainDatabaseCpu =
-      ((await systemCpu(system.pid!)).database ?? 0) - (plainCpuBefore.database ?? 0);
+      ((await systemCpu(system.pid)).database ?? 0) - (plainCpuBefore.database ?? 0);
     await client.db('bench_plain_scratch').dropDatabase();
 
     const cpu: Record<string, number> = {};
@@ -229,9 +190,7 @@ async function main() {
     );
   } finally {
     await client.close();
-    system.kill('SIGINT');
-    await new Promise((r) => system.once('exit', r));
-    await rm(dataDir, { recursive: true, force: true });
+    await system.stop();
   }
 }
 

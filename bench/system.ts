@@ -14,18 +14,24 @@ export interface BenchSystem {
   base: string;
   dataDir: string;
   platformToken: string;
+  /** The ports the system listens on. */
+  ports: { api: number; mongo: number; temporal: number; ui: number; smtp: number };
+  /** The process id of `npm start` (the root of the system's processes). */
+  pid: number;
   /** The environment the system's processes run with (for another api process). */
   env: NodeJS.ProcessEnv;
   call(method: string, url: string, auth: string, body?: unknown): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
-/** Starts the system and waits until it reports ready. */
-export async function startSystem(): Promise<BenchSystem> {
+/** Starts the system and waits until it reports ready; `extraEnv` adds to its environment. */
+export async function startSystem(
+  options: { extraEnv?: NodeJS.ProcessEnv } = {},
+): Promise<BenchSystem> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'consentflow-bench-'));
-  const [api, mongo, temporal, ui, smtp] = await Promise.all(
+  const [api, mongo, temporal, ui, smtp] = (await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
-  );
+  )) as [number, number, number, number, number];
   const env = {
     ...process.env,
     PORT: String(api),
@@ -39,6 +45,7 @@ export async function startSystem(): Promise<BenchSystem> {
     TEMPORAL_ADDRESS: '',
     SMTP_URL: '',
     CONSENTFLOW_PLATFORM_TOKEN: '',
+    ...options.extraEnv,
   };
   const system = spawn(
     process.execPath,
@@ -55,6 +62,8 @@ export async function startSystem(): Promise<BenchSystem> {
     base,
     dataDir,
     platformToken,
+    ports: { api, mongo, temporal, ui, smtp },
+    pid: system.pid!,
     env: { ...env, CONSENTFLOW_PLATFORM_TOKEN: platformToken },
     async call(method, url, auth, body) {
       const res = await fetch(base + url, {
