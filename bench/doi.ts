@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { simpleParser } from 'mailparser';
-import { startSystem } from './system';
+import { startSystem, systemCpu } from './system';
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +36,21 @@ async function pool(count: number, limit: number, work: (i: number) => Promise<v
       while (next < count) await work(next++);
     }),
   );
+}
+
+/** CPU seconds each process used between two readings of `systemCpu`. */
+const cpuSince = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).map(([name, s]) => [name, s - (before[name] ?? 0)]));
+
+/** `api 12 ms, worker 20 ms, …; total 80 ms`, per item, busiest process first. */
+function cpuLine(cpu: Record<string, number>, items: number): string {
+  const ms = (s: number) => `${Math.round((s * 1000) / items)} ms`;
+  const parts = Object.entries(cpu)
+    .filter(([, s]) => s > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, s]) => `${name} ${ms(s)}`);
+  const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+  return parts.length ? `${parts.join(', ')}; total ${ms(total)}` : 'not available (no /proc)';
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -68,6 +83,7 @@ async function main() {
     const latencies: number[] = [];
     const clicked = new Set<string>(); // sink files already handled
     let confirmed = 0;
+    const doiCpuBefore = await systemCpu(system.pid);
     const t0 = performance.now();
     const subscribing = pool(n, concurrency, async (i) => {
       const started = performance.now();
@@ -99,6 +115,7 @@ async function main() {
     })();
     await Promise.all([subscribing, confirming]);
     const doiSeconds = (performance.now() - t0) / 1000;
+    const doiCpu = cpuSince(doiCpuBefore, await systemCpu(system.pid));
 
     step(`${n} no-op workflows on the same Temporal server`);
     const address = `127.0.0.1:${system.ports.temporal}`;
@@ -112,13 +129,16 @@ async function main() {
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
     let noopSeconds = 0;
+    let noopCpu: Record<string, number> = {};
     await worker.runUntil(async () => {
       await client.workflow.execute('noopWorkflow', { workflowId: 'bench-noop-warmup', taskQueue });
+      const noopCpuBefore = await systemCpu(system.pid);
       const t1 = performance.now();
       await pool(n, concurrency, async (i) => {
         await client.workflow.execute('noopWorkflow', { workflowId: `bench-noop-${i}`, taskQueue });
       });
       noopSeconds = (performance.now() - t1) / 1000;
+      noopCpu = cpuSince(noopCpuBefore, await systemCpu(system.pid));
     });
     await connection.close();
     await native.close();
@@ -141,8 +161,10 @@ async function main() {
     console.log(
       `  ratio double opt-in / no-op: ${(doiRate / noopRate).toFixed(2)} (target >= 0.5)`,
     );
+    console.log(`  CPU per confirmed subscription: ${cpuLine(doiCpu, n)}`);
+    console.log(`  CPU per no-op workflow: ${cpuLine(noopCpu, n)}`);
     console.log(
-      '  measured: wall clock (performance.now) in this process, one run; api, worker and services share the machine',
+      '  measured: wall clock (performance.now) in this process, one run; CPU from /proc (user + system, 10 ms ticks) of every process of the system and of this one; api, worker and services share the machine',
     );
   } finally {
     await system.stop();

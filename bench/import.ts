@@ -14,7 +14,6 @@
  * and the CPU time each process of the system used during the import.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
@@ -22,7 +21,7 @@ import { loadConfig } from '../src/config';
 import { IMPORT_BATCH } from '../activities/imports';
 import { INSERT_BATCH } from '../src/db/bulk-write';
 import { databaseNames } from '../src/db/names';
-import { startSystem } from './system';
+import { startSystem, systemCpu } from './system';
 
 const { values } = parseArgs({
   options: {
@@ -192,56 +191,6 @@ async function main() {
     await client.close();
     await system.stop();
   }
-}
-
-/**
- * CPU seconds (user + system) used so far by each process under `rootPid`, by name: the
- * database server, Temporal, the worker, the api. Empty where /proc is not available.
- */
-async function systemCpu(rootPid: number): Promise<Record<string, number>> {
-  const stats = new Map<number, { parent: number; name: string; seconds: number }>();
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return {};
-  }
-  const tick = 100; // USER_HZ on Linux
-  await Promise.all(
-    entries
-      .filter((e) => /^\d+$/.test(e))
-      .map(async (pid) => {
-        try {
-          const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-          const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          stats.set(Number(pid), {
-            parent: Number(fields[1]),
-            name: processName(cmdline),
-            seconds: (Number(fields[11]) + Number(fields[12])) / tick,
-          });
-        } catch {
-          // the process ended meanwhile
-        }
-      }),
-  );
-  const under = (pid: number): boolean => {
-    for (let p = pid; p > 1; p = stats.get(p)?.parent ?? 0) if (p === rootPid) return true;
-    return false;
-  };
-  const cpu: Record<string, number> = {};
-  for (const [pid, { name, seconds }] of stats)
-    if (under(pid)) cpu[name] = (cpu[name] ?? 0) + seconds;
-  return cpu;
-}
-
-function processName(cmdline: string[]): string {
-  const joined = cmdline.join(' ');
-  if (/ferretdb/.test(joined)) return 'database';
-  if (/src\/worker\.ts/.test(joined)) return 'worker';
-  if (/src\/server\.ts/.test(joined)) return 'api';
-  if (/temporal/i.test(joined)) return 'temporal';
-  return 'other';
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,7 @@
  * (so a bench measures exactly what users run), plus a JSON caller with a bearer token.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/local/ports';
@@ -81,4 +81,55 @@ export async function startSystem(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * CPU seconds (user + system) used so far by each process under `rootPid`, by name: the
+ * database server, Temporal, the worker, the api; and by this benchmark's own process
+ * (`bench`). Empty where /proc is not available.
+ */
+export async function systemCpu(rootPid: number): Promise<Record<string, number>> {
+  const stats = new Map<number, { parent: number; name: string; seconds: number }>();
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return {};
+  }
+  const tick = 100; // USER_HZ on Linux
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (pid) => {
+        try {
+          const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+          const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          stats.set(Number(pid), {
+            parent: Number(fields[1]),
+            name: Number(pid) === process.pid ? 'bench' : processName(cmdline),
+            seconds: (Number(fields[11]) + Number(fields[12])) / tick,
+          });
+        } catch {
+          // the process ended meanwhile
+        }
+      }),
+  );
+  const under = (pid: number): boolean => {
+    for (let p = pid; p > 1; p = stats.get(p)?.parent ?? 0) if (p === rootPid) return true;
+    return false;
+  };
+  const cpu: Record<string, number> = {};
+  for (const [pid, { name, seconds }] of stats)
+    if (under(pid) || pid === process.pid) cpu[name] = (cpu[name] ?? 0) + seconds;
+  return cpu;
+}
+
+function processName(cmdline: string[]): string {
+  const joined = cmdline.join(' ');
+  if (/ferretdb/.test(joined)) return 'database';
+  if (/src\/worker\.ts/.test(joined)) return 'worker';
+  if (/src\/server\.ts/.test(joined)) return 'api';
+  if (/temporal/i.test(joined)) return 'temporal';
+  return 'other';
 }

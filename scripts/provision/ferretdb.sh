@@ -8,8 +8,9 @@
 # Where the binary comes from, first match wins:
 #   1. $FERRETDB_PATH, if set (it must run `--version`, or this fails);
 #   2. the per-user cache, shared by every clone on this machine:
-#      ${CONSENTFLOW_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consentflow}/ferretdb/<version>/ferretdb
-#   3. a build from source with Go (>= 1.24), pinned by ferretdb/go.mod and go.sum.
+#      ${CONSENTFLOW_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consentflow}/ferretdb/<version>+<patches>/ferretdb
+#   3. a build from source with Go (>= 1.24), pinned by ferretdb/go.mod and go.sum, with
+#      the fixes in ferretdb/patches/ applied (each file says what it fixes and why).
 #      First build: 1-2.5 minutes on 2 cores (downloads ~130 MB of modules); a few
 #      seconds when Go's own caches are warm.
 #
@@ -61,16 +62,25 @@ if [[ -n ${FERRETDB_PATH:-} ]]; then
   exit 0
 fi
 
-# 2. Per-user cache, keyed by version.
+# 2. Per-user cache, keyed by version and by the patches applied (a changed patch set
+#    builds anew instead of reusing a binary without it).
+patches=("$module_dir"/patches/*.patch)
+[[ -e ${patches[0]} ]] || patches=()
+if ((${#patches[@]})); then
+  patch_digest=$(cat -- "${patches[@]}" | sha256sum | cut -c1-12)
+  build_id="$version+$patch_digest"
+else
+  build_id=$version
+fi
 cache_root=${CONSENTFLOW_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consentflow}
-mkdir -p -- "$cache_root/ferretdb/$version" || die "cannot create cache directory $cache_root/ferretdb/$version"
-cache_dir=$(cd -- "$cache_root/ferretdb/$version" && pwd)
+mkdir -p -- "$cache_root/ferretdb/$build_id" || die "cannot create cache directory $cache_root/ferretdb/$build_id"
+cache_dir=$(cd -- "$cache_root/ferretdb/$build_id" && pwd)
 bin="$cache_dir/ferretdb"
 
 cached_ok() { [[ $(binary_version "$bin" 2>/dev/null) == "$version" ]]; }
 
 if cached_ok; then
-  log "using cached $version ($bin)"
+  log "using cached $build_id ($bin)"
   printf '%s\n' "$bin"
   exit 0
 fi
@@ -101,7 +111,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "building FerretDB $version with $(go env GOVERSION) (first build takes a few minutes)"
+log "building FerretDB $build_id with $(go env GOVERSION) (first build takes a few minutes)"
 start=$SECONDS
 
 # Fetch the pinned source through Go's module cache; go.sum vouches for it.
@@ -117,6 +127,10 @@ src=$(cd -- "$module_dir" && go list -m -f '{{.Dir}}' "$module") || src=
 cp -R -- "$src" "$work/src" || die "cannot copy the FerretDB source to $work"
 chmod -R u+w -- "$work/src"
 printf '%s\n' "$version" >"$work/src/build/version/version.txt"
+for p in "${patches[@]}"; do
+  # Outside any repository on purpose: inside one, git apply would skip paths outside it.
+  (cd -- "$work/src" && GIT_CEILING_DIRECTORIES=$work git apply -- "$p") >&2 || die "cannot apply $(basename -- "$p") to FerretDB $version"
+done
 
 mkdir "$work/mod"
 cp -- "$module_dir/go.mod" "$module_dir/go.sum" "$work/mod/"
