@@ -34,7 +34,7 @@ export function createDoubleOptInSweepActivities({
       const before = new Date(Date.now() - input.graceSeconds * 1000);
       const due = await Subscription.find(
         { startPendingSince: { $lte: before }, status: 'pending' },
-        { contactId: 1, listId: 1 },
+        { contactId: 1, listId: 1, source: 1, textVersion: 1, textHash: 1 },
       ).lean();
       const lists = new Map<string, Pick<ListDocument, '_id' | 'name' | 'doubleOptIn'> | null>();
       let started = 0;
@@ -48,10 +48,17 @@ export function createDoubleOptInSweepActivities({
         if (!list) continue; // the list is gone: nothing to confirm for
         await startDoubleOptIn(
           { temporal, taskQueue },
-          doubleOptInInput(input.tenantId, list, {
-            subscriptionId: subscription._id,
-            contactId: subscription.contactId,
-          }),
+          doubleOptInInput(
+            input.tenantId,
+            list,
+            { subscriptionId: subscription._id, contactId: subscription.contactId },
+            {
+              sourceKind: subscription.source.kind,
+              sourceId: subscription.source.id,
+              textVersion: subscription.textVersion,
+              textHash: subscription.textHash,
+            },
+          ),
         );
         started += 1;
         Context.current().heartbeat(started);

@@ -9,7 +9,7 @@ import { confirmationMail } from '../src/consent/double-opt-in-settings';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
-import type { DoubleOptInInput, LinkUse } from '../workflows/definitions';
+import type { DoubleOptInInput, LinkUse, RequestProof } from '../workflows/definitions';
 
 /** What the double opt-in activities need. */
 export interface DoubleOptInDeps {
@@ -30,6 +30,24 @@ export async function encryptLinkUse(tenant: TenantScope, use: LinkUse) {
   return {
     ...(use.ip ? { ip: await tenant.private(use.ip) } : {}),
     ...(use.userAgent ? { userAgent: await tenant.private(use.userAgent) } : {}),
+  };
+}
+
+/** The proof fields of a stored request (workflows started without them in their input). */
+async function storedProof(tenant: TenantScope, subscriptionId: string): Promise<RequestProof> {
+  // Not the encrypted fields: nothing to decrypt.
+  const subscription = await tenant.models.Subscription.findById(subscriptionId, {
+    'source.kind': 1,
+    'source.id': 1,
+    textVersion: 1,
+    textHash: 1,
+  }).lean();
+  if (!subscription) throw new Error('subscription record missing');
+  return {
+    sourceKind: subscription.source.kind,
+    sourceId: subscription.source.id,
+    textVersion: subscription.textVersion,
+    textHash: subscription.textHash,
   };
 }
 
@@ -78,17 +96,18 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
       });
     },
 
-    /** Activates the membership and appends the consent proof of the confirmation. */
-    async activateSubscription(input: DoubleOptInInput & { confirmation: LinkUse }): Promise<void> {
+    /**
+     * Activates the membership and appends the consent proof of the confirmation; `withdrawn`
+     * when the request was unsubscribed (or erased) before the click, which then confirms
+     * nothing.
+     */
+    async activateSubscription(
+      input: DoubleOptInInput & { confirmation: LinkUse },
+    ): Promise<'activated' | 'withdrawn'> {
       const tenant = await tenants.forTenant(input.tenantId);
       const { Contact, Subscription, ConsentRecord } = tenant.models;
       const at = new Date(input.confirmation.at);
-      // The subscriber's IP and user agent are not needed here: left out, nothing to decrypt.
-      const subscription = await Subscription.findById(input.subscriptionId, {
-        ip: 0,
-        userAgent: 0,
-      }).lean();
-      if (!subscription) throw new Error('subscription record missing');
+      const proof = input.proof ?? (await storedProof(tenant, input.subscriptionId));
       const { matchedCount } = await Contact.updateOne(
         { _id: input.contactId, [`lists.${input.listId}.status`]: 'pending' },
         {
@@ -104,11 +123,11 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
         // Not pending: activated by an earlier attempt (go on and finish its record), or
         // unsubscribed before the click (then the click confirms nothing).
         const now = await Contact.findById(input.contactId, { lists: 1 }).lean();
-        if (now?.lists?.[input.listId]?.status !== 'active') return;
+        if (now?.lists?.[input.listId]?.status !== 'active') return 'withdrawn';
       }
-      const detail =
-        typeof subscription.source.detail === 'string' ? subscription.source.detail : undefined;
       try {
+        // The request's own record keeps what only it knows (its IP, user agent and the
+        // integrator's free-text source); this one names the source by its opaque id.
         await ConsentRecord.create({
           _id: `${input.subscriptionId}:confirmed:${runKey()}`,
           contactId: input.contactId,
@@ -116,13 +135,9 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
           action: 'confirmed',
           at,
           ...(await encryptLinkUse(tenant, input.confirmation)),
-          source: {
-            kind: subscription.source.kind,
-            id: subscription.source.id,
-            ...(detail ? { detail: await tenant.private(detail) } : {}),
-          },
-          textVersion: subscription.textVersion,
-          textHash: subscription.textHash,
+          source: { kind: proof.sourceKind, id: proof.sourceId },
+          textVersion: proof.textVersion,
+          textHash: proof.textHash,
         });
       } catch (err) {
         if ((err as { code?: number }).code !== 11000) throw err; // appended by an earlier attempt
@@ -131,6 +146,7 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
         { _id: input.subscriptionId, status: 'pending' },
         { $set: { status: 'confirmed', confirmedAt: at } },
       );
+      return 'activated';
     },
 
     /**

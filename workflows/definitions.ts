@@ -57,6 +57,21 @@ export interface DoubleOptInInput {
   confirmWithinHours: number;
   /** null: no reminder. */
   reminderAfterHours: number | null;
+  /**
+   * What the proof of the confirmation repeats from the request: where it came from (opaque
+   * ids) and the consent text. Absent in workflows started by earlier versions, whose
+   * activation reads it from the stored request.
+   */
+  proof?: RequestProof;
+}
+
+/** The parts of a subscription request the proof of its confirmation repeats. */
+export interface RequestProof {
+  sourceKind: 'form' | 'api' | 'import';
+  /** Form id, API key id, user id or import id. */
+  sourceId: string;
+  textVersion: string;
+  textHash: string;
 }
 
 /** Input of a tenant's double opt-in sweep. */
@@ -75,7 +90,8 @@ export interface LinkUse {
 
 /** Outcome of a double opt-in. */
 export interface DoubleOptInResult {
-  outcome: 'confirmed' | 'expired';
+  /** `withdrawn`: the link was followed after the request was unsubscribed from its mail. */
+  outcome: 'confirmed' | 'expired' | 'withdrawn';
 }
 
 /** The recipient followed the confirmation link. */

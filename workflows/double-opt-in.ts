@@ -50,6 +50,11 @@ export async function doubleOptInWorkflow(input: DoubleOptInInput): Promise<Doub
     await eraseUnconfirmed(input); // data minimisation: nothing kept of an unconfirmed address
     return { outcome: 'expired' };
   }
-  await activateSubscription({ ...input, confirmation: confirmation! });
+  if ((await activateSubscription({ ...input, confirmation: confirmation! })) === 'withdrawn') {
+    // Unsubscribed from the confirmation mail before the click: never confirmed, so erased
+    // now rather than at the deadline.
+    await eraseUnconfirmed(input);
+    return { outcome: 'withdrawn' };
+  }
   return { outcome: 'confirmed' };
 }

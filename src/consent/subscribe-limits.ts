@@ -7,6 +7,11 @@
  * rate-limiter-flexible's Mongo store wants a TTL index, which FerretDB lacks (code 238): the
  * store replaces an expired counter on its next use anyway, so only the unique key index is
  * created here, and stale counters are small, fixed-size and id-only.
+ *
+ * Each counter's `_id` is its key (the store's `attrs`, which it adds to both the lookup and
+ * the inserted document): a subscription then finds its counters through the `_id` index,
+ * while the store's own `{key}` lookup is an index only on MongoDB, not on the embedded
+ * FerretDB, where it would read every counter of every address on each request.
  */
 import { createHmac } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
@@ -40,7 +45,11 @@ export async function createSubscribeLimits(
   options: { perAddressPerHour: number; perIpPerHour: number; secret: string },
 ) {
   const collection = 'rate_limits';
-  await mongo.db(names.control).collection(collection).createIndex({ key: 1 }, { unique: true });
+  const counters = mongo.db(names.control).collection(collection);
+  await counters.createIndex({ key: 1 }, { unique: true });
+  // Counters from before they were keyed by `_id` would never match again (the store would
+  // retry their key forever): they are at most an hour's counts, so they go.
+  await counters.deleteMany({ _id: { $type: 'objectId' } });
   const common = {
     storeClient: mongo,
     dbName: names.control,
@@ -63,7 +72,7 @@ export async function createSubscribeLimits(
 
   const take = async (limiter: RateLimiterMongo, key: string, scope: 'address' | 'ip') => {
     try {
-      await limiter.consume(key);
+      await limiter.consume(key, 1, { attrs: { _id: limiter.getKey(key) } });
     } catch (err) {
       if (err instanceof RateLimiterRes)
         throw new SubscribeLimitError(scope, Math.ceil(err.msBeforeNext / 1000));

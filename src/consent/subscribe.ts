@@ -26,7 +26,12 @@ import type { TenantScope } from '../db/tenant-access';
 import { rowDetails, type ContactRow } from '../imports/contact-row';
 import type { Logger } from '../logger';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
-import { workflowId, workflowKinds, type DoubleOptInInput } from '../../workflows/definitions';
+import {
+  workflowId,
+  workflowKinds,
+  type DoubleOptInInput,
+  type RequestProof,
+} from '../../workflows/definitions';
 import { resolveDoubleOptIn } from './double-opt-in-settings';
 
 const DUPLICATE_KEY = 11000;
@@ -95,6 +100,7 @@ export function doubleOptInInput(
   tenantId: string,
   list: Pick<ListDocument, '_id' | 'name' | 'doubleOptIn'>,
   ids: { subscriptionId: string; contactId: string },
+  proof: RequestProof,
 ): DoubleOptInInput {
   const settings = resolveDoubleOptIn(list.name, list.doubleOptIn);
   return {
@@ -103,6 +109,7 @@ export function doubleOptInInput(
     ...ids,
     confirmWithinHours: settings.confirmWithinHours,
     reminderAfterHours: settings.reminderAfterHours,
+    proof,
   };
 }
 
@@ -159,126 +166,134 @@ export async function subscribe(
   const wfId = workflowId(workflowKinds.doubleOptIn, tenant.tenantId, subscriptionId);
   const result = { subscriptionId, contactId, workflowId: wfId };
   const settings = resolveDoubleOptIn(request.list.name, request.list.doubleOptIn);
-  const input = doubleOptInInput(tenant.tenantId, request.list, { subscriptionId, contactId });
+  const input = doubleOptInInput(
+    tenant.tenantId,
+    request.list,
+    { subscriptionId, contactId },
+    {
+      sourceKind: request.source.kind,
+      sourceId: request.source.id,
+      textVersion: settings.textVersion,
+      textHash: settings.textHash,
+    },
+  );
 
-  // The flood check and the lookup are independent: one round trip's time for both.
-  const [, existing] = await Promise.all([
-    deps.guard?.(contactId),
-    Contact.findById(contactId, { lists: 1 }).lean(),
+  // A refused request writes nothing.
+  await deps.guard?.(contactId);
+  const now = new Date();
+  const [ip, userAgent, detail, fields] = await Promise.all([
+    request.ip ? tenant.private(request.ip) : undefined,
+    request.userAgent ? tenant.private(request.userAgent) : undefined,
+    request.source.detail ? tenant.private(request.source.detail) : undefined,
+    encryptFields(tenant, request.row),
   ]);
-  const membership = existing?.lists?.[listId];
-  if (membership?.status === 'active') return { result: { ...result, status: 'active' } };
-  const pending =
-    membership?.status === 'pending' &&
-    (await Subscription.exists({ _id: subscriptionId, status: 'pending' }));
-
-  if (!pending) {
-    const now = new Date();
-    const [ip, userAgent, detail, fields] = await Promise.all([
-      request.ip ? tenant.private(request.ip) : undefined,
-      request.userAgent ? tenant.private(request.userAgent) : undefined,
-      request.source.detail ? tenant.private(request.source.detail) : undefined,
-      existing ? undefined : encryptFields(tenant, request.row),
-    ]);
-    const source = {
-      kind: request.source.kind,
-      id: request.source.id,
-      ...(detail ? { detail } : {}),
-    };
-    const requestedId = `${subscriptionId}:requested:${now.getTime()}`;
-    // Membership, subscription and the `requested` proof are independent writes: one round
-    // trip's time for all three. A concurrent request that stored the same pending
-    // subscription first is the one; this one's proof record is then taken back.
-    const [, fresh] = await Promise.all([
-      addPendingMembership(tenant, { contactId, listId, email, fields, now }),
-      (async () => {
-        try {
-          await Subscription.updateOne(
-            { _id: subscriptionId, status: { $ne: 'pending' } },
-            {
-              $set: {
-                contactId,
-                listId,
-                status: 'pending',
-                workflowId: wfId,
-                requestedAt: now,
-                startPendingSince: now,
-                ...(ip ? { ip } : {}),
-                ...(userAgent ? { userAgent } : {}),
-                source,
-                textVersion: settings.textVersion,
-                textHash: settings.textHash,
-              },
-              $unset: {
-                confirmedAt: 1,
-                ...(ip ? {} : { ip: 1 }),
-                ...(userAgent ? {} : { userAgent: 1 }),
-              },
-            },
-            { upsert: true },
-          );
-          return true;
-        } catch (err) {
-          if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-          return false;
-        }
-      })(),
-      ConsentRecord.create({
-        _id: requestedId,
-        contactId,
-        listId,
-        action: 'requested',
-        at: now,
-        ...(ip ? { ip } : {}),
-        ...(userAgent ? { userAgent } : {}),
-        source,
-        textVersion: settings.textVersion,
-        textHash: settings.textHash,
-      }),
-    ]);
-    if (!fresh) await ConsentRecord.deleteOne({ _id: requestedId });
+  // Most requests are for a new address: inserting it is the lookup (a duplicate key says
+  // the address is known), one round trip instead of a read and a write.
+  if (!(await insertPendingContact(tenant, { contactId, listId, email, fields, now }))) {
+    const existing = await Contact.findById(contactId, { lists: 1 }).lean();
+    const membership = existing?.lists?.[listId];
+    if (membership?.status === 'active') return { result: { ...result, status: 'active' } };
+    const pending =
+      membership?.status === 'pending' &&
+      (await Subscription.exists({ _id: subscriptionId, status: 'pending' }));
+    // Also for a pending one: if an earlier request stored it but its start never happened,
+    // this start repairs it; if the workflow runs, the start returns it unchanged.
+    if (pending) return { result: { ...result, status: 'pending' }, start: input };
+    // A known contact only gets the membership: an unconfirmed request must not change its
+    // data.
+    await Contact.updateOne(
+      { _id: contactId, [`lists.${listId}.status`]: { $nin: ['active', 'pending'] } },
+      { $set: { [`lists.${listId}`]: { status: 'pending', subscribedAt: now }, updatedAt: now } },
+    );
   }
 
-  // Also for a pending one: if an earlier request stored it but its start never happened,
-  // this start repairs it; if the workflow runs, the start returns it unchanged.
+  const source = {
+    kind: request.source.kind,
+    id: request.source.id,
+    ...(detail ? { detail } : {}),
+  };
+  const requestedId = `${subscriptionId}:requested:${now.getTime()}`;
+  // The subscription and its `requested` proof are independent writes: one round trip's time
+  // for both. A concurrent request that stored the same pending subscription first is the
+  // one; this one's proof record is then taken back.
+  const [fresh] = await Promise.all([
+    (async () => {
+      try {
+        await Subscription.updateOne(
+          { _id: subscriptionId, status: { $ne: 'pending' } },
+          {
+            $set: {
+              contactId,
+              listId,
+              status: 'pending',
+              workflowId: wfId,
+              requestedAt: now,
+              startPendingSince: now,
+              ...(ip ? { ip } : {}),
+              ...(userAgent ? { userAgent } : {}),
+              source,
+              textVersion: settings.textVersion,
+              textHash: settings.textHash,
+            },
+            $unset: {
+              confirmedAt: 1,
+              ...(ip ? {} : { ip: 1 }),
+              ...(userAgent ? {} : { userAgent: 1 }),
+            },
+          },
+          { upsert: true },
+        );
+        return true;
+      } catch (err) {
+        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+        return false;
+      }
+    })(),
+    ConsentRecord.create({
+      _id: requestedId,
+      contactId,
+      listId,
+      action: 'requested',
+      at: now,
+      ...(ip ? { ip } : {}),
+      ...(userAgent ? { userAgent } : {}),
+      source,
+      textVersion: settings.textVersion,
+      textHash: settings.textHash,
+    }),
+  ]);
+  if (!fresh) await ConsentRecord.deleteOne({ _id: requestedId });
   return { result: { ...result, status: 'pending' }, start: input };
 }
 
 /**
- * Makes the contact a pending member of the list: a new contact is inserted whole with its
- * fields; an existing one only gets the membership (an unconfirmed request must not change
- * a known contact's data), unless it is already pending or active there.
+ * Inserts a new contact, pending on the list, with its fields; false when the address is
+ * already a contact (nothing written).
  */
-async function addPendingMembership(
+async function insertPendingContact(
   tenant: TenantScope,
   c: {
     contactId: string;
     listId: string;
     email: Binary;
-    fields?: Record<string, unknown>;
+    fields: Record<string, unknown>;
     now: Date;
   },
-): Promise<void> {
-  const membership = { status: 'pending' as const, subscribedAt: c.now };
-  if (c.fields) {
-    try {
-      await tenant.models.Contact.create({
-        _id: c.contactId,
-        email: c.email,
-        ...c.fields,
-        lists: { [c.listId]: membership },
-        createdAt: c.now,
-        updatedAt: c.now,
-      });
-      return;
-    } catch (err) {
-      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-    }
+): Promise<boolean> {
+  try {
+    await tenant.models.Contact.create({
+      _id: c.contactId,
+      email: c.email,
+      ...c.fields,
+      lists: { [c.listId]: { status: 'pending', subscribedAt: c.now } },
+      createdAt: c.now,
+      updatedAt: c.now,
+    });
+    return true;
+  } catch (err) {
+    if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+    return false;
   }
-  await tenant.models.Contact.updateOne(
-    { _id: c.contactId, [`lists.${c.listId}.status`]: { $nin: ['active', 'pending'] } },
-    { $set: { [`lists.${c.listId}`]: membership, updatedAt: c.now } },
-  );
 }
 
 /**

@@ -1,9 +1,9 @@
 /** The outgoing mail transport: the configured relay, or the embedded sink by default. */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 /** The transport type every sender uses. */
-export type MailTransport = Transporter<SMTPTransport.SentMessageInfo>;
+export type MailTransport = Transporter<SMTPPool.SentMessageInfo>;
 
 /**
  * Creates the SMTP transport for a relay URL (`smtp://` or `smtps://`). With `requireTls`, an
@@ -14,8 +14,13 @@ export function createMailTransport(
   url: string,
   options: { requireTls?: boolean } = {},
 ): MailTransport {
-  const settings: SMTPTransport.Options & { url: string } = {
+  const settings: SMTPPool.Options & { url: string } = {
     url,
+    // A pool of connections kept open, as bulk senders do: a confirmation mail then costs one
+    // SMTP transaction, not a TCP (and TLS) handshake and a greeting each.
+    pool: true,
+    maxConnections: 5,
+    maxMessages: 1000,
     requireTLS: options.requireTls ?? false,
     // Fail fast: a health check or a send must not hang on a dead relay.
     connectionTimeout: 5000,

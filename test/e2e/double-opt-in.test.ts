@@ -334,7 +334,7 @@ describe('double opt-in over HTTP', () => {
     expect(contact.body.consent[2]).toMatchObject({ userAgent: 'RenewBrowser/1' });
   });
 
-  it('confirms nothing once the pending request was unsubscribed from the same mail', async () => {
+  it('confirms nothing once the pending request was unsubscribed from the same mail, and erases it at the click', async () => {
     const email = `changed-mind.${marker}@example.test`;
     const sub = await subscribe({ email });
     const [mail] = await mailTo(email);
@@ -346,19 +346,26 @@ describe('double opt-in over HTTP', () => {
           .send('List-Unsubscribe=One-Click')
       ).status,
     ).toBe(200);
-    const page = await request(stack.app).get(pathOf(mail!.text, 'c'));
-    expect(page.status).toBe(410);
-    expect(page.text).toContain('withdrawn');
-    const contact = await request(stack.app)
+    const before = await request(stack.app)
       .get(`/api/v1/contacts/${sub.body.contactId}`)
       .set(auth());
-    expect(contact.body.lists).toEqual([
+    expect(before.body.lists).toEqual([
       expect.objectContaining({ status: 'unsubscribed', confirmedAt: null }),
     ]);
-    expect(contact.body.consent.map((c: { action: string }) => c.action)).toEqual([
+    expect(before.body.consent.map((c: { action: string }) => c.action)).toEqual([
       'requested',
       'withdrawn',
     ]);
+    const page = await request(stack.app).get(pathOf(mail!.text, 'c'));
+    expect(page.status).toBe(410);
+    expect(page.text).toContain('withdrawn');
+    // Never confirmed: nothing is kept of the address, as at the confirmation deadline.
+    const after = await request(stack.app)
+      .get(`/api/v1/contacts/${sub.body.contactId}`)
+      .set(auth());
+    expect(after.status).toBe(404);
+    const again = await request(stack.app).get(pathOf(mail!.text, 'c'));
+    expect(again.status).toBe(410);
   });
 
   it('refuses addresses that are not mailbox syntax and accepts internationalised domains', async () => {

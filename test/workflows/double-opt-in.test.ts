@@ -204,8 +204,10 @@ describe('double opt-in workflow', () => {
           calls.push({ name: 'send', step: input.step, at: await ts.env.currentTimeMs() });
           return 'sent';
         },
-        activateSubscription: async () =>
-          void calls.push({ name: 'activate', at: await ts.env.currentTimeMs() }),
+        activateSubscription: async () => {
+          calls.push({ name: 'activate', at: await ts.env.currentTimeMs() });
+          return 'activated';
+        },
         eraseUnconfirmed: async () =>
           void calls.push({ name: 'erase', at: await ts.env.currentTimeMs() }),
       };

@@ -24,6 +24,7 @@ import {
   renewSignal,
   workflowId,
   workflowKinds,
+  type DoubleOptInResult,
   type LinkUse,
 } from '../../../workflows/definitions';
 import { HttpError } from '../errors';
@@ -89,8 +90,17 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
     return { claims, tenant };
   }
 
-  /** Signals a workflow waiting for this link; false when it no longer waits. */
-  async function signal(id: string, def: typeof confirmSignal, use: LinkUse, settle = false) {
+  /**
+   * Signals a workflow waiting for this link: false when it no longer waits; otherwise true, or
+   * with `settle`, the workflow's result once it has recorded the click (undefined if that
+   * takes longer than the page should wait: the click is recorded durably either way).
+   */
+  async function signal(
+    id: string,
+    def: typeof confirmSignal,
+    use: LinkUse,
+    settle = false,
+  ): Promise<false | { result?: unknown }> {
     const handle = deps.temporal.workflow.getHandle(id);
     try {
       await handle.signal(def, use);
@@ -98,16 +108,17 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
+    if (!settle) return {};
     // The page then reflects the recorded state (proof written), within reason.
-    if (settle) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        handle.result().catch(() => undefined),
-        new Promise((resolve) => (timer = setTimeout(resolve, SETTLE_MS))),
-      ]);
-      clearTimeout(timer);
-    }
-    return true;
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      handle.result().catch(() => undefined),
+      new Promise<undefined>(
+        (resolve) => (timer = setTimeout(() => resolve(undefined), SETTLE_MS)),
+      ),
+    ]);
+    clearTimeout(timer);
+    return { result };
   }
 
   const linkPage = {
@@ -133,28 +144,25 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       async handler({ params }, req, res) {
         const { claims, tenant } = await open(params.token, ['confirm', 'renew']);
         if (claims.purpose === 'confirm') {
-          const subscription = claims.ref
-            ? await tenant.models.Subscription.findById(claims.ref, {
-                contactId: 1,
-                listId: 1,
-                status: 1,
-                workflowId: 1,
-              }).lean() // not the encrypted fields: nothing to decrypt
-            : null;
-          if (!subscription || subscription.contactId !== claims.contactId)
+          if (!claims.ref) throw refused(400, INVALID);
+          // The request's workflow decides: nothing to read before the click reaches it.
+          const id = workflowId(workflowKinds.doubleOptIn, claims.tenantId, claims.ref);
+          const signalled = await signal(id, confirmSignal, linkUse(req), true);
+          if (!signalled) {
+            // Its workflow has ended: confirmed by an earlier click, or expired and erased.
+            const subscription = await tenant.models.Subscription.findById(claims.ref, {
+              contactId: 1,
+              status: 1,
+            }).lean(); // not the encrypted fields: nothing to decrypt
+            if (subscription?.status === 'confirmed' && subscription.contactId === claims.contactId)
+              throw refused(409, 'This subscription was already confirmed with this link.');
             throw refused(
               410,
               'This subscription request no longer exists: it expired without confirmation.',
             );
-          if (subscription.status === 'confirmed')
-            throw refused(409, 'This subscription was already confirmed with this link.');
-          const contact = await tenant.models.Contact.findById(claims.contactId, {
-            lists: 1,
-          }).lean();
-          if (contact?.lists?.[subscription.listId]?.status !== 'pending')
+          }
+          if ((signalled.result as DoubleOptInResult | undefined)?.outcome === 'withdrawn')
             throw refused(410, 'This subscription request was withdrawn.');
-          if (!(await signal(subscription.workflowId, confirmSignal, linkUse(req), true)))
-            throw refused(410, 'This subscription request has expired.');
           return sendPage(
             res,
             200,
