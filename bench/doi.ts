@@ -4,11 +4,21 @@
  * arrives in the embedded SMTP sink; and in the same run, on the same local Temporal dev
  * server, N starts of a no-op workflow (awaited to completion) by a worker of this process.
  *
- *   npm run bench:doi [-- --n 200 --concurrency 10]
+ *   npm run bench:doi [-- --n 200 --concurrency 10 --rate <subscriptions per second>]
  *
- * Prints end-to-end confirmations per second (first subscribe call to last confirmation
- * recorded; the confirmation page answers once the workflow has recorded the proof), the
- * p50/p99 latency of the subscribe call, the no-op rate and the ratio of the two.
+ * Three phases:
+ * 1. throughput: N subscriptions, `concurrency` calls at a time. End-to-end confirmations per
+ *    second (first subscribe call to last confirmation recorded; the confirmation page
+ *    answers once the workflow has recorded the proof), and the subscribe call's latency
+ *    under that saturation;
+ * 2. the baseline: N no-op workflows, `concurrency` at a time, and the ratio of the two rates;
+ * 3. latency at the target load: N more subscriptions arriving at half the no-op rate (the
+ *    throughput target; `--rate` sets another) whatever earlier calls do, as people arrive at a form; the subscribe
+ *    call's p50/p99 there. Under saturation (phase 1) a call's latency is mostly its wait
+ *    behind the calls queued before it, which says how much is queued, not how fast a call is.
+ *
+ * Also prints the CPU time each process of the system used per confirmed subscription and
+ * per no-op workflow.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,6 +33,7 @@ const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '10' },
+    rate: { type: 'string' }, // phase 3's arrivals per second; default half the no-op rate
   },
 });
 const n = Number(values.n);
@@ -79,45 +90,79 @@ async function main() {
       email: 'warmup@bench.example',
     });
 
-    step(`${n} subscriptions, each confirmed from its mail`);
-    const latencies: number[] = [];
-    const clicked = new Set<string>(); // sink files already handled
-    let confirmed = 0;
-    const doiCpuBefore = await systemCpu(system.pid);
-    const t0 = performance.now();
-    const subscribing = pool(n, concurrency, async (i) => {
-      const started = performance.now();
-      await call('POST', `/api/v1/lists/${list.id}/subscriptions`, key, {
-        email: `person${i}@bench.example`,
-        ip: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`,
-        userAgent: 'bench',
-      });
-      latencies.push(performance.now() - started);
-    });
-    const confirming = (async () => {
-      while (confirmed < n) {
-        const files = (await readdir(sinkDir)).filter((f) => f.endsWith('.eml') && !clicked.has(f));
-        const links: string[] = [];
-        for (const file of files) {
-          clicked.add(file);
-          const mail = await simpleParser(await readFile(path.join(sinkDir, file)));
-          const to = mail.to && !Array.isArray(mail.to) ? mail.to.text : '';
-          const link = /\/c\/[A-Za-z0-9._-]+/.exec(mail.text ?? '')?.[0];
-          if (link && to.startsWith('person')) links.push(link);
-        }
-        await pool(links.length, concurrency, async (i) => {
-          const res = await fetch(base + links[i]!);
-          if (res.status !== 200) throw new Error(`confirmation answered ${res.status}`);
-          confirmed += 1;
+    /**
+     * N subscriptions, each confirmed by following the link of its mail as it arrives in the
+     * sink; `concurrency` calls at a time (closed loop), or one every 1/`perSecond` s whatever
+     * the earlier calls do (open loop, as people arrive at a form).
+     */
+    async function subscriptions(
+      prefix: string,
+      load: { concurrency: number } | { perSecond: number },
+    ) {
+      const latencies: number[] = [];
+      const clicked = new Set<string>(); // sink files already handled
+      let confirmed = 0;
+      const subscribeOne = async (i: number) => {
+        const started = performance.now();
+        await call('POST', `/api/v1/lists/${list.id}/subscriptions`, key, {
+          email: `${prefix}${i}@bench.example`,
+          ip: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+          userAgent: 'bench',
         });
-        if (links.length === 0) await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    await Promise.all([subscribing, confirming]);
-    const doiSeconds = (performance.now() - t0) / 1000;
-    const doiCpu = cpuSince(doiCpuBefore, await systemCpu(system.pid));
+        latencies.push(performance.now() - started);
+      };
+      const cpuBefore = await systemCpu(system.pid);
+      const t0 = performance.now();
+      const subscribing =
+        'concurrency' in load
+          ? pool(n, load.concurrency, subscribeOne)
+          : Promise.all(
+              Array.from(
+                { length: n },
+                (_, i) =>
+                  new Promise<void>((resolve, reject) =>
+                    setTimeout(
+                      () => subscribeOne(i).then(resolve, reject),
+                      (i * 1000) / load.perSecond,
+                    ),
+                  ),
+              ),
+            );
+      const confirming = (async () => {
+        while (confirmed < n) {
+          const files = (await readdir(sinkDir)).filter(
+            (f) => f.endsWith('.eml') && !clicked.has(f),
+          );
+          const links: string[] = [];
+          for (const file of files) {
+            clicked.add(file);
+            const mail = await simpleParser(await readFile(path.join(sinkDir, file)));
+            const to = mail.to && !Array.isArray(mail.to) ? mail.to.text : '';
+            const link = /\/c\/[A-Za-z0-9._-]+/.exec(mail.text ?? '')?.[0];
+            if (link && to.startsWith(prefix)) links.push(link);
+          }
+          await pool(links.length, concurrency, async (i) => {
+            const res = await fetch(base + links[i]!);
+            if (res.status !== 200) throw new Error(`confirmation answered ${res.status}`);
+            confirmed += 1;
+          });
+          if (links.length === 0) await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      await Promise.all([subscribing, confirming]);
+      const seconds = (performance.now() - t0) / 1000;
+      return {
+        rate: n / seconds,
+        seconds,
+        latencies: latencies.sort((x, y) => x - y),
+        cpu: cpuSince(cpuBefore, await systemCpu(system.pid)),
+      };
+    }
 
-    step(`${n} no-op workflows on the same Temporal server`);
+    step(`${n} subscriptions, ${concurrency} at a time, each confirmed from its mail`);
+    const saturated = await subscriptions('person', { concurrency });
+
+    step(`${n} no-op workflows on the same Temporal server, ${concurrency} at a time`);
     const address = `127.0.0.1:${system.ports.temporal}`;
     const native = await NativeConnection.connect({ address });
     const taskQueue = 'bench-noop';
@@ -143,25 +188,29 @@ async function main() {
     await connection.close();
     await native.close();
 
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const doiRate = n / doiSeconds;
     const noopRate = n / noopSeconds;
+    const targetRate = values.rate ? Number(values.rate) : noopRate / 2;
+    const loadName = values.rate ? 'as asked' : 'half the no-op rate';
+    step(`${n} subscriptions arriving at ${targetRate.toFixed(1)}/s (${loadName})`);
+    const paced = await subscriptions('paced', { perSecond: targetRate });
+
+    const ms = (sorted: number[], p: number) => `${percentile(sorted, p).toFixed(1)} ms`;
     console.log(
-      `bench/doi: ${n} subscriptions, concurrency ${concurrency}, local Temporal dev server + FerretDB + SMTP sink on ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`,
+      `bench/doi: ${n} subscriptions per phase, local Temporal dev server + FerretDB + SMTP sink on ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`,
     );
     console.log(
-      `  double opt-in end to end (subscribe → DKIM-signed mail in the sink → link followed → proof recorded): ${doiRate.toFixed(1)} confirmations/s (${doiSeconds.toFixed(1)} s)`,
+      `  double opt-in end to end, ${concurrency} subscribe calls at a time (subscribe → DKIM-signed mail in the sink → link followed → proof recorded): ${saturated.rate.toFixed(1)} confirmations/s (${saturated.seconds.toFixed(1)} s); subscribe call p50 ${ms(saturated.latencies, 50)}, p99 ${ms(saturated.latencies, 99)}`,
     );
     console.log(
-      `  subscribe call latency: p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms (target p99 < 50 ms)`,
+      `  no-op workflow, started and awaited, same server, ${concurrency} at a time: ${noopRate.toFixed(1)} workflows/s (${noopSeconds.toFixed(1)} s)`,
     );
     console.log(
-      `  no-op workflow, started and awaited, same server, same concurrency: ${noopRate.toFixed(1)} workflows/s (${noopSeconds.toFixed(1)} s)`,
+      `  ratio double opt-in / no-op: ${(saturated.rate / noopRate).toFixed(2)} (target >= 0.5)`,
     );
     console.log(
-      `  ratio double opt-in / no-op: ${(doiRate / noopRate).toFixed(2)} (target >= 0.5)`,
+      `  at ${values.rate ? 'a set' : 'the target'} load, subscriptions arriving at ${targetRate.toFixed(1)}/s (${loadName}, open loop): subscribe call p50 ${ms(paced.latencies, 50)}, p99 ${ms(paced.latencies, 99)} (target p99 < 50 ms); all confirmed after ${paced.seconds.toFixed(1)} s (${paced.rate.toFixed(1)}/s)`,
     );
-    console.log(`  CPU per confirmed subscription: ${cpuLine(doiCpu, n)}`);
+    console.log(`  CPU per confirmed subscription: ${cpuLine(saturated.cpu, n)}`);
     console.log(`  CPU per no-op workflow: ${cpuLine(noopCpu, n)}`);
     console.log(
       '  measured: wall clock (performance.now) in this process, one run; CPU from /proc (user + system, 10 ms ticks) of every process of the system and of this one; api, worker and services share the machine',
