@@ -22,6 +22,7 @@ import { MongoServerError, type Binary } from 'mongodb';
 import type { PlainDocument } from '../db/encryption';
 import { contactIdFor, hasDetails } from '../db/models/contact';
 import type { ListDocument } from '../db/models/list';
+import type { SubscriptionDocument } from '../db/models/subscription';
 import type { TenantScope } from '../db/tenant-access';
 import { rowDetails, type ContactRow } from '../imports/contact-row';
 import type { Logger } from '../logger';
@@ -193,12 +194,31 @@ export async function subscribe(
     const existing = await Contact.findById(contactId, { lists: 1 }).lean();
     const membership = existing?.lists?.[listId];
     if (membership?.status === 'active') return { result: { ...result, status: 'active' } };
-    const pending =
-      membership?.status === 'pending' &&
-      (await Subscription.exists({ _id: subscriptionId, status: 'pending' }));
-    // Also for a pending one: if an earlier request stored it but its start never happened,
-    // this start repairs it; if the workflow runs, the start returns it unchanged.
-    if (pending) return { result: { ...result, status: 'pending' }, start: input };
+    const stored =
+      membership?.status === 'pending'
+        ? await Subscription.findOne({ _id: subscriptionId, status: 'pending' }).lean()
+        : null;
+    if (stored) {
+      // Pending already: the earlier request is the one, with its proof. If a failure between
+      // its writes left its `requested` record out, it is written now; if its start never
+      // happened, this start repairs it (a running workflow is returned unchanged).
+      await ensureRequestedRecord(tenant, stored);
+      const proof = {
+        sourceKind: stored.source.kind,
+        sourceId: stored.source.id,
+        textVersion: stored.textVersion,
+        textHash: stored.textHash,
+      };
+      return {
+        result: { ...result, status: 'pending' },
+        start: doubleOptInInput(
+          tenant.tenantId,
+          request.list,
+          { subscriptionId, contactId },
+          proof,
+        ),
+      };
+    }
     // A known contact only gets the membership: an unconfirmed request must not change its
     // data.
     await Contact.updateOne(
@@ -212,7 +232,7 @@ export async function subscribe(
     id: request.source.id,
     ...(detail ? { detail } : {}),
   };
-  const requestedId = `${subscriptionId}:requested:${now.getTime()}`;
+  const requestedId = requestedRecordId(subscriptionId, now);
   // The subscription and its `requested` proof are independent writes: one round trip's time
   // for both. A concurrent request that stored the same pending subscription first is the
   // one; this one's proof record is then taken back.
@@ -264,6 +284,47 @@ export async function subscribe(
   ]);
   if (!fresh) await ConsentRecord.deleteOne({ _id: requestedId });
   return { result: { ...result, status: 'pending' }, start: input };
+}
+
+/** The id of a request's `requested` record: one per subscription request. */
+const requestedRecordId = (subscriptionId: string, requestedAt: Date) =>
+  `${subscriptionId}:requested:${requestedAt.getTime()}`;
+
+/**
+ * Writes the `requested` record of a stored pending request unless it exists, from what the
+ * request stored (read decrypted, so encrypted again here).
+ */
+async function ensureRequestedRecord(
+  tenant: TenantScope,
+  stored: Pick<
+    SubscriptionDocument,
+    '_id' | 'contactId' | 'listId' | 'requestedAt' | 'source' | 'textVersion' | 'textHash'
+  > &
+    Pick<SubscriptionDocument, 'ip' | 'userAgent'>,
+): Promise<void> {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+  const [ip, userAgent, detail] = await Promise.all(
+    [text(stored.ip), text(stored.userAgent), text(stored.source.detail)].map((value) =>
+      value ? tenant.private(value) : undefined,
+    ),
+  );
+  await tenant.models.ConsentRecord.updateOne(
+    { _id: requestedRecordId(stored._id, stored.requestedAt) },
+    {
+      $setOnInsert: {
+        contactId: stored.contactId,
+        listId: stored.listId,
+        action: 'requested',
+        at: stored.requestedAt,
+        ...(ip ? { ip } : {}),
+        ...(userAgent ? { userAgent } : {}),
+        source: { kind: stored.source.kind, id: stored.source.id, ...(detail ? { detail } : {}) },
+        textVersion: stored.textVersion,
+        textHash: stored.textHash,
+      },
+    },
+    { upsert: true },
+  );
 }
 
 /**

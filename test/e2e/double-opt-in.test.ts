@@ -407,6 +407,33 @@ describe('double opt-in over HTTP', () => {
     expect(await mailTo(email)).toHaveLength(1);
   });
 
+  it('writes a missing `requested` record when the request is repeated, from the first request', async () => {
+    const email = `repaired.${marker}@example.test`;
+    const first = await subscribe({ email, ip: '198.51.100.21', userAgent: 'FirstBrowser/1' });
+    expect(first.status).toBe(202);
+    const scope = await stack.data.tenants.forTenant(tenant.tenantId);
+    // As if the request had failed between storing the subscription and its proof record.
+    const removed = await scope.models.ConsentRecord.deleteMany({
+      contactId: first.body.contactId,
+      action: 'requested',
+    });
+    expect(removed.deletedCount).toBe(1);
+    const again = await subscribe({ email, ip: '203.0.113.21', userAgent: 'SecondBrowser/2' });
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(contact.body.consent).toEqual([
+      expect.objectContaining({
+        action: 'requested',
+        ip: '198.51.100.21',
+        userAgent: 'FirstBrowser/1',
+      }),
+    ]);
+    expect(await mailTo(email)).toHaveLength(1);
+  });
+
   it('imports with consent=double-opt-in as pending contacts, each asked to confirm', async () => {
     const a = `import-a.${marker}@example.test`;
     const b = `import-b.${marker}@example.test`;

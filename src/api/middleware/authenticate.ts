@@ -44,6 +44,15 @@ const allowedWhileRestricted = [
  */
 const csrfExempt = ['POST /api/v1/auth/login'];
 
+/** Whether the request presents an API key (which then decides, whatever cookie it carries). */
+const isApiKeyRequest = (req: Request) => /^Bearer cfk_/.test(req.get('authorization') ?? '');
+
+/** Runs `handler` for requests without an API key only. */
+const unlessApiKey =
+  (handler: RequestHandler): RequestHandler =>
+  (req, res, next) =>
+    isApiKeyRequest(req) ? next() : handler(req, res, next);
+
 /** The user of a console session, once `authenticate` ran. */
 export const sessionUserOf = (res: { locals: Record<string, unknown> }) =>
   res.locals.sessionUser as UserDocument | undefined;
@@ -111,8 +120,6 @@ export function createAuthentication(deps: AuthenticationDeps) {
    * then locked, per key id and per IP, like logins.
    */
   async function verifyApiKey(token: string, ip: string): Promise<Principal | undefined> {
-    const keyId = /^cfk_([0-9a-f]{16})_/.exec(token)?.[1] ?? 'malformed';
-    const keys = { account: bruteForce.accountKey(`key:${keyId}`), ip: bruteForce.ipKey(ip) };
     // Through the short cache of authenticated keys (src/auth/api-key-cache.ts): a burst of
     // calls with one key costs one lookup.
     const principal = await authenticateApiKeyCached(control, token, (used) =>
@@ -124,6 +131,8 @@ export function createAuthentication(deps: AuthenticationDeps) {
       }),
     );
     if (principal) return principal;
+    const keyId = /^cfk_([0-9a-f]{16})_/.exec(token)?.[1] ?? 'malformed';
+    const keys = { account: bruteForce.accountKey(`key:${keyId}`), ip: bruteForce.ipKey(ip) };
     await bruteForce.assertAllowed([keys.account, keys.ip]);
     const { locked } = await bruteForce.fail(keys.account, keys.ip);
     const record =
@@ -199,16 +208,17 @@ export function createAuthentication(deps: AuthenticationDeps) {
   return {
     passport,
 
-    /** Mounted once on /api/v1: resolves `res.locals.principal` when credentials are presented. */
+    /**
+     * Mounted once on /api/v1: resolves `res.locals.principal` when credentials are presented.
+     * A request with an API key never touches the session store (nor starts a session).
+     */
     middleware: [
-      deps.sessions,
       passport.initialize(),
-      passport.session(),
-      ((req, res, next) => {
+      unlessApiKey(deps.sessions),
+      unlessApiKey(passport.session()),
+      ((req, res, next) =>
         // Only API keys are for this middleware; platform routes check their own token.
-        if (/^Bearer cfk_/.test(req.get('authorization') ?? '')) return bearer(req, res, next);
-        return session(req, res, next);
-      }) as RequestHandler,
+        isApiKeyRequest(req) ? bearer(req, res, next) : session(req, res, next)) as RequestHandler,
     ],
 
     /** Runs the local strategy (the login check) for a request. */
