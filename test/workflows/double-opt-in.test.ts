@@ -132,6 +132,39 @@ describe('double opt-in workflow', () => {
     });
   });
 
+  it('records the proof of a workflow started without it in its input, from the stored request', async () => {
+    // Workflows started by earlier versions carry no `proof`; their activation reads it.
+    const email = `legacy.${marker}@example.test`;
+    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
+      const tenant = await stack.data.tenants.forTenant(tenantId);
+      const { result, start: input } = await subscribe(
+        { tenant },
+        {
+          list,
+          row: rowOf(email, firstNameOf(email)),
+          source: { kind: 'api', id: 'k-legacy' },
+        },
+      );
+      const { proof, ...legacyInput } = input!;
+      expect(proof).toMatchObject({ sourceId: 'k-legacy' });
+      await startDoubleOptIn({ temporal: ts.client, taskQueue }, legacyInput);
+      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
+        result.workflowId,
+      );
+      await handle.signal(confirmSignal, { at: new Date().toISOString() });
+      expect(await handle.result()).toEqual({ outcome: 'confirmed' });
+      const confirmed = await tenant.models.ConsentRecord.findOne({
+        contactId: result.contactId,
+        action: 'confirmed',
+      }).lean();
+      expect(confirmed).toMatchObject({
+        source: { kind: 'api', id: 'k-legacy' },
+        textVersion: 'default-1',
+        textHash: proof!.textHash,
+      });
+    });
+  });
+
   it('erases the pending contact when the link is never followed, leaving nothing readable', async () => {
     const email = `ghost.${marker}@example.test`;
     await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
