@@ -43,6 +43,11 @@ runMain('api', async () => {
   );
   const mailer = createMailTransport(config.smtp.url, { requireTls: config.smtp.requireTls });
   const consent = await openConsentServices(config, data);
+  const limits = await createSubscribeLimits(data.mongo, data.names, {
+    ...config.subscribe,
+    secret: consent.secret,
+  });
+  limits.startSweeping();
   const app = createApp({
     logger,
     platformToken: token,
@@ -60,10 +65,7 @@ runMain('api', async () => {
       corsOrigins: config.codec.corsOrigins,
     },
     recipients: consent,
-    limits: await createSubscribeLimits(data.mongo, data.names, {
-      ...config.subscribe,
-      secret: consent.secret,
-    }),
+    limits,
     publicUrl: config.http.publicUrl,
     health: {
       temporal: () => connection.healthService.check({}),

@@ -6,7 +6,8 @@
  *
  * rate-limiter-flexible's Mongo store wants a TTL index, which FerretDB lacks (code 238): the
  * store replaces an expired counter on its next use anyway, so only the unique key index is
- * created here, and stale counters are small, fixed-size and id-only.
+ * created here, and the api sweeps expired counters every few minutes (`startSweeping`), as a
+ * TTL index would.
  *
  * Each counter's `_id` is its key (the store's `attrs`, which it adds to both the lookup and
  * the inserted document): a subscription then finds its counters through the `_id` index,
@@ -19,6 +20,7 @@ import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DatabaseNames } from '../db/names';
 
 const HOUR_S = 3600;
+const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /** Thrown when a limit is reached; `retryAfterS` goes into `Retry-After`. */
 export class SubscribeLimitError extends Error {
@@ -88,6 +90,16 @@ export async function createSubscribeLimits(
     /** Counts a request for the address with this contact id; throws when over the limit. */
     async checkAddress(tenantId: string, contactId: string): Promise<void> {
       await take(byAddress, `${tenantId}:${contactId}`, 'address');
+    },
+    /** Deletes the counters whose hour is over; says how many. */
+    async sweep(): Promise<number> {
+      return (await counters.deleteMany({ expire: { $lt: new Date() } })).deletedCount;
+    },
+    /** Sweeps periodically without keeping the process alive; returns the stop. */
+    startSweeping(): () => void {
+      const timer = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
+      timer.unref();
+      return () => clearInterval(timer);
     },
   };
 }
