@@ -1,7 +1,8 @@
 /**
- * Sends a tenant's mail: DKIM-signed with the tenant's key, with `List-Unsubscribe` (mailto
- * and https) and RFC 8058 one-click `List-Unsubscribe-Post`, and a footer linking the profile
- * center and the unsubscribe page. Sending is idempotent per key (workflow step): the key is
+ * Sends a tenant's mail: DKIM-signed with the tenant's key, with `List-Unsubscribe` (https)
+ * and RFC 8058 one-click `List-Unsubscribe-Post`, and a footer linking the profile center and
+ * the unsubscribe page. No mailto unsubscribe: nothing reads a mailbox, and an objection sent
+ * to an address nobody reads would be lost. Sending is idempotent per key (workflow step): the key is
  * claimed in the tenant's `sends` before the relay gets the message and marked sent after;
  * a retry of a step already sent sends nothing, and a retry after a crash between relay and
  * mark re-sends with the same Message-ID, which receivers use to drop duplicates.
@@ -74,7 +75,6 @@ export function createMailer(deps: {
           .replace(/\n{2,}/g, '</p><p>')
           .replace(/\n/g, '<br>')}</p>`;
       const footerHtml = `<hr><p style="font-size:small"><a href="${escapeHtml(message.profileUrl)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl)}">Unsubscribe</a></p>`;
-      const mailto = `mailto:unsubscribe@${key.domain}?subject=${encodeURIComponent(`unsubscribe ${message.unsubscribeUrl.split('/').pop() ?? ''}`)}`;
 
       await deps.transport.sendMail({
         from: deps.from,
@@ -84,7 +84,7 @@ export function createMailer(deps: {
         html: html + footerHtml,
         messageId,
         headers: {
-          'List-Unsubscribe': `<${message.unsubscribeUrl}>, <${mailto}>`,
+          'List-Unsubscribe': `<${message.unsubscribeUrl}>`,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
           ...(message.listId
             ? { 'List-Id': `<${message.listId}.${message.tenantId}.${key.domain}>` }
