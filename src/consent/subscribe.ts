@@ -179,6 +179,27 @@ export async function subscribe(
     },
   );
 
+  /**
+   * The answer to a repeat of a stored pending request: the stored one stands, with its proof.
+   * If a failure between its two writes left its `requested` record out, it is written now;
+   * if its start never happened, this start repairs it (a running workflow stays as it is).
+   */
+  const repeatOf = async (
+    stored: Parameters<typeof ensureRequestedRecord>[1],
+  ): Promise<SubscribeOutcome> => {
+    await ensureRequestedRecord(tenant, stored);
+    const proof = {
+      sourceKind: stored.source.kind,
+      sourceId: stored.source.id,
+      textVersion: stored.textVersion,
+      textHash: stored.textHash,
+    };
+    return {
+      result: { ...result, status: 'pending' },
+      start: doubleOptInInput(tenant.tenantId, request.list, { subscriptionId, contactId }, proof),
+    };
+  };
+
   // A refused request writes nothing.
   await deps.guard?.(contactId);
   const now = new Date();
@@ -190,7 +211,8 @@ export async function subscribe(
   ]);
   // Most requests are for a new address: inserting it is the lookup (a duplicate key says
   // the address is known), one round trip instead of a read and a write.
-  if (!(await insertPendingContact(tenant, { contactId, listId, email, fields, now }))) {
+  const inserted = await insertPendingContact(tenant, { contactId, listId, email, fields, now });
+  if (!inserted) {
     const existing = await Contact.findById(contactId, { lists: 1 }).lean();
     const membership = existing?.lists?.[listId];
     if (membership?.status === 'active') return { result: { ...result, status: 'active' } };
@@ -198,27 +220,8 @@ export async function subscribe(
       membership?.status === 'pending'
         ? await Subscription.findOne({ _id: subscriptionId, status: 'pending' }).lean()
         : null;
-    if (stored) {
-      // Pending already: the earlier request is the one, with its proof. If a failure between
-      // its writes left its `requested` record out, it is written now; if its start never
-      // happened, this start repairs it (a running workflow is returned unchanged).
-      await ensureRequestedRecord(tenant, stored);
-      const proof = {
-        sourceKind: stored.source.kind,
-        sourceId: stored.source.id,
-        textVersion: stored.textVersion,
-        textHash: stored.textHash,
-      };
-      return {
-        result: { ...result, status: 'pending' },
-        start: doubleOptInInput(
-          tenant.tenantId,
-          request.list,
-          { subscriptionId, contactId },
-          proof,
-        ),
-      };
-    }
+    // Pending already: the earlier request is the one, with its proof.
+    if (stored) return repeatOf(stored);
     // A known contact only gets the membership: an unconfirmed request must not change its
     // data.
     await Contact.updateOne(
@@ -234,55 +237,74 @@ export async function subscribe(
   };
   const requestedId = requestedRecordId(subscriptionId, now);
   // The subscription and its `requested` proof are independent writes: one round trip's time
-  // for both. A concurrent request that stored the same pending subscription first is the
-  // one; this one's proof record is then taken back.
-  const [fresh] = await Promise.all([
-    (async () => {
-      try {
-        await Subscription.updateOne(
-          { _id: subscriptionId, status: { $ne: 'pending' } },
-          {
-            $set: {
-              contactId,
-              listId,
-              status: 'pending',
-              workflowId: wfId,
-              requestedAt: now,
-              startPendingSince: now,
-              ...(ip ? { ip } : {}),
-              ...(userAgent ? { userAgent } : {}),
-              source,
-              textVersion: settings.textVersion,
-              textHash: settings.textHash,
+  // for both.
+  let fresh: boolean;
+  try {
+    [fresh] = await Promise.all([
+      (async () => {
+        try {
+          await Subscription.updateOne(
+            { _id: subscriptionId, status: { $ne: 'pending' } },
+            {
+              $set: {
+                contactId,
+                listId,
+                status: 'pending',
+                workflowId: wfId,
+                requestedAt: now,
+                startPendingSince: now,
+                ...(ip ? { ip } : {}),
+                ...(userAgent ? { userAgent } : {}),
+                source,
+                textVersion: settings.textVersion,
+                textHash: settings.textHash,
+              },
+              $unset: {
+                confirmedAt: 1,
+                ...(ip ? {} : { ip: 1 }),
+                ...(userAgent ? {} : { userAgent: 1 }),
+              },
             },
-            $unset: {
-              confirmedAt: 1,
-              ...(ip ? {} : { ip: 1 }),
-              ...(userAgent ? {} : { userAgent: 1 }),
-            },
-          },
-          { upsert: true },
-        );
-        return true;
-      } catch (err) {
-        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-        return false;
-      }
-    })(),
-    ConsentRecord.create({
-      _id: requestedId,
-      contactId,
-      listId,
-      action: 'requested',
-      at: now,
-      ...(ip ? { ip } : {}),
-      ...(userAgent ? { userAgent } : {}),
-      source,
-      textVersion: settings.textVersion,
-      textHash: settings.textHash,
-    }),
-  ]);
-  if (!fresh) await ConsentRecord.deleteOne({ _id: requestedId });
+            { upsert: true },
+          );
+          return true;
+        } catch (err) {
+          if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+          return false;
+        }
+      })(),
+      ConsentRecord.create({
+        _id: requestedId,
+        contactId,
+        listId,
+        action: 'requested',
+        at: now,
+        ...(ip ? { ip } : {}),
+        ...(userAgent ? { userAgent } : {}),
+        source,
+        textVersion: settings.textVersion,
+        textHash: settings.textHash,
+      }).catch(unlessDuplicate), // written meanwhile by a repeat's repair: the same record
+    ]);
+  } catch (err) {
+    // The caller gets an error, not an answer: the address this request inserted goes again
+    // (best effort), so no pending address is left without a request for a workflow to erase.
+    // A subscription stored without it is started by the sweep and erased at its deadline.
+    if (inserted)
+      await Contact.deleteOne({
+        _id: contactId,
+        [`lists.${listId}.status`]: 'pending',
+        createdAt: now,
+      }).catch(() => undefined);
+    throw err;
+  }
+  if (!fresh) {
+    // A concurrent request stored the same pending subscription first: it is the one, and
+    // this one's proof record is taken back.
+    await ConsentRecord.deleteOne({ _id: requestedId });
+    const stored = await Subscription.findOne({ _id: subscriptionId, status: 'pending' }).lean();
+    if (stored) return repeatOf(stored);
+  }
   return { result: { ...result, status: 'pending' }, start: input };
 }
 
@@ -324,7 +346,12 @@ async function ensureRequestedRecord(
       },
     },
     { upsert: true },
-  );
+  ).catch(unlessDuplicate); // a concurrent write of the same record came first
+}
+
+/** Lets a duplicate-key error pass (the document is there), rethrows anything else. */
+function unlessDuplicate(err: unknown): void {
+  if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
 }
 
 /**

@@ -407,6 +407,26 @@ describe('double opt-in over HTTP', () => {
     expect(await mailTo(email)).toHaveLength(1);
   });
 
+  it('answers simultaneous requests for one new address alike, with one request, one proof record and one mail', async () => {
+    const email = `together.${marker}@example.test`;
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        subscribe({ email, ip: `198.51.100.${30 + i}`, userAgent: `Tab/${i}` }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+    const scope = await stack.data.tenants.forTenant(tenant.tenantId);
+    const { contactId } = answers[0]!.body;
+    expect(await scope.models.Subscription.countDocuments({ contactId })).toBe(1);
+    expect(
+      await scope.models.ConsentRecord.countDocuments({ contactId, action: 'requested' }),
+    ).toBe(1);
+    expect(await mailTo(email)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 500)); // no second mail on its way either
+    expect(await mailTo(email)).toHaveLength(1);
+  });
+
   it('writes a missing `requested` record when the request is repeated, from the first request', async () => {
     const email = `repaired.${marker}@example.test`;
     const first = await subscribe({ email, ip: '198.51.100.21', userAgent: 'FirstBrowser/1' });
