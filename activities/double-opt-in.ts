@@ -160,9 +160,19 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
       const subscription = await Subscription.findById(input.subscriptionId, {
         status: 1,
         requestedAt: 1,
-        source: 1,
+        erasingSince: 1,
+        'source.kind': 1,
       }).lean();
-      if (subscription && subscription.status !== 'pending') return; // confirmed meanwhile
+      if (subscription?.status === 'confirmed') return; // confirmed meanwhile
+      // Marked first: a repeat of the address arriving meanwhile is then a new request (it
+      // replaces the mark) instead of a repeat of this one, and what this erasure deletes is
+      // bounded by the mark's time.
+      const erasingSince = subscription?.erasingSince ?? new Date();
+      if (subscription?.status === 'pending')
+        await Subscription.updateOne(
+          { _id: input.subscriptionId, status: 'pending' },
+          { $set: { status: 'erasing', erasingSince } },
+        );
       const contact = await Contact.findById(input.contactId, { lists: 1 }).lean();
       // Pending, or unsubscribed from the confirmation mail itself: never confirmed either way.
       const unconfirmedHere = {
@@ -181,7 +191,7 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
         contactId: input.contactId,
         listId: input.listId,
         ...(subscription?.requestedAt
-          ? { at: { $gte: subscription.requestedAt } }
+          ? { at: { $gte: subscription.requestedAt, $lte: erasingSince } }
           : { _id: { $regex: `^${input.subscriptionId}:requested:` } }),
       });
       const traceId = `t${createHash('sha256').update(runKey()).digest('hex').slice(0, 24)}`;
@@ -198,7 +208,7 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
         },
         { upsert: true },
       );
-      await Subscription.deleteOne({ _id: input.subscriptionId, status: 'pending' });
+      await Subscription.deleteOne({ _id: input.subscriptionId, status: 'erasing' });
       // The send records name the workflow, whose id derives from the contact: gone too.
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
       await tenant.models.Send.deleteMany({ _id: { $regex: `^${workflowId}/` } });

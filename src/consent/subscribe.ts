@@ -212,6 +212,8 @@ export async function subscribe(
   // Most requests are for a new address: inserting it is the lookup (a duplicate key says
   // the address is known), one round trip instead of a read and a write.
   const inserted = await insertPendingContact(tenant, { contactId, listId, email, fields, now });
+  /** A known contact's membership before this request set it pending (null: none). */
+  let previousMembership: unknown;
   if (!inserted) {
     const existing = await Contact.findById(contactId, { lists: 1 }).lean();
     const membership = existing?.lists?.[listId];
@@ -228,6 +230,7 @@ export async function subscribe(
       { _id: contactId, [`lists.${listId}.status`]: { $nin: ['active', 'pending'] } },
       { $set: { [`lists.${listId}`]: { status: 'pending', subscribedAt: now }, updatedAt: now } },
     );
+    previousMembership = membership ?? null;
   }
 
   const source = {
@@ -236,69 +239,86 @@ export async function subscribe(
     ...(detail ? { detail } : {}),
   };
   const requestedId = requestedRecordId(subscriptionId, now);
+  const membershipPath = `lists.${listId}`;
+  /** Undoes this request's writes: the ones named, and the membership it set. */
+  const takeBack = async (wrote: { subscription: boolean; record: boolean }) => {
+    if (wrote.subscription)
+      await Subscription.deleteOne({ _id: subscriptionId, status: 'pending', requestedAt: now });
+    if (wrote.record) await ConsentRecord.deleteOne({ _id: requestedId });
+    const mine = { _id: contactId, [`${membershipPath}.subscribedAt`]: now };
+    if (inserted) {
+      // The contact goes unless a simultaneous request gave it another list meanwhile.
+      await Contact.updateOne(mine, { $unset: { [membershipPath]: 1 } });
+      await Contact.collection.deleteOne({ _id: contactId as never, createdAt: now, lists: {} });
+    } else if (previousMembership !== undefined) {
+      await Contact.updateOne(
+        mine,
+        previousMembership === null
+          ? { $unset: { [membershipPath]: 1 } }
+          : { $set: { [membershipPath]: previousMembership } },
+      );
+    }
+  };
   // The subscription and its `requested` proof are independent writes: one round trip's time
   // for both.
-  let fresh: boolean;
-  try {
-    [fresh] = await Promise.all([
-      (async () => {
-        try {
-          await Subscription.updateOne(
-            { _id: subscriptionId, status: { $ne: 'pending' } },
-            {
-              $set: {
-                contactId,
-                listId,
-                status: 'pending',
-                workflowId: wfId,
-                requestedAt: now,
-                startPendingSince: now,
-                ...(ip ? { ip } : {}),
-                ...(userAgent ? { userAgent } : {}),
-                source,
-                textVersion: settings.textVersion,
-                textHash: settings.textHash,
-              },
-              $unset: {
-                confirmedAt: 1,
-                ...(ip ? {} : { ip: 1 }),
-                ...(userAgent ? {} : { userAgent: 1 }),
-              },
+  const [subscriptionWrite, recordWrite] = await Promise.allSettled([
+    (async () => {
+      try {
+        await Subscription.updateOne(
+          { _id: subscriptionId, status: { $ne: 'pending' } },
+          {
+            $set: {
+              contactId,
+              listId,
+              status: 'pending',
+              workflowId: wfId,
+              requestedAt: now,
+              startPendingSince: now,
+              ...(ip ? { ip } : {}),
+              ...(userAgent ? { userAgent } : {}),
+              source,
+              textVersion: settings.textVersion,
+              textHash: settings.textHash,
             },
-            { upsert: true },
-          );
-          return true;
-        } catch (err) {
-          if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-          return false;
-        }
-      })(),
-      ConsentRecord.create({
-        _id: requestedId,
-        contactId,
-        listId,
-        action: 'requested',
-        at: now,
-        ...(ip ? { ip } : {}),
-        ...(userAgent ? { userAgent } : {}),
-        source,
-        textVersion: settings.textVersion,
-        textHash: settings.textHash,
-      }).catch(unlessDuplicate), // written meanwhile by a repeat's repair: the same record
-    ]);
-  } catch (err) {
-    // The caller gets an error, not an answer: the address this request inserted goes again
-    // (best effort), so no pending address is left without a request for a workflow to erase.
-    // A subscription stored without it is started by the sweep and erased at its deadline.
-    if (inserted)
-      await Contact.deleteOne({
-        _id: contactId,
-        [`lists.${listId}.status`]: 'pending',
-        createdAt: now,
-      }).catch(() => undefined);
-    throw err;
+            $unset: {
+              confirmedAt: 1,
+              ...(ip ? {} : { ip: 1 }),
+              ...(userAgent ? {} : { userAgent: 1 }),
+            },
+          },
+          { upsert: true },
+        );
+        return true;
+      } catch (err) {
+        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+        return false;
+      }
+    })(),
+    ConsentRecord.create({
+      _id: requestedId,
+      contactId,
+      listId,
+      action: 'requested',
+      at: now,
+      ...(ip ? { ip } : {}),
+      ...(userAgent ? { userAgent } : {}),
+      source,
+      textVersion: settings.textVersion,
+      textHash: settings.textHash,
+    }).catch(unlessDuplicate), // written meanwhile by a repeat's repair: the same record
+  ]);
+  if (subscriptionWrite.status === 'rejected' || recordWrite.status === 'rejected') {
+    // The caller gets an error, not an answer: what this request wrote is taken back (best
+    // effort), so nothing is left that no workflow would ever erase.
+    await takeBack({
+      subscription: subscriptionWrite.status === 'fulfilled' && subscriptionWrite.value,
+      record: recordWrite.status === 'fulfilled' && recordWrite.value !== undefined,
+    }).catch(() => undefined);
+    throw subscriptionWrite.status === 'rejected'
+      ? subscriptionWrite.reason
+      : (recordWrite as PromiseRejectedResult).reason;
   }
-  if (!fresh) {
+  if (!subscriptionWrite.value) {
     // A concurrent request stored the same pending subscription first: it is the one, and
     // this one's proof record is taken back.
     await ConsentRecord.deleteOne({ _id: requestedId });

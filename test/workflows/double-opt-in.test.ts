@@ -7,7 +7,12 @@ import { BSON, MongoClient } from 'mongodb';
 import request from 'supertest';
 import { createActivities, type Activities } from '../../activities';
 import { readSinkMessages } from '../../src/mail/sink-messages';
-import { startDoubleOptIn, subscribe, type SubscribeRequest } from '../../src/consent/subscribe';
+import {
+  contactIdOf,
+  startDoubleOptIn,
+  subscribe,
+  type SubscribeRequest,
+} from '../../src/consent/subscribe';
 import { unsubscribeContact } from '../../src/consent/unsubscribe';
 import { validateContactRow, type ContactRow } from '../../src/imports/contact-row';
 import {
@@ -163,6 +168,98 @@ describe('double opt-in workflow', () => {
         textHash: proof!.textHash,
       });
     });
+  });
+
+  it('never writes back the proof of a request whose erasure has begun when the address subscribes again', async () => {
+    const email = `meanwhile.${marker}@example.test`;
+    const tenant = await stack.data.tenants.forTenant(tenantId);
+    const first = await subscribe(
+      { tenant },
+      { list, row: rowOf(email, 'First'), ip: '192.0.2.60', source: { kind: 'api', id: 'k-1' } },
+    );
+    const { subscriptionId, contactId } = first.result;
+    // The erasure of the first request is under way: marked (its first step), and the
+    // request's proof record already deleted.
+    await tenant.models.Subscription.updateOne(
+      { _id: subscriptionId },
+      { $set: { status: 'erasing', erasingSince: new Date() } },
+    );
+    await tenant.models.ConsentRecord.deleteMany({ contactId, action: 'requested' });
+    await new Promise((r) => setTimeout(r, 5));
+
+    const again = await subscribe(
+      { tenant },
+      { list, row: rowOf(email, 'Again'), ip: '192.0.2.61', source: { kind: 'api', id: 'k-2' } },
+    );
+    // A new request, with its own proof; nothing of the first comes back.
+    expect(again.result).toMatchObject({ subscriptionId, status: 'pending' });
+    expect(again.start?.proof).toMatchObject({ sourceId: 'k-2' });
+    const requested = await tenant.models.ConsentRecord.find({
+      contactId,
+      action: 'requested',
+    }).lean();
+    expect(requested.map((r) => [r.ip, r.source.id])).toEqual([['192.0.2.61', 'k-2']]);
+    expect(await tenant.models.Subscription.findById(subscriptionId).lean()).toMatchObject({
+      status: 'pending',
+      source: { kind: 'api', id: 'k-2' },
+    });
+  });
+
+  it('takes back what a failed request wrote: a new address goes, a known one keeps its earlier membership', async () => {
+    const tenant = await stack.data.tenants.forTenant(tenantId);
+    const { Contact, Subscription, ConsentRecord } = tenant.models;
+    const failOnce = () =>
+      jest
+        .spyOn(ConsentRecord, 'create')
+        .mockRejectedValueOnce(new Error('the database went away') as never);
+
+    // A new address: the contact it inserted and the subscription it stored go again.
+    const fresh = `failed.${marker}@example.test`;
+    const spy = failOnce();
+    await expect(
+      subscribe(
+        { tenant },
+        { list, row: rowOf(fresh, 'Failed'), ip: '192.0.2.70', source: { kind: 'api', id: 'k' } },
+      ),
+    ).rejects.toThrow('the database went away');
+    spy.mockRestore();
+    const { id: freshId } = await contactIdOf(tenant, fresh);
+    expect(await Contact.exists({ _id: freshId })).toBeNull();
+    expect(await Subscription.countDocuments({ contactId: freshId })).toBe(0);
+    expect(await ConsentRecord.countDocuments({ contactId: freshId })).toBe(0);
+
+    // A known address that had unsubscribed: its membership is as it was.
+    const known = `known.${marker}@example.test`;
+    const first = await subscribe(
+      { tenant },
+      { list, row: rowOf(known, 'Known'), source: { kind: 'api', id: 'k' } },
+    );
+    await Contact.updateOne(
+      { _id: first.result.contactId },
+      { $set: { [`lists.${list._id}.status`]: 'unsubscribed' } },
+    );
+    await Subscription.updateOne(
+      { _id: first.result.subscriptionId },
+      { $set: { status: 'confirmed' } }, // an earlier, closed request
+    );
+    const before = await Contact.findById(first.result.contactId, { lists: 1 }).lean();
+    const again = failOnce();
+    await expect(
+      subscribe({ tenant }, { list, row: rowOf(known, 'Known'), source: { kind: 'api', id: 'k' } }),
+    ).rejects.toThrow('the database went away');
+    again.mockRestore();
+    const after = await Contact.findById(first.result.contactId, { lists: 1 }).lean();
+    expect(after?.lists).toEqual(before?.lists);
+    // No pending request is left behind to be started by the sweep.
+    expect(
+      await Subscription.exists({ _id: first.result.subscriptionId, status: 'pending' }),
+    ).toBeNull();
+    expect(
+      await ConsentRecord.countDocuments({
+        contactId: first.result.contactId,
+        action: 'requested',
+      }),
+    ).toBe(1); // the first request's only
   });
 
   it('erases the pending contact when the link is never followed, leaving nothing readable', async () => {

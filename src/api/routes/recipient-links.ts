@@ -137,7 +137,8 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       description:
         'The link of a confirmation mail confirms the pending subscription once the workflow has recorded the proof with this request’s IP and user agent; the link of a renewal request renews consent.',
       responses: {
-        200: page('confirmed, or renewed'),
+        200: page('confirmed (the proof is written), or renewed'),
+        202: page('the click is recorded, but the proof was not written within the wait'),
         ...refusals,
         409: page('this subscription was already confirmed with this link'),
       },
@@ -161,13 +162,24 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
               'This subscription request no longer exists: it expired without confirmation.',
             );
           }
-          if ((signalled.result as DoubleOptInResult | undefined)?.outcome === 'withdrawn')
+          const outcome = (signalled.result as DoubleOptInResult | undefined)?.outcome;
+          if (outcome === 'withdrawn')
             throw refused(410, 'This subscription request was withdrawn.');
+          if (outcome === 'expired') throw refused(410, 'This subscription request has expired.');
+          if (outcome === 'confirmed')
+            return sendPage(
+              res,
+              200,
+              'Subscription confirmed',
+              '<p>Thank you: your subscription is confirmed.</p>',
+            );
+          // The click is recorded (the signal is durable), but the proof was not written
+          // within the wait: say what is known, not more.
           return sendPage(
             res,
-            200,
-            'Subscription confirmed',
-            '<p>Thank you: your subscription is confirmed.</p>',
+            202,
+            'Confirmation received',
+            '<p>Thank you: we have received your confirmation and are recording it.</p>',
           );
         }
         const id = workflowId(workflowKinds.consentRenewal, claims.tenantId, claims.ref ?? '');

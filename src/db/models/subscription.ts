@@ -19,12 +19,15 @@ export interface SubscriptionDocument {
   _id: string;
   contactId: string;
   listId: string;
-  status: 'pending' | 'confirmed';
+  /** `erasing`: never confirmed, its erasure under way (a new request may replace it). */
+  status: 'pending' | 'confirmed' | 'erasing';
   workflowId: string;
   requestedAt: Date;
   confirmedAt?: Date;
   /** Stored, workflow not known to run yet: set with the request, cleared by its first step. */
   startPendingSince?: Date;
+  /** When its erasure began: records of this request are those up to then. */
+  erasingSince?: Date;
   ip?: Binary | string;
   userAgent?: Binary | string;
   source: ConsentSource;
@@ -37,11 +40,12 @@ const subscriptionSchema = new Schema<SubscriptionDocument>(
     _id: { type: String, required: true },
     contactId: { type: String, required: true },
     listId: { type: String, required: true },
-    status: { type: String, enum: ['pending', 'confirmed'], required: true },
+    status: { type: String, enum: ['pending', 'confirmed', 'erasing'], required: true },
     workflowId: { type: String, required: true },
     requestedAt: { type: Date, required: true },
     confirmedAt: { type: Date },
     startPendingSince: { type: Date },
+    erasingSince: { type: Date },
     ip: { type: Encrypted },
     userAgent: { type: Encrypted },
     source: {
