@@ -47,7 +47,12 @@ runMain('api', async () => {
     ...config.subscribe,
     secret: consent.secret,
   });
-  limits.startSweeping();
+  limits.startSweeping((err) =>
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'flood counter sweep failed',
+    ),
+  );
   const app = createApp({
     logger,
     platformToken: token,

@@ -66,8 +66,10 @@ fi
 #    builds anew instead of reusing a binary without it).
 patches=("$module_dir"/patches/*.patch)
 [[ -e ${patches[0]} ]] || patches=()
+sha256() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi; }
 if ((${#patches[@]})); then
-  patch_digest=$(cat -- "${patches[@]}" | sha256sum | cut -c1-12)
+  patch_digest=$(cat -- "${patches[@]}" | sha256 | cut -c1-12)
+  [[ $patch_digest =~ ^[0-9a-f]{12}$ ]] || die "cannot hash the patches (no sha256sum or shasum)"
   build_id="$version+$patch_digest"
 else
   build_id=$version
@@ -127,7 +129,10 @@ src=$(cd -- "$module_dir" && go list -m -f '{{.Dir}}' "$module") || src=
 cp -R -- "$src" "$work/src" || die "cannot copy the FerretDB source to $work"
 chmod -R u+w -- "$work/src"
 printf '%s\n' "$version" >"$work/src/build/version/version.txt"
-for p in "${patches[@]}"; do
+if ((${#patches[@]})); then
+  command -v git >/dev/null 2>&1 || die "git is needed to apply the patches in $module_dir/patches"
+fi
+for p in ${patches[@]+"${patches[@]}"}; do
   # Outside any repository on purpose: inside one, git apply would skip paths outside it.
   (cd -- "$work/src" && GIT_CEILING_DIRECTORIES=$work git apply -- "$p") >&2 || die "cannot apply $(basename -- "$p") to FerretDB $version"
 done

@@ -49,8 +49,8 @@ export async function createSubscribeLimits(
   const collection = 'rate_limits';
   const counters = mongo.db(names.control).collection(collection);
   await counters.createIndex({ key: 1 }, { unique: true });
-  // Counters from before they were keyed by `_id` would never match again (the store would
-  // retry their key forever): they are at most an hour's counts, so they go.
+  // Counters from before they were keyed by `_id` are found only through the store's slow
+  // `{key}` fallback: they hold at most an hour's counts, so they go.
   await counters.deleteMany({ _id: { $type: 'objectId' } });
   const common = {
     storeClient: mongo,
@@ -96,8 +96,8 @@ export async function createSubscribeLimits(
       return (await counters.deleteMany({ expire: { $lt: new Date() } })).deletedCount;
     },
     /** Sweeps periodically without keeping the process alive; returns the stop. */
-    startSweeping(): () => void {
-      const timer = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
+    startSweeping(onError: (err: unknown) => void = () => undefined): () => void {
+      const timer = setInterval(() => void this.sweep().catch(onError), SWEEP_INTERVAL_MS);
       timer.unref();
       return () => clearInterval(timer);
     },

@@ -20,6 +20,7 @@ describe('accounts', () => {
   let stack: AppStack;
   let raw: MongoClient;
   let tenantId: string;
+  let apiKey: string;
   let admin: Session;
   const adminEmail = `admin-${uniqueSuffix()}@example.test`;
 
@@ -31,7 +32,9 @@ describe('accounts', () => {
   beforeAll(async () => {
     stack = await startAppStack({ env: { CONSENTFLOW_LOGIN_IP_LOCK_AFTER: '10000' } });
     raw = await new MongoClient(testServices().mongoUri).connect();
-    ({ tenantId } = await buildTenant(stack.app, stack.platformToken, { email: adminEmail }));
+    ({ tenantId, apiKey } = await buildTenant(stack.app, stack.platformToken, {
+      email: adminEmail,
+    }));
     admin = await loginAndSetPassword(stack.app, adminEmail, INITIAL_ADMIN_PASSWORD);
   });
   afterAll(async () => {
@@ -96,6 +99,15 @@ describe('accounts', () => {
     expect(unknown.body).toEqual(wrong.body);
     expect(unknown.headers['set-cookie']).toBeUndefined();
     expect(await events({ event: 'login.failure', subjectId: admin.userId })).toHaveLength(1);
+  });
+
+  it('refuses a login that carries an API key, and never starts a session for an API key', async () => {
+    const login = await request(stack.app)
+      .post('/api/v1/auth/login')
+      .set('Authorization', `Bearer ${apiKey}`)
+      .send({ email: adminEmail, password: 'not the password' });
+    expect([login.status, login.body.error?.id]).toEqual([400, 'api_key_not_accepted']);
+    expect(login.headers['set-cookie']).toBeUndefined();
   });
 
   it('refuses operator injection, wrong content types and oversize bodies with 4xx', async () => {

@@ -90,9 +90,17 @@ export function authRoutes(deps: AuthRouteDeps) {
       request: { body: loginBody },
       responses: {
         200: { description: 'logged in, or a second factor is required', schema: loginResult },
+        400: { description: 'the request also carries an API key', schema: errorBody },
         429: { description: 'locked out for a while (`Retry-After`)', schema: errorBody },
       },
       async handler(_input, req, res) {
+        // A request with an API key never opens the session store (authenticate.ts).
+        if (!req.session)
+          throw new HttpError(
+            400,
+            'api_key_not_accepted',
+            'a login carries no API key: send it without the Authorization header',
+          );
         const result = await authentication.checkLogin(req);
         if (result.kind === 'totp_required') {
           res.json({ user: null, mustChangePassword: false, totpRequired: true, csrfToken: null });
