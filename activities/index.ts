@@ -3,6 +3,7 @@
  * the `Activities` type only; the worker is the one place that calls `createActivities`.
  */
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
+import { createContractEndActivities, type ContractEndDeps } from './contract-end';
 import { createInactivityActivities, type InactivityDeps } from './inactivity';
 import { createDoubleOptInActivities, type DoubleOptInDeps } from './double-opt-in';
 import { createDoubleOptInSweepActivities, type DoubleOptInSweepDeps } from './double-opt-in-sweep';
@@ -17,7 +18,8 @@ export type ActivityDeps = EncryptionProbeDeps &
   DoubleOptInDeps &
   DoubleOptInSweepDeps &
   ConsentRenewalDeps &
-  InactivityDeps;
+  InactivityDeps &
+  ContractEndDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -29,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDoubleOptInSweepActivities(deps),
     ...createConsentRenewalActivities(deps),
     ...createInactivityActivities(deps),
+    ...createContractEndActivities(deps),
   };
 }
 

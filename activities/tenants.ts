@@ -5,11 +5,11 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { sweepScheduleId } from '../src/consent/list-schedules';
+import { tenantScheduleIds } from '../src/consent/list-schedules';
 import type { DataLayer } from '../src/db/open';
 import { payloadKeyCollection } from '../src/temporal/payload-keys';
 import { TenantIdKey } from '../src/temporal/search-attributes';
-import { workflowKinds, type TenantRef } from '../workflows/definitions';
+import type { TenantRef } from '../workflows/definitions';
 
 /** What the tenant activities need. */
 export type TenantActivityDeps = Pick<DataLayer, 'mongo' | 'names' | 'encryption' | 'tenants'> & {
@@ -41,13 +41,10 @@ export function createTenantActivities({
   async function deleteTenantSchedules(tenantId: string): Promise<void> {
     // The list directory names every list of the tenant; it is deleted only after this.
     const lists = await ListDirectory.find({ tenantId }, { _id: 1 }).lean();
-    const ids = [
-      sweepScheduleId(workflowKinds.doubleOptInSweep, tenantId, tenantId),
-      ...lists.flatMap(({ _id }) => [
-        sweepScheduleId(workflowKinds.consentRenewalSweep, tenantId, String(_id)),
-        sweepScheduleId(workflowKinds.inactivitySweep, tenantId, String(_id)),
-      ]),
-    ];
+    const ids = tenantScheduleIds(
+      tenantId,
+      lists.map(({ _id }) => String(_id)),
+    );
     for (const id of ids) await deleteSchedule(temporal, id);
   }
 

@@ -46,6 +46,7 @@ export const workflowKinds = {
   consentRenewalSweep: 'consent-renewal-sweep',
   inactivitySweep: 'inactivity-sweep',
   rePermission: 're-permission',
+  contractTermination: 'contract-termination',
 } as const;
 
 /** Input of the double opt-in workflow: opaque ids and the list's timing, nothing personal. */
@@ -155,3 +156,30 @@ export const keepSignal = defineSignal<[LinkUse]>('keep');
 export function workflowId(kind: string, tenantId: string, opaqueId: string): string {
   return `${kind}:${tenantId}:${opaqueId}`;
 }
+
+/**
+ * When a tenant's contract ends and when its data is deleted (ISO times); the export window
+ * lies between the two, at most 20 days.
+ */
+export interface ContractEndPlan {
+  endsAt: string;
+  deleteAt: string;
+  exportWindowDays: number;
+}
+
+/** Input of the contract-termination workflow. */
+export interface ContractTerminationInput extends ContractEndPlan {
+  tenantId: string;
+}
+
+/** How a contract termination ended: the tenant deleted (with its certificate), or renewed. */
+export interface ContractTerminationResult {
+  outcome: 'deleted' | 'renewed';
+  certificateId?: string;
+}
+
+/** A new end (or export window) for a contract whose termination is under way. */
+export const contractEndSignal = defineSignal<[ContractEndPlan]>('contractEnd');
+
+/** The contract was renewed: nothing is deleted, the tenant is served again. */
+export const contractRenewedSignal = defineSignal('contractRenewed');

@@ -9,3 +9,4 @@ export { consentRenewalWorkflow } from './consent-renewal';
 export { consentRenewalSweepWorkflow } from './consent-renewal-sweep';
 export { inactivitySweepWorkflow } from './inactivity-sweep';
 export { rePermissionWorkflow } from './re-permission';
+export { contractTerminationWorkflow } from './contract-termination';

@@ -3,6 +3,7 @@
  * do. Every refusal is the same 401 whether or not the account exists, and an unknown
  * address costs the same bcrypt time as a wrong password.
  */
+import { servingStatuses } from '../db/models/tenant';
 import type { FieldEncryption } from '../db/encryption';
 import type { UserDocument } from '../db/models/user';
 import type { ControlModels } from '../db/tenant-access';
@@ -96,7 +97,10 @@ export function createLogin({ control, encryption, bruteForce, accessLog }: Logi
       : await verifyNothing(input.password);
     // Read only after a correct password, so a wrong one costs the same for every address.
     const tenant = user && passwordOk ? await Tenant.findById(user.tenantId).lean() : null;
-    if (!user || !passwordOk || user.disabledAt || tenant?.status !== 'active')
+    // A tenant whose contract has ended (frozen) can still be logged into: its export window
+    // is for taking the data out.
+    const open = tenant && [...servingStatuses, 'frozen'].includes(tenant.status);
+    if (!user || !passwordOk || user.disabledAt || !open)
       return refuse(user, keys, ip, 'login.failure');
 
     const totpEnabled = Boolean(user.totp?.enabledAt);

@@ -43,6 +43,17 @@ const sweeps = [
 export const sweepScheduleId = (kind: string, tenantId: string, listId: string) =>
   workflowId(kind, tenantId, listId);
 
+/** Every Schedule a tenant may have: its double opt-in sweep and each list's two sweeps. */
+export function tenantScheduleIds(tenantId: string, listIds: string[]): string[] {
+  return [
+    sweepScheduleId(workflowKinds.doubleOptInSweep, tenantId, tenantId),
+    ...listIds.flatMap((listId) => [
+      sweepScheduleId(workflowKinds.consentRenewalSweep, tenantId, listId),
+      sweepScheduleId(workflowKinds.inactivitySweep, tenantId, listId),
+    ]),
+  ];
+}
+
 /** Creates the schedules the list's policies call for and deletes the others. Idempotent. */
 export async function syncListSchedules(
   temporal: Client,

@@ -13,9 +13,10 @@ import { consentRecordModel } from './models/consent-record';
 import { contactModel } from './models/contact';
 import { importChunkModel, importModel } from './models/import';
 import { listModel } from './models/list';
-import { tenantModel, type TenantStatus } from './models/tenant';
+import { servingStatuses, tenantModel, type TenantStatus } from './models/tenant';
 import { userModel } from './models/user';
 import { dkimKeyModel } from './models/dkim-key';
+import { deletionCertificateModel } from './models/deletion-certificate';
 import { listDirectoryModel } from './models/list-directory';
 import { sendModel } from './models/send';
 import { subscriptionModel } from './models/subscription';
@@ -53,6 +54,7 @@ const bindControlModels = (control: Connection) => ({
   DkimKey: dkimKeyModel(control),
   ListDirectory: listDirectoryModel(control),
   AccessLog: accessLogModel(control),
+  DeletionCertificate: deletionCertificateModel(control),
 });
 
 const bindTenantModels = (tenantDb: Connection) => ({
@@ -74,7 +76,8 @@ export function createTenantAccess(deps: {
 }) {
   const { odm, names, encryption } = deps;
   const control = bindControlModels(odm.useDb(names.control, { useCache: true }));
-  // Only "active" is cached: a tenant still provisioning must be seen the moment it is active.
+  // Only "served in full" is cached: a tenant still provisioning must be seen the moment it is
+  // active, and one whose contract ended stops being served within the cache's time.
   const active = new LRUCache<string, true>({ max: 10_000, ttl: ACTIVE_TENANT_CACHE_MS });
 
   const scopeOf = (tenantId: string) => {
@@ -96,22 +99,23 @@ export function createTenantAccess(deps: {
   return {
     control,
 
-    /** Stops trusting a cached "active" for the tenant (it is being deleted or abandoned). */
+    /** Stops trusting a cached "active" for the tenant (frozen, deleted or abandoned). */
     forget: (tenantId: string) => void active.delete(tenantId),
 
     /** Name of a tenant's database (for dropping it; reads go through `forTenant`). */
     databaseName: (tenantId: string) => names.tenant(tenantId),
 
     /**
-     * Scope of one tenant. Only active tenants are returned unless `allow` names other
-     * statuses (provisioning itself works on a tenant that is not active yet).
+     * Scope of one tenant. Only tenants served in full (active, or with a contract end
+     * scheduled) are returned unless `allow` names other statuses (provisioning works on a
+     * tenant that is not active yet; a frozen tenant is read during its export window).
      */
-    async forTenant(tenantId: string, allow: TenantStatus[] = ['active']) {
+    async forTenant(tenantId: string, allow: TenantStatus[] = servingStatuses) {
       if (!tenantIdPattern.test(tenantId)) throw new UnknownTenantError();
-      if (!(allow.includes('active') && active.has(tenantId))) {
+      if (!(servingStatuses.every((s) => allow.includes(s)) && active.has(tenantId))) {
         const tenant = await control.Tenant.findById(tenantId, { status: 1 }).lean();
         if (!tenant || !allow.includes(tenant.status)) throw new UnknownTenantError();
-        if (tenant.status === 'active') active.set(tenantId, true);
+        if (servingStatuses.includes(tenant.status)) active.set(tenantId, true);
       }
       let scope = scopes.get(tenantId);
       if (!scope) scopes.set(tenantId, (scope = scopeOf(tenantId)));

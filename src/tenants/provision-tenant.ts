@@ -115,11 +115,26 @@ export function presentTenant(tenant: {
   name: string;
   status: string;
   contractEndsAt?: Date | null;
+  deletion?: {
+    scheduledFor: Date;
+    completedAt?: Date | null;
+    certificateId?: string | null;
+  } | null;
 }) {
+  const { deletion } = tenant;
   return {
     id: tenant._id,
     name: tenant.name,
     status: tenant.status,
     contractEndsAt: tenant.contractEndsAt ? tenant.contractEndsAt.toISOString() : null,
+    ...(deletion
+      ? {
+          deletion: {
+            scheduledFor: deletion.scheduledFor.toISOString(),
+            ...(deletion.completedAt ? { completedAt: deletion.completedAt.toISOString() } : {}),
+            ...(deletion.certificateId ? { certificateId: deletion.certificateId } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -7,7 +7,8 @@
 import type { RequestHandler, Response } from 'express';
 import type { Feature } from '../../auth/permissions';
 import { canSeeList, type Principal } from '../../auth/principal';
-import type { TenantAccess, TenantScope } from '../../db/tenant-access';
+import { servingStatuses } from '../../db/models/tenant';
+import { UnknownTenantError, type TenantAccess, type TenantScope } from '../../db/tenant-access';
 import { HttpError, notFound, unauthorized } from '../errors';
 
 /** What an authenticated request carries. */
@@ -21,12 +22,36 @@ export const tenantOf = (res: Response) => res.locals as TenantLocals;
 
 /** Requires an authenticated tenant caller and resolves its tenant. */
 export function requireTenantAuth(tenants: TenantAccess): RequestHandler {
-  return async (_req, res, next) => {
+  return async (req, res, next) => {
     const principal = res.locals.principal as Principal | undefined;
     if (!principal) return next(unauthorized('a valid API key or session is required'));
-    res.locals.tenant = await tenants.forTenant(principal.tenantId);
+    res.locals.tenant = await scopeFor(tenants, principal.tenantId, req.method);
     next();
   };
+}
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The caller's tenant scope. A tenant whose contract has ended (`frozen`) can still be read
+ * during its export window (that is what the window is for); anything else it asks gets 403
+ * `tenant_frozen`.
+ */
+async function scopeFor(tenants: TenantAccess, tenantId: string, method: string) {
+  if (READS.has(method)) return tenants.forTenant(tenantId, [...servingStatuses, 'frozen']);
+  try {
+    return await tenants.forTenant(tenantId);
+  } catch (err) {
+    if (!(err instanceof UnknownTenantError)) throw err;
+    const tenant = await tenants.control.Tenant.findById(tenantId, { status: 1 }).lean();
+    if (tenant?.status === 'frozen')
+      throw new HttpError(
+        403,
+        'tenant_frozen',
+        'the contract has ended: the tenant can be read, not changed, until its deletion',
+      );
+    throw err;
+  }
 }
 
 /** Requires the caller to hold a feature permission. */
@@ -44,12 +69,12 @@ export function requireFeature(feature: Feature): RequestHandler {
  * and the session's own account are done by people, so a key never reaches these routes.
  */
 export function requireSessionAuth(tenants: TenantAccess): RequestHandler {
-  return async (_req, res, next) => {
+  return async (req, res, next) => {
     const principal = res.locals.principal as Principal | undefined;
     if (!principal) return next(unauthorized('a console session is required'));
     if (principal.kind !== 'user')
       return next(new HttpError(403, 'session_required', 'this route needs a console session'));
-    res.locals.tenant = await tenants.forTenant(principal.tenantId);
+    res.locals.tenant = await scopeFor(tenants, principal.tenantId, req.method);
     next();
   };
 }

@@ -17,6 +17,7 @@ import {
 } from '../../consent/link-tokens';
 import type { RecipientLinks } from '../../consent/recipient-links';
 import { unsubscribeContact } from '../../consent/unsubscribe';
+import { servingStatuses } from '../../db/models/tenant';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
 import {
   confirmSignal,
@@ -83,7 +84,13 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
     }
     let tenant: TenantScope;
     try {
-      tenant = await deps.tenants.forTenant(claims.tenantId);
+      // Unsubscribing and the profile page work also while the tenant is frozen after its
+      // contract's end: an objection is honoured whatever the contract's state.
+      const evenFrozen = purposes.every((p) => p === 'unsubscribe' || p === 'profile');
+      tenant = await deps.tenants.forTenant(
+        claims.tenantId,
+        evenFrozen ? [...servingStatuses, 'frozen'] : undefined,
+      );
     } catch {
       throw refused(410, 'This link no longer leads anywhere.');
     }

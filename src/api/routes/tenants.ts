@@ -3,14 +3,28 @@
  * integrator API key for a tenant. Mounted behind the platform token.
  */
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
 import { createApiKey } from '../../auth/api-keys';
 import { features } from '../../auth/permissions';
 import { fullPermissions } from '../../auth/principal';
 import type { DataLayer } from '../../db/open';
 import { tenantIdPattern } from '../../db/names';
+import {
+  contractTerminationId,
+  DEFAULT_EXPORT_WINDOW_DAYS,
+  MAX_DELETION_DAYS,
+  planContractEnd,
+  recordContractEnd,
+  scheduleContractEnd,
+} from '../../tenants/contract-end';
 import { presentTenant, provisionTenant } from '../../tenants/provision-tenant';
-import { notFound } from '../errors';
+import {
+  contractRenewedSignal,
+  type ContractTerminationResult,
+} from '../../../workflows/definitions';
+import { badRequest, HttpError, notFound } from '../errors';
+import { errorBody } from '../openapi';
 import { defineRoute } from '../route';
 
 const createTenant = z.strictObject({
@@ -33,14 +47,61 @@ const tenantSchema = z
   .strictObject({
     id: z.string(),
     name: z.string(),
-    status: z.string(),
+    status: z.enum(['provisioning', 'active', 'ending', 'frozen', 'deleted']).meta({
+      description:
+        '`ending`: the contract end is scheduled, service goes on until then; `frozen`: the contract has ended, read-only during the export window; `deleted`: everything is gone',
+    }),
     contractEndsAt: z.string().nullable(),
+    deletion: z
+      .strictObject({
+        scheduledFor: z.string(),
+        completedAt: z.string().optional(),
+        certificateId: z.string().optional(),
+      })
+      .optional(),
   })
   .meta({ id: 'Tenant' });
 
+const contractEnd = z.strictObject({
+  endsAt: z.iso.datetime({ offset: true }).or(z.iso.date()),
+  exportWindowDays: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_DELETION_DAYS)
+    .optional()
+    .meta({
+      description: `days between the end and the deletion (default ${DEFAULT_EXPORT_WINDOW_DAYS}; 0: at once)`,
+    }),
+});
+
+const certificateSchema = z
+  .strictObject({
+    id: z.string(),
+    tenantId: z.string(),
+    tenantName: z.string(),
+    contractEndsAt: z.string(),
+    scheduledFor: z.string(),
+    startedAt: z.string(),
+    completedAt: z.string(),
+    destroyed: z.array(z.string()),
+    digest: z.string().meta({ description: 'SHA-256 of the other fields, as issued' }),
+  })
+  .meta({ id: 'DeletionCertificate' });
+
+/** How long the renewal route waits for the termination to answer. */
+const RENEWAL_WAIT_MS = 10_000;
+
 /** The tenant routes (platform token). */
 export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueue: string }) {
-  const { Tenant } = deps.data.tenants.control;
+  const { Tenant, DeletionCertificate } = deps.data.tenants.control;
+  /** The tenant record; 404 for an unknown id or a provisioning that failed. */
+  const findTenant = async (id: string) => {
+    const valid = tenantIdParam.safeParse(id);
+    const tenant = valid.success ? await Tenant.findById(valid.data).lean() : null;
+    if (!tenant || tenant.status === 'failed') throw notFound('tenant');
+    return tenant;
+  };
   return [
     defineRoute({
       method: 'post',
@@ -71,10 +132,106 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
       auth: 'platform',
       responses: { 200: { description: 'the tenant', schema: tenantSchema } },
       async handler({ params }, _req, res) {
-        const id = tenantIdParam.safeParse(params.id);
-        const tenant = id.success ? await Tenant.findById(id.data).lean() : null;
-        if (!tenant || tenant.status === 'failed') throw notFound('tenant');
-        res.json(presentTenant(tenant));
+        res.json(presentTenant(await findTenant(params.id)));
+      },
+    }),
+
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/tenants/:id/contract-end',
+      tag: 'platform',
+      summary: 'Schedule the end of a tenant’s contract, or move it',
+      description: `Starts (or hands the new dates to) the tenant’s contract termination: at \`endsAt\` the tenant becomes \`frozen\` (read-only, its Schedules paused) for the export window, then everything it had is deleted (its data key first) and a deletion certificate is issued; never later than ${MAX_DELETION_DAYS} days after \`endsAt\`. The tenant shows \`ending\` (or stays \`frozen\`) with \`deletion.scheduledFor\` at once. 409 \`deletion_started\` once deletion has begun.`,
+      auth: 'platform',
+      request: { body: contractEnd },
+      responses: {
+        202: { description: 'scheduled', schema: tenantSchema },
+        409: { description: 'deletion has started, or the tenant is gone', schema: errorBody },
+      },
+      async handler({ params, body }, _req, res) {
+        const tenant = await findTenant(params.id);
+        if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
+          throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+        if (!['active', 'ending', 'frozen'].includes(tenant.status)) throw notFound('tenant');
+        let plan;
+        try {
+          plan = planContractEnd(
+            new Date(body.endsAt),
+            body.exportWindowDays ?? DEFAULT_EXPORT_WINDOW_DAYS,
+          );
+        } catch (err) {
+          throw badRequest(`exportWindowDays: ${(err as Error).message}`);
+        }
+        await scheduleContractEnd(deps, tenant._id, plan);
+        // Shown at once; the workflow records the same plan as its first step.
+        await recordContractEnd(deps.data.tenants.control, tenant._id, plan);
+        res.status(202).json(presentTenant(await findTenant(tenant._id)));
+      },
+    }),
+
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/tenants/:id/contract-end',
+      tag: 'platform',
+      summary: 'Renew the contract: cancel a scheduled end',
+      description:
+        'The termination ends with the tenant served again (`active`, Schedules resumed), also during its export window. 409 `deletion_started` once deletion has begun, `no_contract_end` when none is scheduled; 202 when the termination has not answered within 10 s (the renewal is recorded and applies).',
+      auth: 'platform',
+      responses: {
+        200: { description: 'renewed', schema: tenantSchema },
+        202: { description: 'recorded, not applied yet', schema: tenantSchema },
+        409: { description: 'deletion has started, or nothing is scheduled', schema: errorBody },
+      },
+      async handler({ params }, _req, res) {
+        const tenant = await findTenant(params.id);
+        if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
+          throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+        if (!['ending', 'frozen'].includes(tenant.status))
+          throw new HttpError(409, 'no_contract_end', 'no contract end is scheduled');
+        const handle = deps.temporal.workflow.getHandle(contractTerminationId(tenant._id));
+        try {
+          await handle.signal(contractRenewedSignal);
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError)
+            throw new HttpError(409, 'no_contract_end', 'no contract end is scheduled');
+          throw err;
+        }
+        // The termination decides (it alone writes the status): renewed, or deleting already.
+        let timer: NodeJS.Timeout | undefined;
+        const result = await Promise.race([
+          handle.result().catch(() => undefined) as Promise<ContractTerminationResult | undefined>,
+          new Promise<undefined>((resolve) => {
+            timer = setTimeout(() => resolve(undefined), RENEWAL_WAIT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (result?.outcome === 'deleted')
+          throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+        res.status(result ? 200 : 202).json(presentTenant(await findTenant(tenant._id)));
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/tenants/:id/deletion-certificate',
+      tag: 'platform',
+      summary: 'The certificate of a deleted tenant’s deletion',
+      auth: 'platform',
+      responses: { 200: { description: 'the certificate', schema: certificateSchema } },
+      async handler({ params }, _req, res) {
+        const tenant = await findTenant(params.id);
+        const id = tenant.deletion?.certificateId;
+        const certificate = id ? await DeletionCertificate.findById(id).lean() : null;
+        if (!certificate) throw notFound('deletion certificate');
+        const { _id, ...rest } = certificate;
+        res.json({
+          id: _id,
+          ...rest,
+          contractEndsAt: rest.contractEndsAt.toISOString(),
+          scheduledFor: rest.scheduledFor.toISOString(),
+          startedAt: rest.startedAt.toISOString(),
+          completedAt: rest.completedAt.toISOString(),
+        });
       },
     }),
 

@@ -3,11 +3,36 @@ import { Encrypted } from '../encrypted-field';
 import type { Binary } from 'mongodb';
 import { Schema, type Connection } from 'mongoose';
 
-/** Tenant lifecycle. `deleted` tenants have no data key left: their data is unreadable. */
-export const tenantStatuses = ['provisioning', 'active', 'failed', 'deleted'] as const;
+/**
+ * Tenant lifecycle. `ending`: the contract's end is scheduled, service goes on until then;
+ * `frozen`: the contract has ended, the tenant is read-only during its export window;
+ * `deleted` tenants have no data key left: their data is unreadable.
+ */
+export const tenantStatuses = [
+  'provisioning',
+  'active',
+  'ending',
+  'frozen',
+  'failed',
+  'deleted',
+] as const;
 
 /** A tenant's status. */
 export type TenantStatus = (typeof tenantStatuses)[number];
+
+/** The statuses in which a tenant is served in full. */
+export const servingStatuses: TenantStatus[] = ['active', 'ending'];
+
+/** The deletion a contract's end scheduled, and how it went. */
+export interface TenantDeletion {
+  /** When deletion starts: the end of the export window, at most 20 days after the end. */
+  scheduledFor: Date;
+  exportWindowDays: number;
+  frozenAt?: Date;
+  startedAt?: Date;
+  completedAt?: Date;
+  certificateId?: string;
+}
 
 /** Which users must use a second factor. */
 export const twoFactorRules = ['optional', 'admins', 'all'] as const;
@@ -27,6 +52,7 @@ export interface TenantDocument {
   name: string;
   status: TenantStatus;
   contractEndsAt?: Date;
+  deletion?: TenantDeletion;
   createdAt: Date;
   activatedAt?: Date;
   deletedAt?: Date;
@@ -40,6 +66,20 @@ const tenantSchema = new Schema<TenantDocument>(
     name: { type: String, required: true, maxlength: 200 },
     status: { type: String, enum: tenantStatuses, required: true },
     contractEndsAt: { type: Date },
+    deletion: {
+      type: new Schema(
+        {
+          scheduledFor: { type: Date, required: true },
+          exportWindowDays: { type: Number, required: true },
+          frozenAt: Date,
+          startedAt: Date,
+          completedAt: Date,
+          certificateId: String,
+        },
+        { _id: false, strict: 'throw' },
+      ),
+      required: false,
+    },
     createdAt: { type: Date, required: true },
     activatedAt: { type: Date },
     deletedAt: { type: Date },

@@ -1,0 +1,102 @@
+/**
+ * A tenant's contract end: when its data goes, and how the tenant record shows it.
+ *
+ * The contract ends at `endsAt`; the tenant is then frozen (read-only) for an export window of
+ * up to 20 days, after which everything it had is deleted (its data key first: crypto-
+ * shredding makes every copy unreadable, backups included). The window is the tenant's time to
+ * take its data out; 0 deletes at the end itself. The contract-termination workflow
+ * (workflows/contract-termination.ts) carries the plan out and is the one writer of the
+ * tenant's status from then on; the API only records the first plan, so that it shows at once.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { ControlModels } from '../db/tenant-access';
+import { TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
+import {
+  contractEndSignal,
+  workflowId,
+  workflowKinds,
+  type ContractEndPlan,
+} from '../../workflows/definitions';
+
+/** The law's limit: a tenant's data is gone at most this many days after its contract ends. */
+export const MAX_DELETION_DAYS = 20;
+/** The export window when none is asked for. */
+export const DEFAULT_EXPORT_WINDOW_DAYS = 14;
+
+const DAY_MS = 86_400_000;
+
+/** The plan for a contract ending at `endsAt` with an export window of `exportWindowDays`. */
+export function planContractEnd(endsAt: Date, exportWindowDays: number): ContractEndPlan {
+  if (!Number.isInteger(exportWindowDays) || exportWindowDays < 0)
+    throw new RangeError('the export window is a whole number of days, 0 or more');
+  if (exportWindowDays > MAX_DELETION_DAYS)
+    throw new RangeError(`the export window is at most ${MAX_DELETION_DAYS} days`);
+  return {
+    endsAt: endsAt.toISOString(),
+    deleteAt: new Date(endsAt.getTime() + exportWindowDays * DAY_MS).toISOString(),
+    exportWindowDays,
+  };
+}
+
+/** The contract-termination workflow of a tenant (one per tenant). */
+export const contractTerminationId = (tenantId: string) =>
+  workflowId(workflowKinds.contractTermination, tenantId, tenantId);
+
+/**
+ * Starts the tenant's contract termination, or hands the running one the new plan. A closed
+ * run (renewed, say) is followed by a new one.
+ */
+export async function scheduleContractEnd(
+  deps: { temporal: Client; taskQueue: string },
+  tenantId: string,
+  plan: ContractEndPlan,
+): Promise<void> {
+  await deps.temporal.workflow.signalWithStart('contractTerminationWorkflow', {
+    workflowId: contractTerminationId(tenantId),
+    taskQueue: deps.taskQueue,
+    args: [{ tenantId, ...plan }],
+    signal: contractEndSignal,
+    signalArgs: [plan],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: TenantIdKey, value: tenantId },
+      { key: WorkflowKindKey, value: workflowKinds.contractTermination },
+    ],
+  });
+}
+
+/**
+ * Records the plan on the tenant: its contract end and scheduled deletion, and `ending` for a
+ * tenant still `active`. Nothing changes once deletion has started. Returns whether it did.
+ */
+export async function recordContractEnd(
+  control: ControlModels,
+  tenantId: string,
+  plan: ContractEndPlan,
+): Promise<boolean> {
+  const deletion = {
+    scheduledFor: new Date(plan.deleteAt),
+    exportWindowDays: plan.exportWindowDays,
+  };
+  const { matchedCount } = await control.Tenant.updateOne(
+    {
+      _id: tenantId,
+      status: { $in: ['active', 'ending', 'frozen'] },
+      'deletion.startedAt': { $exists: false },
+    },
+    {
+      $set: {
+        contractEndsAt: new Date(plan.endsAt),
+        'deletion.scheduledFor': deletion.scheduledFor,
+        'deletion.exportWindowDays': deletion.exportWindowDays,
+      },
+    },
+  );
+  if (matchedCount === 0) return false;
+  await control.Tenant.updateOne(
+    { _id: tenantId, status: 'active' },
+    { $set: { status: 'ending' } },
+  );
+  return true;
+}

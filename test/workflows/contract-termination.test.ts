@@ -1,0 +1,168 @@
+/**
+ * The contract-termination workflow's timing on the time-skipping server, with typed fake
+ * steps (what each step does to the real services is tested in test/e2e/contract-end.test.ts):
+ * frozen at the end, deleted at the end of the export window and certified; a new end moves
+ * both; a renewal during the window ends it with the tenant served again and nothing
+ * deleted; once deletion has started, nothing stops it.
+ */
+import type { Activities } from '../../activities';
+import {
+  contractEndSignal,
+  contractRenewedSignal,
+  type ContractTerminationInput,
+  type ContractTerminationResult,
+} from '../../workflows/definitions';
+import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { hoursBetween, startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping';
+import { buildTenant } from '../helpers/tenant-fixtures';
+
+type Steps = Pick<
+  Activities,
+  | 'applyContractEnd'
+  | 'freezeTenant'
+  | 'resumeTenant'
+  | 'beginDeletion'
+  | 'shredTenant'
+  | 'certifyDeletion'
+>;
+
+const DAY_MS = 86_400_000;
+
+describe('contract termination workflow', () => {
+  let stack: AppStack;
+  let ts: TimeSkipping;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    stack = await startAppStack();
+    ts = await startTimeSkipping(stack.payloadKeys);
+    ({ tenantId } = await buildTenant(stack.app, stack.platformToken));
+  });
+  afterAll(async () => {
+    await ts?.env.teardown();
+    await stack?.stop();
+  });
+
+  /** Steps that record when (skipped server time) they ran. */
+  function fakes() {
+    const calls: { step: string; at: number; endsAt?: string }[] = [];
+    const record = (step: string, endsAt?: string) => async () => {
+      calls.push({ step, at: await ts.env.currentTimeMs(), ...(endsAt ? { endsAt } : {}) });
+    };
+    const steps: Steps = {
+      applyContractEnd: async (input) => record('apply', input.endsAt)(),
+      freezeTenant: async () => record('freeze')(),
+      resumeTenant: async () => record('resume')(),
+      beginDeletion: async () => record('begin-deletion')(),
+      shredTenant: async () => record('shred')(),
+      certifyDeletion: async () => {
+        await record('certify')();
+        return 'dc-test';
+      },
+    };
+    return { calls, steps };
+  }
+
+  /** The workflow's input for a contract ending `inDays` from `now` with a window. */
+  const planFrom = (now: number, inDays: number, windowDays: number) => ({
+    endsAt: new Date(now + inDays * DAY_MS).toISOString(),
+    deleteAt: new Date(now + (inDays + windowDays) * DAY_MS).toISOString(),
+    exportWindowDays: windowDays,
+  });
+
+  async function run(
+    inDays: number,
+    windowDays: number,
+    during?: (
+      handle: ReturnType<TimeSkipping['client']['workflow']['getHandle']>,
+      now: number,
+    ) => Promise<void>,
+  ) {
+    const { calls, steps } = fakes();
+    const now = await ts.env.currentTimeMs();
+    const input: ContractTerminationInput = { tenantId, ...planFrom(now, inDays, windowDays) };
+    const result = await ts.withWorker(steps, async (taskQueue) => {
+      const handle = await ts.client.workflow.start<
+        (i: ContractTerminationInput) => Promise<ContractTerminationResult>
+      >('contractTerminationWorkflow', {
+        workflowId: `contract-termination:${tenantId}:${tenantId}-${now}`,
+        taskQueue,
+        args: [input],
+      });
+      if (during) await during(handle, now);
+      return handle.result();
+    });
+    const days = (at: number) => hoursBetween(now, at) / 24;
+    return { result, timeline: calls.map((c) => [c.step, Math.round(days(c.at) * 10) / 10]) };
+  }
+
+  it('freezes the tenant at the end and deletes it when the export window is over', async () => {
+    const { result, timeline } = await run(3, 14);
+    expect(result).toEqual({ outcome: 'deleted', certificateId: 'dc-test' });
+    expect(timeline).toEqual([
+      ['apply', 0],
+      ['freeze', 3],
+      ['begin-deletion', 17],
+      ['shred', 17],
+      ['certify', 17],
+    ]);
+  });
+
+  it('deletes at the end itself with an export window of 0, and at once for an end already past', async () => {
+    expect((await run(2, 0)).timeline).toEqual([
+      ['apply', 0],
+      ['freeze', 2],
+      ['begin-deletion', 2],
+      ['shred', 2],
+      ['certify', 2],
+    ]);
+    expect((await run(-30, 5)).timeline.map(([, day]) => day)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('moves the freeze and the deletion to a new end', async () => {
+    const { timeline } = await run(3, 5, async (handle, now) => {
+      await ts.env.sleep(DAY_MS); // day 1: the end moves from day 3 to day 10
+      await handle.signal(contractEndSignal, planFrom(now, 10, 5));
+    });
+    expect(timeline).toEqual([
+      ['apply', 0],
+      ['apply', 1],
+      ['freeze', 10],
+      ['begin-deletion', 15],
+      ['shred', 15],
+      ['certify', 15],
+    ]);
+  });
+
+  it('ends with the tenant served again when renewed during the export window, deleting nothing', async () => {
+    const { result, timeline } = await run(2, 10, async (handle) => {
+      await ts.env.sleep(5 * DAY_MS); // frozen since day 2
+      await handle.signal(contractRenewedSignal);
+    });
+    expect(result).toEqual({ outcome: 'renewed' });
+    expect(timeline).toEqual([
+      ['apply', 0],
+      ['freeze', 2],
+      ['resume', 5],
+    ]);
+  });
+
+  it('carries on with a new end that follows a renewal, and ignores a renewal once deletion began', async () => {
+    const { result, timeline } = await run(2, 3, async (handle, now) => {
+      await ts.env.sleep(DAY_MS);
+      await handle.signal(contractRenewedSignal);
+      await handle.signal(contractEndSignal, planFrom(now, 4, 1)); // a new end right after
+      await ts.env.sleep(4.5 * DAY_MS); // day 5.5: deletion at day 5 has happened
+      await handle.signal(contractRenewedSignal).catch(() => undefined);
+    });
+    expect(result).toEqual({ outcome: 'deleted', certificateId: 'dc-test' });
+    // The renewal may have been applied before the new end arrived; the new end rules after.
+    const steps = timeline.map(([step]) => step);
+    expect(steps.lastIndexOf('apply')).toBeGreaterThan(steps.lastIndexOf('resume'));
+    expect(timeline.slice(-3)).toEqual([
+      ['begin-deletion', 5],
+      ['shred', 5],
+      ['certify', 5],
+    ]);
+  });
+});
