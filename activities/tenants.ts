@@ -151,8 +151,9 @@ export function createTenantActivities({
         .collection('rate_limits')
         .deleteMany({ key: { $regex: `^sub-(address|ip):${tenantId}:` } });
       await mongo.db(tenants.databaseName(tenantId)).dropDatabase();
-      // Last: this workflow's own payloads are sealed with this key. The codec's cache keeps
-      // it for the rest of the run; the record was unreadable since the data key went anyway.
+      // Last: this workflow seals with the platform key (payload-key-owner.ts), but a run
+      // started before it did seals with this one, and the codec's cache keeps it only for
+      // the rest of such a run. The record was unreadable since the data key went anyway.
       await control()
         .collection(payloadKeyCollection)
         .deleteOne({ _id: tenantId as never });

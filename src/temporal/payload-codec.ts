@@ -2,8 +2,9 @@
  * The payload codec of every client and worker: each payload Temporal stores (workflow and
  * activity inputs and results, signals, queries, memos, failure messages) is sealed with
  * AES-256-GCM under the key of the tenant whose workflow owns it, picked from the workflow
- * id in the SerializationContext. The key id travels in plaintext metadata so a codec
- * server can pick the key from the payload alone.
+ * id in the SerializationContext (the platform key for the platform's own workflows, see
+ * payload-key-owner.ts). The key id travels in plaintext metadata so a codec server can pick
+ * the key from the payload alone.
  *
  * Fail closed: a payload that cannot be encrypted (no context, a workflow id without a
  * tenant, the key unavailable) is never stored in clear. Encoding throws, except for the
@@ -16,12 +17,12 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { FAILURE_ATTRIBUTES_METADATA } from './failure-converter';
-import type { PayloadKeySource } from './payload-keys';
-import { tenantOfWorkflowId } from './workflow-tenant';
+import { payloadKeyIdOf, payloadKeyIdsOf } from './payload-key-owner';
+import { PLATFORM_PAYLOAD_KEY_ID, type PayloadKeySource } from './payload-keys';
 
 /** `encoding` of a sealed payload. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
-/** Metadata naming the key: the tenant id. */
+/** Metadata naming the key: the tenant id, or `platform` (PLATFORM_PAYLOAD_KEY_ID). */
 export const KEY_ID_METADATA = 'encryption-key-id';
 /** Metadata naming the cipher, so a later format can coexist. */
 export const CIPHER_METADATA = 'encryption-cipher';
@@ -55,7 +56,7 @@ export function isEncryptedPayload(payload: Payload): boolean {
   return text(payload.metadata?.encoding) === ENCRYPTED_ENCODING;
 }
 
-/** The key id (tenant) a sealed payload names. */
+/** The key id (tenant or `platform`) a sealed payload names. */
 export function payloadKeyId(payload: Payload): string | undefined {
   return text(payload.metadata?.[KEY_ID_METADATA]);
 }
@@ -117,7 +118,7 @@ export class TenantPayloadCodec implements PayloadCodec {
     const sealing = await this.sealingKey(context);
     return payloads.map((payload) => {
       if (!(sealing instanceof PayloadEncryptionError)) {
-        return sealPayload(payload, sealing.key, sealing.tenantId);
+        return sealPayload(payload, sealing.key, sealing.keyId);
       }
       if (isFailureAttributes(payload)) return withheldFailureAttributes(sealing.message);
       throw sealing;
@@ -127,33 +128,39 @@ export class TenantPayloadCodec implements PayloadCodec {
   /** The key payloads of this context are sealed with, or why there is none. */
   private async sealingKey(
     context: SerializationContext | undefined,
-  ): Promise<{ tenantId: string; key: Buffer } | PayloadEncryptionError> {
+  ): Promise<{ keyId: string; key: Buffer } | PayloadEncryptionError> {
     if (!context?.workflowId) {
       return new PayloadEncryptionError('cannot encrypt a payload without a workflow context');
     }
-    const tenantId = tenantOfWorkflowId(context.workflowId);
-    if (!tenantId) {
+    const keyId = payloadKeyIdOf(context.workflowId);
+    if (!keyId) {
       return new PayloadEncryptionError('cannot encrypt a payload of a workflow without tenant');
     }
     try {
-      return { tenantId, key: await this.keys.ensureKey(tenantId) };
+      return { keyId, key: await this.keys.ensureKey(keyId) };
     } catch (err) {
-      return new PayloadEncryptionError('tenant payload key unavailable', { cause: err });
+      const owner = keyId === PLATFORM_PAYLOAD_KEY_ID ? 'platform' : 'tenant';
+      return new PayloadEncryptionError(`${owner} payload key unavailable`, { cause: err });
     }
   }
 
   async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
-    const owner = context?.workflowId ? tenantOfWorkflowId(context.workflowId) : undefined;
+    const readable = context?.workflowId ? payloadKeyIdsOf(context.workflowId) : undefined;
     return Promise.all(
       payloads.map(async (payload) => {
         // Payloads written before encryption was enabled (or by other codecs) pass through.
         if (!isEncryptedPayload(payload)) return payload;
         const keyId = payloadKeyId(payload);
         if (!keyId) throw new PayloadDecryptionError('encrypted payload without key id');
-        // A workflow only ever reads its own tenant's payloads: a payload of another tenant
-        // smuggled into its history (a signal, say) must not be decrypted into it.
-        if (owner && keyId !== owner) {
-          throw new PayloadDecryptionError('payload belongs to another tenant than the workflow');
+        // A workflow only ever reads payloads of its own key owner: a payload of another
+        // tenant, or of the platform, smuggled into its history (a signal, say) must not be
+        // decrypted into it.
+        if (readable && !readable.includes(keyId)) {
+          throw new PayloadDecryptionError(
+            keyId === PLATFORM_PAYLOAD_KEY_ID
+              ? 'payload belongs to the platform, not to the workflow'
+              : 'payload belongs to another tenant than the workflow',
+          );
         }
         return openPayload(payload, await this.keys.findKey(keyId));
       }),

@@ -5,6 +5,10 @@
  * tenant secret: deleting the tenant's data key (crypto-shredding) makes its workflow
  * histories unreadable too. Keys are created on first encode and cached for a short time,
  * so a shredded tenant stops being decodable within a bounded time.
+ *
+ * One more key, `platform`, is wrapped under the platform's data key instead: it seals the
+ * workflows that destroy a tenant (src/temporal/payload-key-owner.ts), which must stay
+ * readable after the tenant's keys are gone.
  */
 import { randomBytes } from 'node:crypto';
 import { MongoServerError, type Binary } from 'mongodb';
@@ -22,33 +26,42 @@ export const payloadKeyCollection = 'payload_keys';
  */
 export const PAYLOAD_KEY_TTL_MS = 60_000;
 
+/**
+ * The id of the platform's payload key, stored as `_id: 'platform'` beside the tenants'.
+ * It never names a tenant: tenant ids are `t` + 19 hex digits (newTenantId in
+ * src/tenants/provision-tenant.ts), and this id is 8 characters with letters beyond hex.
+ */
+export const PLATFORM_PAYLOAD_KEY_ID = 'platform';
+
 const KEY_BYTES = 32;
 const DUPLICATE_KEY = 11000;
 
 /** Why a payload key cannot be used. */
 export type PayloadKeyProblem = 'missing' | 'unreadable' | 'invalid-tenant';
 
-/** Thrown when a tenant's payload key does not exist or can no longer be unwrapped. */
+/** Thrown when a payload key does not exist or can no longer be unwrapped. */
 export class PayloadKeyUnavailableError extends Error {
   constructor(
+    /** The key id: a tenant id, or PLATFORM_PAYLOAD_KEY_ID. */
     readonly tenantId: string,
     readonly problem: PayloadKeyProblem,
     options?: { cause?: unknown },
   ) {
+    const owner = tenantId === PLATFORM_PAYLOAD_KEY_ID ? 'the platform' : `tenant ${tenantId}`;
     super(
-      `payload key of tenant ${tenantId} is ${problem === 'missing' ? 'missing' : 'unavailable'}`,
+      `payload key of ${owner} is ${problem === 'missing' ? 'missing' : 'unavailable'}`,
       options,
     );
     this.name = 'PayloadKeyUnavailableError';
   }
 }
 
-/** Where the codec gets keys from. */
+/** Where the codec gets keys from; a key id is a tenant id or PLATFORM_PAYLOAD_KEY_ID. */
 export interface PayloadKeySource {
-  /** The tenant's key, created on first use; for encoding. */
-  ensureKey(tenantId: string): Promise<Buffer>;
-  /** The tenant's existing key, never creating one; for decoding. */
-  findKey(tenantId: string): Promise<Buffer>;
+  /** The key, created on first use; for encoding. */
+  ensureKey(keyId: string): Promise<Buffer>;
+  /** The existing key, never creating one; for decoding. */
+  findKey(keyId: string): Promise<Buffer>;
 }
 
 /** The store: a key source whose cache tests (and a process that shredded a tenant) can drop. */
@@ -65,7 +78,7 @@ export interface PayloadKeyStoreOptions {
 
 interface PayloadKeyDocument {
   _id: string;
-  /** Base64 of the key, encrypted (random algorithm) under the tenant's data key. */
+  /** Base64 of the key, encrypted (random algorithm) under the tenant's (or platform's) data key. */
   key: Binary | string;
   createdAt: Date;
 }
@@ -81,21 +94,22 @@ export function createPayloadKeyStore(
   const collection = () =>
     data.mongo.db(data.names.control).collection<PayloadKeyDocument>(payloadKeyCollection);
 
-  async function read(tenantId: string): Promise<Buffer> {
+  async function read(keyId: string): Promise<Buffer> {
     let doc: PayloadKeyDocument | null;
     try {
       // The shared client decrypts on read; it fails here once the data key is gone.
-      doc = await collection().findOne({ _id: tenantId });
+      doc = await collection().findOne({ _id: keyId });
     } catch (err) {
-      throw new PayloadKeyUnavailableError(tenantId, 'unreadable', { cause: err });
+      throw new PayloadKeyUnavailableError(keyId, 'unreadable', { cause: err });
     }
-    if (!doc) throw new PayloadKeyUnavailableError(tenantId, 'missing');
+    if (!doc) throw new PayloadKeyUnavailableError(keyId, 'missing');
     const key = typeof doc.key === 'string' ? Buffer.from(doc.key, 'base64') : undefined;
-    if (key?.length !== KEY_BYTES) throw new PayloadKeyUnavailableError(tenantId, 'unreadable');
+    if (key?.length !== KEY_BYTES) throw new PayloadKeyUnavailableError(keyId, 'unreadable');
     return key;
   }
 
-  async function create(tenantId: string): Promise<Buffer> {
+  /** Wraps a new tenant key under the tenant's data key. */
+  async function wrapForTenant(tenantId: string, key: Buffer): Promise<Binary> {
     // A shredded tenant's record is deleted on purpose: creating one would also create a
     // fresh data key for it (ensureTenantKey) and bring the tenant's encryption back.
     const tenant = await data.mongo
@@ -104,51 +118,64 @@ export function createPayloadKeyStore(
       .findOne({ _id: tenantId }, { projection: { status: 1 } });
     if (tenant?.status === 'deleted') throw new PayloadKeyUnavailableError(tenantId, 'unreadable');
     await data.encryption.ensureTenantKey(tenantId);
+    return data.encryption.encryptPrivate(key.toString('base64'), tenantId);
+  }
+
+  /** Wraps the platform key under the platform's data key, which no tenant's fate touches. */
+  async function wrapForPlatform(key: Buffer): Promise<Binary> {
+    await data.encryption.ensurePlatformKey();
+    return data.encryption.encryptPlatformPrivate(key.toString('base64'));
+  }
+
+  async function create(keyId: string): Promise<Buffer> {
     const key = randomBytes(KEY_BYTES);
-    const wrapped = await data.encryption.encryptPrivate(key.toString('base64'), tenantId);
+    const wrapped =
+      keyId === PLATFORM_PAYLOAD_KEY_ID
+        ? await wrapForPlatform(key)
+        : await wrapForTenant(keyId, key);
     try {
-      await collection().insertOne({ _id: tenantId, key: wrapped, createdAt: new Date() });
+      await collection().insertOne({ _id: keyId, key: wrapped, createdAt: new Date() });
       return key;
     } catch (err) {
       // Another process created it between our read and write: use theirs.
       if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-      return read(tenantId);
+      return read(keyId);
     }
   }
 
-  /** One lookup per tenant at a time; failures are not cached. */
-  function cached(tenantId: string, load: () => Promise<Buffer>): Promise<Buffer> {
-    const hit = cache.get(tenantId);
+  /** One lookup per key id at a time; failures are not cached. */
+  function cached(keyId: string, load: () => Promise<Buffer>): Promise<Buffer> {
+    const hit = cache.get(keyId);
     if (hit && hit.expiresAt > now()) return hit.key;
     const entry = { key: load(), expiresAt: now() + ttlMs };
-    cache.set(tenantId, entry);
+    cache.set(keyId, entry);
     entry.key.catch(() => {
-      if (cache.get(tenantId) === entry) cache.delete(tenantId);
+      if (cache.get(keyId) === entry) cache.delete(keyId);
     });
     return entry.key;
   }
 
-  function checkTenant(tenantId: string): void {
+  function checkKeyId(keyId: string): void {
     // Key ids come from payload metadata, i.e. from outside: never echo a malformed one.
-    if (!tenantIdPattern.test(tenantId)) {
+    if (keyId !== PLATFORM_PAYLOAD_KEY_ID && !tenantIdPattern.test(keyId)) {
       throw new PayloadKeyUnavailableError('(invalid)', 'invalid-tenant');
     }
   }
 
   const store: PayloadKeyStore = {
-    async ensureKey(tenantId) {
+    async ensureKey(keyId) {
       try {
-        return await store.findKey(tenantId);
+        return await store.findKey(keyId);
       } catch (err) {
         // Only a key that never existed is created; an unreadable one stays unreadable.
         if (!(err instanceof PayloadKeyUnavailableError) || err.problem !== 'missing') throw err;
       }
-      return cached(tenantId, () => create(tenantId));
+      return cached(keyId, () => create(keyId));
     },
 
-    async findKey(tenantId) {
-      checkTenant(tenantId);
-      return cached(tenantId, () => read(tenantId));
+    async findKey(keyId) {
+      checkKeyId(keyId);
+      return cached(keyId, () => read(keyId));
     },
 
     clearCache() {

@@ -6,9 +6,17 @@
 import { tenantIdPattern } from '../db/names';
 
 const tenantSegment = tenantIdPattern.source.replace(/^\^/, '').replace(/\$$/, '');
-const workflowIdPrefix = new RegExp(`^[a-z][a-z0-9-]*:(${tenantSegment}):.`);
+const workflowIdPrefix = new RegExp(`^([a-z][a-z0-9-]*):(${tenantSegment}):.`);
+
+/** The kind and tenant a workflow id names, or undefined when it names no tenant. */
+export function parseWorkflowId(
+  workflowId: string,
+): { kind: string; tenantId: string } | undefined {
+  const match = workflowIdPrefix.exec(workflowId);
+  return match ? { kind: match[1]!, tenantId: match[2]! } : undefined;
+}
 
 /** The tenant id in a workflow id, or undefined when the id names no tenant. */
 export function tenantOfWorkflowId(workflowId: string): string | undefined {
-  return workflowIdPrefix.exec(workflowId)?.[1];
+  return parseWorkflowId(workflowId)?.tenantId;
 }

@@ -34,8 +34,11 @@ export interface ProvisionDeps {
   taskQueue: string;
 }
 
-/** A new tenant id: opaque, 20 lowercase hex digits (derived from the idempotency key if given). */
-function newTenantId(idempotencyKey?: string): string {
+/**
+ * A new tenant id: `t` and 19 lowercase hex digits (derived from the idempotency key if
+ * given). Opaque, and never equal to the platform's payload key id (`platform`).
+ */
+export function newTenantId(idempotencyKey?: string): string {
   const source = idempotencyKey
     ? createHash('sha256').update(`tenant:${idempotencyKey}`).digest()
     : randomBytes(16);

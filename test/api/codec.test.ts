@@ -1,6 +1,7 @@
 /**
  * The codec endpoint the Temporal Web UI and CLI call: decoding for the platform operator
- * only, the Web UI's secret URL, encoding, and CORS for the UI's origin only.
+ * only (tenant and platform payloads), the Web UI's secret URL, encoding, and CORS for the
+ * UI's origin only.
  */
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
@@ -9,7 +10,11 @@ import {
   payloadToJson,
   type PayloadJson,
 } from '../../src/api/schemas/codec-payloads';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../src/temporal/payload-codec';
+import {
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA,
+  TenantPayloadCodec,
+} from '../../src/temporal/payload-codec';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { historyPayloads } from '../helpers/history-payloads';
 import { uniqueSuffix } from '../helpers/services';
@@ -85,6 +90,30 @@ describe('codec endpoint', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ payloads: sealed });
     }
+  });
+
+  it("decodes a platform workflow's payloads, sealed with the platform key", async () => {
+    const original = { metadata: { encoding: b64('json/plain') }, data: b64('{"tenantId":"x"}') };
+    const [platformSealed] = await new TenantPayloadCodec(stack.payloadKeys).encode(
+      [payloadFromJson(original)],
+      {
+        type: 'workflow',
+        namespace: stack.config.temporal.namespace,
+        workflowId: `tenant-shredding:${tenantId}:x`,
+      },
+    );
+    const json = payloadToJson(platformSealed!);
+    expect(unb64(json.metadata?.[KEY_ID_METADATA])).toBe('platform');
+    const viaToken = await decode()
+      .set('Authorization', `Bearer ${stack.platformToken}`)
+      .send({ payloads: [json] });
+    const viaUrl = await decode(`/codec/${stack.codecToken}/decode`).send({ payloads: [json] });
+    for (const res of [viaToken, viaUrl]) {
+      expect(res.status).toBe(200);
+      expect(payloadFromJson(res.body.payloads[0])).toEqual(payloadFromJson(original));
+    }
+    const withoutCredentials = await decode().send({ payloads: [json] });
+    expect(withoutCredentials.body).toEqual({ payloads: [json] });
   });
 
   it('leaves payloads it did not seal as they are', async () => {

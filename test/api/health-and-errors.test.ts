@@ -72,6 +72,10 @@ describe('health and error shape', () => {
     const injection = await post().send({ tenantId: { $gt: '' } });
     expect(injection.status).toBe(400);
 
+    const reserved = await post().send({ tenantId: 'platform' }); // the platform's payload key id
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.error.id).toBe('invalid_request');
+
     const tooLarge = await post().send({ tenantId: 'a'.repeat(200_000) });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.error.id).toBe('body_too_large');

@@ -2,10 +2,12 @@
  * Temporal payload encryption against the real servers: a probe run through the API leaves
  * only sealed payloads in its history (read by a client without the codec, as anyone with
  * access to Temporal's database would), one tenant's key cannot open another's payloads,
- * and deleting the tenant's data key makes its histories unreadable.
+ * deleting the tenant's data key makes its histories unreadable, and the platform key keeps
+ * a tenant shredding's own payloads readable after that.
  */
 import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter, type SerializationContext } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import express from 'express';
@@ -22,6 +24,7 @@ import {
   KEY_ID_METADATA,
   openPayload,
   PayloadDecryptionError,
+  sealPayload,
   TenantPayloadCodec,
 } from '../../src/temporal/payload-codec';
 import {
@@ -177,6 +180,69 @@ describe('Temporal payload encryption', () => {
     } finally {
       await fresh.mongo.close();
     }
+  });
+
+  it("seals a tenant shredding's payloads with the platform key, readable once the tenant's keys are gone", async () => {
+    const tenantId = `plat${uniqueSuffix()}`;
+    await runProbe(tenantId); // the tenant's data key and payload key exist
+    const shredding: SerializationContext = {
+      type: 'workflow',
+      namespace: stack.config.temporal.namespace,
+      workflowId: `tenant-shredding:${tenantId}:x`,
+    };
+    const codec = new TenantPayloadCodec(stack.payloadKeys);
+    const [sealed] = await codec.encode(
+      [defaultPayloadConverter.toPayload({ tenantId })],
+      shredding,
+    );
+    expect(text(sealed!.metadata?.[KEY_ID_METADATA])).toBe('platform');
+    // Written before platform workflows had their own key: sealed with the tenant's.
+    const earlier = sealPayload(
+      defaultPayloadConverter.toPayload({ earlier: true }),
+      await stack.payloadKeys.findKey(tenantId),
+      tenantId,
+    );
+    await expect(codec.decode([earlier], shredding)).resolves.toHaveLength(1);
+
+    // The platform key is wrapped under the platform's data key, not the tenant's.
+    const stored = await raw
+      .db(stack.data.names.control)
+      .collection(payloadKeyCollection)
+      .findOne({ _id: 'platform' as never });
+    const dataKeys = raw.db(stack.data.names.keyVault).collection('datakeys');
+    const platformDataKey = await raw
+      .db(stack.data.names.keyVault)
+      .collection<{ _id: Binary }>('datakeys')
+      .findOne({ keyAltNames: 'platform' });
+    expect(stored?.key).toBeInstanceOf(Binary);
+    // Encrypted value: subtype byte, then the 16-byte id of the data key that wraps it.
+    const wrappedBy = Buffer.from((stored!.key as Binary).buffer).subarray(1, 17);
+    expect(wrappedBy.equals(Buffer.from(platformDataKey!._id.buffer))).toBe(true);
+
+    // What shredding deletes: the tenant's data key and its payload key record.
+    expect((await dataKeys.deleteOne({ keyAltNames: `tenant:${tenantId}` })).deletedCount).toBe(1);
+    await raw
+      .db(stack.data.names.control)
+      .collection(payloadKeyCollection)
+      .deleteOne({ _id: tenantId as never });
+    stack.payloadKeys.clearCache();
+    await expect(stack.payloadKeys.findKey(tenantId)).rejects.toMatchObject({ problem: 'missing' });
+
+    const [opened] = await codec.decode([sealed!], shredding);
+    expect(defaultPayloadConverter.fromPayload(opened!)).toEqual({ tenantId });
+    const [later] = await codec.encode([defaultPayloadConverter.toPayload('later')], shredding);
+    expect(text(later!.metadata?.[KEY_ID_METADATA])).toBe('platform');
+    expect(defaultPayloadConverter.fromPayload((await codec.decode([later!], shredding))[0]!)).toBe(
+      'later',
+    );
+    // The tenant's own payloads, even the shredding's earlier ones, are gone with its key.
+    await expect(codec.decode([earlier], shredding)).rejects.toBeInstanceOf(
+      PayloadKeyUnavailableError,
+    );
+    // A tenant workflow never opens a platform payload.
+    await expect(
+      codec.decode([sealed!], { ...shredding, workflowId: `encryption-probe:${tenantId}:p` }),
+    ).rejects.toThrow('payload belongs to the platform');
   });
 
   it('creates one key per tenant even when processes race, and re-reads it after the TTL', async () => {

@@ -1,12 +1,19 @@
 /**
  * Tenants through the platform API: provisioning as a workflow, the first admin, idempotent
- * retries, bad input, API keys, and crypto-shredding.
+ * retries, bad input, API keys, and crypto-shredding (whose own history stays readable).
  */
 import { Binary, BSON, ClientEncryption, MongoClient } from 'mongodb';
 import { API_KEY_CACHE_MS } from '../../src/auth/api-key-cache';
 import { loadKmsSettings } from '../../src/db/kms';
 import request from 'supertest';
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { Client, ScheduleNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { openDataLayer } from '../../src/db/open';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { KEY_ID_METADATA, TenantPayloadCodec } from '../../src/temporal/payload-codec';
+import { createPayloadKeyStore } from '../../src/temporal/payload-keys';
+import { historyPayloads } from '../helpers/history-payloads';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { testServices, uniqueSuffix } from '../helpers/services';
 import { INITIAL_ADMIN_PASSWORD, login } from '../helpers/sessions';
@@ -245,6 +252,45 @@ describe('tenants', () => {
       await expect(stack.client.schedule.getHandle(id).describe()).rejects.toThrow(
         ScheduleNotFoundError,
       );
+    }
+
+    // The shredding run sealed its own payloads with the platform key, which outlives the
+    // tenant's keys: a process that never cached a key still decodes and replays its history.
+    const shreddingId = `tenant-shredding:${tenantId}:test`;
+    const history = await new Client({
+      connection: stack.client.connection,
+      namespace: stack.config.temporal.namespace,
+    }).workflow // no codec: the history as Temporal stores it
+      .getHandle(shreddingId)
+      .fetchHistory();
+    const payloads = historyPayloads(history);
+    expect(payloads.length).toBeGreaterThanOrEqual(4); // input, activity input and result, result
+    for (const payload of payloads) {
+      expect(Buffer.from(payload.metadata![KEY_ID_METADATA]!).toString()).toBe('platform');
+    }
+    stack.payloadKeys.clearCache();
+    const freshLayer = await openDataLayer(stack.config);
+    try {
+      const keys = createPayloadKeyStore(freshLayer);
+      await expect(keys.findKey(tenantId)).rejects.toMatchObject({ problem: 'missing' });
+      const decoded = await new TenantPayloadCodec(keys).decode(payloads, {
+        type: 'workflow',
+        namespace: stack.config.temporal.namespace,
+        workflowId: shreddingId,
+      });
+      expect(decoded.map((p) => defaultPayloadConverter.fromPayload(p))).toContainEqual({
+        tenantId,
+      });
+      await Worker.runReplayHistory(
+        {
+          workflowsPath: require.resolve('../../workflows'),
+          dataConverter: createDataConverter(keys),
+        },
+        history,
+        shreddingId,
+      );
+    } finally {
+      await freshLayer.mongo.close();
     }
     // Its double opt-in was still waiting for the confirmation: shredding ended it.
     const optIn = await stack.client.workflow.getHandle(subscribed.body.workflowId).describe();

@@ -1,6 +1,6 @@
 /**
  * The payload codec on its own, with in-memory keys: sealing and opening, tamper detection,
- * tenant separation and the fail-closed rules. The real key store and Temporal are covered
+ * tenant separation, the platform key of platform-owned workflows and the fail-closed rules. The real key store and Temporal are covered
  * by test/e2e/payload-encryption.test.ts.
  */
 import { randomBytes } from 'node:crypto';
@@ -20,11 +20,22 @@ import {
   KEY_ID_METADATA,
   PayloadDecryptionError,
   PayloadEncryptionError,
+  sealPayload,
   TenantPayloadCodec,
 } from '../../src/temporal/payload-codec';
-import { PayloadKeyUnavailableError, type PayloadKeySource } from '../../src/temporal/payload-keys';
+import {
+  payloadKeyIdOf,
+  payloadKeyIdsOf,
+  platformWorkflowKinds,
+} from '../../src/temporal/payload-key-owner';
+import {
+  PayloadKeyUnavailableError,
+  PLATFORM_PAYLOAD_KEY_ID,
+  type PayloadKeySource,
+} from '../../src/temporal/payload-keys';
 import { tenantOfWorkflowId } from '../../src/temporal/workflow-tenant';
-import { workflowId } from '../../workflows/definitions';
+import { newTenantId } from '../../src/tenants/provision-tenant';
+import { workflowId, workflowKinds } from '../../workflows/definitions';
 
 function buildKeys(tenants: string[]): PayloadKeySource & { keys: Map<string, Buffer> } {
   const keys = new Map(tenants.map((t) => [t, randomBytes(32)]));
@@ -58,6 +69,47 @@ describe('tenantOfWorkflowId', () => {
     for (const id of ['adhoc', 'probe:ACME0001:x', 'probe::x', 'probe:acme0001', ':acme0001:x']) {
       expect(tenantOfWorkflowId(id)).toBeUndefined();
     }
+  });
+});
+
+describe('payload key ids', () => {
+  it('reserves `platform`, which no tenant id can be', () => {
+    const tenantIds = [
+      newTenantId(),
+      newTenantId(),
+      newTenantId('order-42'),
+      newTenantId('platform'),
+    ];
+    for (const id of tenantIds) expect(id).toMatch(/^t[0-9a-f]{19}$/);
+    expect(PLATFORM_PAYLOAD_KEY_ID).toBe('platform');
+    expect(PLATFORM_PAYLOAD_KEY_ID).not.toMatch(/^t[0-9a-f]{19}$/);
+  });
+
+  it('seals tenant workflows with the tenant key and platform workflows with the platform key', () => {
+    const tenantId = newTenantId();
+    expect(payloadKeyIdOf(workflowId(workflowKinds.doubleOptIn, tenantId, 's1'))).toBe(tenantId);
+    expect(payloadKeyIdOf(`consent-renewal-sweep:${tenantId}:l1-2025-01-31T00:00:00Z`)).toBe(
+      tenantId,
+    );
+    expect(payloadKeyIdOf(workflowId(workflowKinds.tenantShredding, tenantId, 'x'))).toBe(
+      'platform',
+    );
+    expect(payloadKeyIdOf(`contract-termination:${tenantId}:x`)).toBe('platform');
+    expect([...platformWorkflowKinds].sort()).toEqual(['contract-termination', 'tenant-shredding']);
+  });
+
+  it('lets a platform workflow open its tenant key too, and a tenant workflow only its own', () => {
+    expect(payloadKeyIdsOf('tenant-shredding:acme0001:x')).toEqual(['platform', 'acme0001']);
+    expect(payloadKeyIdsOf('double-opt-in:acme0001:x')).toEqual(['acme0001']);
+  });
+
+  it('gives no key to ids without a tenant or naming the reserved id as tenant', () => {
+    for (const id of ['adhoc', 'tenant-shredding::x', 'platform', 'encryption-probe:platform:x']) {
+      expect(payloadKeyIdOf(id)).toBeUndefined();
+    }
+    expect(payloadKeyIdsOf('encryption-probe:platform:x')).toEqual([]);
+    expect(payloadKeyIdsOf('tenant-shredding:platform:x')).toEqual([]);
+    expect(payloadKeyIdsOf('adhoc')).toBeUndefined();
   });
 });
 
@@ -170,6 +222,71 @@ describe('TenantPayloadCodec', () => {
   it("refuses to decode another tenant's payload inside a workflow", async () => {
     const [sealed] = await codec.encode([json('acme-only')], acme);
     await expect(codec.decode([sealed!], beta)).rejects.toThrow('another tenant');
+  });
+});
+
+describe('TenantPayloadCodec with platform workflows', () => {
+  const keys = buildKeys(['acme0001', 'beta0002', 'platform']);
+  const codec = new TenantPayloadCodec(keys);
+  const shredding = workflowContext('tenant-shredding:acme0001:s1');
+  const termination = workflowContext('contract-termination:acme0001:c1');
+  const keyIdOf = (payload: Payload | undefined) => text(payload?.metadata?.[KEY_ID_METADATA]);
+
+  it('seals the payloads of platform workflows with the platform key', async () => {
+    for (const context of [shredding, termination]) {
+      const [sealed] = await codec.encode([json({ tenantId: 'acme0001' })], context);
+      expect(keyIdOf(sealed)).toBe('platform');
+      const [opened] = await codec.decode([sealed!], context);
+      expect(defaultPayloadConverter.fromPayload(opened!)).toEqual({ tenantId: 'acme0001' });
+    }
+  });
+
+  it('keeps sealing platform workflows without any tenant key', async () => {
+    const [sealed] = await codec.encode(
+      [json('x')],
+      workflowContext('tenant-shredding:gone0003:s'),
+    );
+    expect(keyIdOf(sealed)).toBe('platform');
+  });
+
+  it("still opens a platform workflow's payloads sealed earlier with its tenant key", async () => {
+    const earlier = sealPayload(
+      json({ tenantId: 'acme0001' }),
+      keys.keys.get('acme0001')!,
+      'acme0001',
+    );
+    const [opened] = await codec.decode([earlier], shredding);
+    expect(defaultPayloadConverter.fromPayload(opened!)).toEqual({ tenantId: 'acme0001' });
+  });
+
+  it("refuses another tenant's payloads in a platform workflow", async () => {
+    const [other] = await codec.encode([json('beta-only')], beta);
+    await expect(codec.decode([other!], shredding)).rejects.toThrow('another tenant');
+  });
+
+  it('refuses platform payloads in a tenant workflow', async () => {
+    const [platformSealed] = await codec.encode([json('platform-only')], shredding);
+    await expect(codec.decode([platformSealed!], acme)).rejects.toThrow(
+      'payload belongs to the platform',
+    );
+  });
+
+  it('neither seals nor opens anything for a workflow naming the reserved id as tenant', async () => {
+    const reserved = workflowContext('encryption-probe:platform:x');
+    await expect(codec.encode([json('x')], reserved)).rejects.toBeInstanceOf(
+      PayloadEncryptionError,
+    );
+    const [platformSealed] = await codec.encode([json('platform-only')], shredding);
+    await expect(codec.decode([platformSealed!], reserved)).rejects.toBeInstanceOf(
+      PayloadDecryptionError,
+    );
+  });
+
+  it('refuses to encode when the platform key is unavailable', async () => {
+    const withoutPlatform = new TenantPayloadCodec(buildKeys(['acme0001']));
+    await expect(withoutPlatform.encode([json('x')], shredding)).rejects.toThrow(
+      'platform payload key unavailable',
+    );
   });
 });
 

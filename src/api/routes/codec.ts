@@ -7,11 +7,13 @@
  * - `POST /codec/<codec token>/decode`, `…/encode` for the Web UI, which can only be given
  *   a URL (see src/auth/codec-token.ts).
  *
- * Decode answers a caller without valid credentials with its payloads unchanged (the
- * protocol's convention for "may not read": the UI then shows them as it would without a
- * codec), and leaves unchanged any payload it cannot open (unknown or shredded tenant,
- * tampered). Encode needs the tenant (`X-Consentflow-Tenant`), because the protocol carries
- * no workflow id, and only uses keys that already exist.
+ * Decode picks the key named in each payload's metadata, a tenant's or the platform's (the
+ * platform's workflows, such as tenant shredding, seal with it). It answers a caller without
+ * valid credentials with its payloads unchanged (the protocol's convention for "may not
+ * read": the UI then shows them as it would without a codec), and leaves unchanged any
+ * payload it cannot open (unknown or shredded tenant, tampered). Encode needs the key id in
+ * `X-Consentflow-Tenant` (a tenant id, or `platform` for a platform workflow),
+ * because the protocol carries no workflow id, and only uses keys that already exist.
  */
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';

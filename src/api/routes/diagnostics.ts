@@ -6,13 +6,18 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { tenantIdPattern } from '../../db/names';
+import { PLATFORM_PAYLOAD_KEY_ID } from '../../temporal/payload-keys';
 import { TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../../workflows/definitions';
 import type { encryptionProbeWorkflow } from '../../../workflows';
 import { defineRoute } from '../route';
 
 const probeRequest = z.strictObject({
-  tenantId: z.string().regex(tenantIdPattern, 'must be 6-32 lowercase letters or digits'),
+  tenantId: z
+    .string()
+    .regex(tenantIdPattern, 'must be 6-32 lowercase letters or digits')
+    // The platform's payload key id: a workflow naming it as its tenant gets no key.
+    .refine((id) => id !== PLATFORM_PAYLOAD_KEY_ID, 'is reserved'),
 });
 
 /** How long the route waits for the probe before answering 202. */
