@@ -15,7 +15,7 @@ import { parseWorkflowId } from './workflow-tenant';
 /** Kinds whose payloads are sealed with the platform key. */
 export const platformWorkflowKinds: ReadonlySet<string> = new Set([
   workflowKinds.tenantShredding,
-  'contract-termination',
+  workflowKinds.contractTermination,
 ]);
 
 /**
