@@ -25,6 +25,25 @@ describe('contract end', () => {
   const endContract = (id: string, body: object) =>
     request(stack.app).post(`/api/v1/tenants/${id}/contract-end`).set(platform()).send(body);
 
+  /** The one mail to `address` in the sink, once it is there. */
+  async function mailTo(address: string): Promise<{ text: string }> {
+    for (let i = 0; i < 100; i++) {
+      const res = await request(stack.app).get('/api/dev/mail');
+      const mine = (res.body.messages as { to: string[]; text: string }[]).find((m) =>
+        m.to.includes(address),
+      );
+      if (mine) return mine;
+      await sleep(200);
+    }
+    throw new Error('no mail arrived');
+  }
+
+  const pathOf = (text: string, prefix: string) => {
+    const match = new RegExp(`https?://[^/\\s]+(/${prefix}/[A-Za-z0-9._-]+)`).exec(text);
+    if (!match) throw new Error(`no /${prefix}/ link in the mail`);
+    return match[1]!;
+  };
+
   /** Polls the tenant until `done` holds (the workflow runs on the real server). */
   async function tenantUntil(id: string, done: (body: Record<string, unknown>) => boolean) {
     for (let i = 0; i < 100; i++) {
@@ -76,6 +95,14 @@ describe('contract end', () => {
       });
     expect(list.status).toBe(201);
 
+    const email = `reader.${uniqueSuffix()}@example.test`;
+    const subscribed = await request(stack.app)
+      .post(`/api/v1/lists/${list.body.id}/subscriptions`)
+      .set(auth)
+      .send({ email });
+    expect(subscribed.status).toBe(202);
+    const mail = await mailTo(email);
+
     // Ending in a year: `ending`, deletion 14 days (the default window) after the end.
     const later = new Date(Date.now() + 365 * 86_400_000);
     const scheduled = await endContract(tenantId, { endsAt: later.toISOString() });
@@ -102,6 +129,17 @@ describe('contract end', () => {
     );
     const write = await request(stack.app).post('/api/v1/lists').set(auth).send({ name: 'More' });
     expect([write.status, write.body.error?.id]).toEqual([403, 'tenant_frozen']);
+    // No new consent while frozen, but an objection is honoured.
+    expect((await request(stack.app).get(pathOf(mail.text, 'c'))).status).toBe(410);
+    const unsubscribed = await request(stack.app)
+      .post(pathOf(mail.text, 'u'))
+      .type('form')
+      .send('List-Unsubscribe=One-Click');
+    expect(unsubscribed.status).toBe(200);
+    const contact = await request(stack.app)
+      .get(`/api/v1/contacts/${subscribed.body.contactId}`)
+      .set(auth);
+    expect(contact.body.lists).toEqual([expect.objectContaining({ status: 'unsubscribed' })]);
     // The double opt-in sweep and the renewal sweep (the list has no inactivity policy).
     const schedules = tenantScheduleIds(tenantId, [list.body.id]).filter(
       (id) => !id.startsWith('inactivity-sweep'),
