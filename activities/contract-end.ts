@@ -125,6 +125,7 @@ export function createContractEndActivities({ tenants, temporal }: ContractEndDe
         completedAt,
         destroyed: [...DESTROYED],
       };
+      // Over the fields in this order, dates as ISO strings (what JSON.stringify gives).
       const digest = createHash('sha256')
         .update(JSON.stringify({ id, ...content }))
         .digest('hex');
@@ -133,9 +134,16 @@ export function createContractEndActivities({ tenants, temporal }: ContractEndDe
         { $setOnInsert: { ...content, digest } },
         { upsert: true },
       );
+      // An earlier attempt's certificate stands: the tenant record takes its time.
+      const issued = await DeletionCertificate.findById(id, { completedAt: 1 }).lean();
       await Tenant.updateOne(
         { _id: tenantId },
-        { $set: { 'deletion.completedAt': completedAt, 'deletion.certificateId': id } },
+        {
+          $set: {
+            'deletion.completedAt': issued?.completedAt ?? completedAt,
+            'deletion.certificateId': id,
+          },
+        },
       );
       return id;
     },

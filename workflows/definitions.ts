@@ -1,4 +1,4 @@
-import { defineSignal } from '@temporalio/workflow';
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /**
  * Inputs, results, signals and queries of the workflows: the contract shared by the api
@@ -178,8 +178,19 @@ export interface ContractTerminationResult {
   certificateId?: string;
 }
 
-/** A new end (or export window) for a contract whose termination is under way. */
-export const contractEndSignal = defineSignal<[ContractEndPlan]>('contractEnd');
+/** The answer of the termination to a new plan or a renewal. */
+export type ContractChangeAnswer = 'applied' | 'renewed' | 'deletion-started';
 
-/** The contract was renewed: nothing is deleted, the tenant is served again. */
-export const contractRenewedSignal = defineSignal('contractRenewed');
+/**
+ * A new end (or export window) for the contract; answered once recorded on the tenant, or
+ * `deletion-started` when too late.
+ */
+export const moveContractEndUpdate = defineUpdate<ContractChangeAnswer, [ContractEndPlan]>(
+  'moveContractEnd',
+);
+
+/**
+ * The contract was renewed: nothing is deleted, the tenant is served again. Answered once the
+ * tenant is active, or `deletion-started` when too late.
+ */
+export const renewContractUpdate = defineUpdate<ContractChangeAnswer>('renewContract');

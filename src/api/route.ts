@@ -98,6 +98,12 @@ export interface RouteSpec<
   auth: AuthKind;
   /** The feature permission the caller needs; required for `tenant`, optional for `session`. */
   feature?: Feature;
+  /**
+   * Callable, whatever its method, for a tenant frozen after its contract's end (which is
+   * otherwise read-only): a user's own password and second factor, without which the export
+   * window could not be used.
+   */
+  whileFrozen?: true;
   request?: {
     /** Path parameters; omitted: every `:name` in the path is a string. */
     params?: P;
@@ -268,7 +274,12 @@ function chainFor(
         renderError(known, req, res);
       }
     : undefined;
+  const markWhileFrozen: RequestHandler = (_req, res, next) => {
+    res.locals.whileFrozen = true;
+    next();
+  };
   return [
+    ...(route.whileFrozen ? [markWhileFrozen] : []),
     ...(authenticate ? [authenticate] : []),
     ...(route.feature ? [requireFeature(route.feature)] : []),
     ...(route.request?.bodyType === 'form'

@@ -6,16 +6,22 @@
  * shredding makes every copy unreadable, backups included). The window is the tenant's time to
  * take its data out; 0 deletes at the end itself. The contract-termination workflow
  * (workflows/contract-termination.ts) carries the plan out and is the one writer of the
- * tenant's status from then on; the API only records the first plan, so that it shows at once.
+ * tenant's status from then on: the API hands it changes and reports its answers.
  */
 import type { Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/common';
 import type { ControlModels } from '../db/tenant-access';
 import { TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
 import {
-  contractEndSignal,
+  moveContractEndUpdate,
+  renewContractUpdate,
   workflowId,
   workflowKinds,
+  type ContractChangeAnswer,
   type ContractEndPlan,
 } from '../../workflows/definitions';
 
@@ -43,27 +49,82 @@ export function planContractEnd(endsAt: Date, exportWindowDays: number): Contrac
 export const contractTerminationId = (tenantId: string) =>
   workflowId(workflowKinds.contractTermination, tenantId, tenantId);
 
+/** How long a route waits for the termination's answer before telling the caller to retry. */
+export const CHANGE_WAIT_MS = 20_000;
+
+/** Thrown when the termination did not answer in time (its worker is down, say). */
+export class ContractChangeTimeoutError extends Error {
+  constructor() {
+    super('the contract termination did not answer in time');
+    this.name = 'ContractChangeTimeoutError';
+  }
+}
+
+async function answerOf<T>(update: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      update,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ContractChangeTimeoutError()), CHANGE_WAIT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether an Update failed because no termination runs (none started, or it closed). */
+const notRunning = (err: unknown) =>
+  err instanceof WorkflowNotFoundError ||
+  (err instanceof Error && /already completed|not found/i.test(err.message));
+
 /**
- * Starts the tenant's contract termination, or hands the running one the new plan. A closed
- * run (renewed, say) is followed by a new one.
+ * Hands the tenant's termination a new plan, starting one if none runs (a closed run, say a
+ * renewed one, is followed by a new one). The answer comes from the workflow once the plan is
+ * recorded on the tenant: `applied`, or `deletion-started` when too late.
  */
-export async function scheduleContractEnd(
+export async function moveContractEnd(
   deps: { temporal: Client; taskQueue: string },
   tenantId: string,
   plan: ContractEndPlan,
-): Promise<void> {
-  await deps.temporal.workflow.signalWithStart('contractTerminationWorkflow', {
-    workflowId: contractTerminationId(tenantId),
-    taskQueue: deps.taskQueue,
-    args: [{ tenantId, ...plan }],
-    signal: contractEndSignal,
-    signalArgs: [plan],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: [
-      { key: TenantIdKey, value: tenantId },
-      { key: WorkflowKindKey, value: workflowKinds.contractTermination },
-    ],
-  });
+): Promise<ContractChangeAnswer> {
+  const handle = deps.temporal.workflow.getHandle(contractTerminationId(tenantId));
+  const move = () => answerOf(handle.executeUpdate(moveContractEndUpdate, { args: [plan] }));
+  try {
+    return await move();
+  } catch (err) {
+    if (!notRunning(err)) throw err;
+  }
+  try {
+    await deps.temporal.workflow.start('contractTerminationWorkflow', {
+      workflowId: contractTerminationId(tenantId),
+      taskQueue: deps.taskQueue,
+      args: [{ tenantId, ...plan }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [
+        { key: TenantIdKey, value: tenantId },
+        { key: WorkflowKindKey, value: workflowKinds.contractTermination },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // a concurrent start
+  }
+  return move();
+}
+
+/** Renews the contract: `renewed`, `deletion-started`, or `not-scheduled` when none runs. */
+export async function renewContract(
+  deps: { temporal: Client },
+  tenantId: string,
+): Promise<ContractChangeAnswer | 'not-scheduled'> {
+  const handle = deps.temporal.workflow.getHandle(contractTerminationId(tenantId));
+  try {
+    return await answerOf(handle.executeUpdate(renewContractUpdate));
+  } catch (err) {
+    if (notRunning(err)) return 'not-scheduled';
+    throw err;
+  }
 }
 
 /**

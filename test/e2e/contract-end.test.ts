@@ -63,6 +63,7 @@ describe('contract end', () => {
       { endsAt: '2030-01-01', exportWindowDays: -1 },
       { endsAt: '2030-01-01', exportWindowDays: 1.5 },
       { endsAt: '2030-01-01', extra: true },
+      { endsAt: '2020-01-01' }, // in the past: a mistyped year must not delete at once
     ]) {
       const res = await endContract(tenantId, body);
       expect([res.status, res.body.error?.id]).toEqual([400, expect.any(String)]);
@@ -114,6 +115,13 @@ describe('contract end', () => {
     });
     expect((await request(stack.app).get('/api/v1/lists').set(auth)).status).toBe(200);
 
+    // A date means the end of that day (UTC).
+    const byDate = await endContract(tenantId, { endsAt: '2031-03-14', exportWindowDays: 2 });
+    expect(byDate.body).toMatchObject({
+      contractEndsAt: '2031-03-15T00:00:00.000Z',
+      deletion: { scheduledFor: '2031-03-17T00:00:00.000Z' },
+    });
+
     // Moved to now, with a day's window: frozen.
     const now = new Date();
     expect(
@@ -129,6 +137,12 @@ describe('contract end', () => {
     );
     const write = await request(stack.app).post('/api/v1/lists').set(auth).send({ name: 'More' });
     expect([write.status, write.body.error?.id]).toEqual([403, 'tenant_frozen']);
+    // Keys for the export can still be issued.
+    const exportKey = await request(stack.app)
+      .post(`/api/v1/tenants/${tenantId}/api-keys`)
+      .set(platform())
+      .send({ name: 'export', scopes: ['contacts.export'] });
+    expect(exportKey.status).toBe(201);
     // No new consent while frozen, but an objection is honoured.
     expect((await request(stack.app).get(pathOf(mail.text, 'c'))).status).toBe(410);
     const unsubscribed = await request(stack.app)

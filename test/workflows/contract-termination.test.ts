@@ -7,8 +7,8 @@
  */
 import type { Activities } from '../../activities';
 import {
-  contractEndSignal,
-  contractRenewedSignal,
+  moveContractEndUpdate,
+  renewContractUpdate,
   type ContractTerminationInput,
   type ContractTerminationResult,
 } from '../../workflows/definitions';
@@ -122,7 +122,9 @@ describe('contract termination workflow', () => {
   it('moves the freeze and the deletion to a new end', async () => {
     const { timeline } = await run(3, 5, async (handle, now) => {
       await ts.env.sleep(DAY_MS); // day 1: the end moves from day 3 to day 10
-      await handle.signal(contractEndSignal, planFrom(now, 10, 5));
+      expect(
+        await handle.executeUpdate(moveContractEndUpdate, { args: [planFrom(now, 10, 5)] }),
+      ).toBe('applied');
     });
     expect(timeline).toEqual([
       ['apply', 0],
@@ -137,7 +139,7 @@ describe('contract termination workflow', () => {
   it('ends with the tenant served again when renewed during the export window, deleting nothing', async () => {
     const { result, timeline } = await run(2, 10, async (handle) => {
       await ts.env.sleep(5 * DAY_MS); // frozen since day 2
-      await handle.signal(contractRenewedSignal);
+      expect(await handle.executeUpdate(renewContractUpdate)).toBe('renewed');
     });
     expect(result).toEqual({ outcome: 'renewed' });
     expect(timeline).toEqual([
@@ -147,22 +149,35 @@ describe('contract termination workflow', () => {
     ]);
   });
 
-  it('carries on with a new end that follows a renewal, and ignores a renewal once deletion began', async () => {
-    const { result, timeline } = await run(2, 3, async (handle, now) => {
+  it('answers a renewal or a new end during the deletion with deletion-started, and deletes', async () => {
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { calls, steps } = fakes();
+    const shred = steps.shredTenant;
+    steps.shredTenant = async (ref) => {
+      await shred(ref);
+      await gate; // the deletion is under way until the test lets it finish
+    };
+    const now = await ts.env.currentTimeMs();
+    const result = await ts.withWorker(steps, async (taskQueue) => {
+      const handle = await ts.client.workflow.start<
+        (i: ContractTerminationInput) => Promise<ContractTerminationResult>
+      >('contractTerminationWorkflow', {
+        workflowId: `contract-termination:${tenantId}:${tenantId}-late-${now}`,
+        taskQueue,
+        args: [{ tenantId, ...planFrom(now, 1, 0) }],
+      });
+      // To the deletion (the clock stands still while the deletion's activity runs).
       await ts.env.sleep(DAY_MS);
-      await handle.signal(contractRenewedSignal);
-      await handle.signal(contractEndSignal, planFrom(now, 4, 1)); // a new end right after
-      await ts.env.sleep(4.5 * DAY_MS); // day 5.5: deletion at day 5 has happened
-      await handle.signal(contractRenewedSignal).catch(() => undefined);
+      while (!calls.some((c) => c.step === 'shred')) await new Promise((r) => setTimeout(r, 50));
+      expect(await handle.executeUpdate(renewContractUpdate)).toBe('deletion-started');
+      expect(
+        await handle.executeUpdate(moveContractEndUpdate, { args: [planFrom(now, 30, 5)] }),
+      ).toBe('deletion-started');
+      release();
+      return handle.result();
     });
     expect(result).toEqual({ outcome: 'deleted', certificateId: 'dc-test' });
-    // The renewal may have been applied before the new end arrived; the new end rules after.
-    const steps = timeline.map(([step]) => step);
-    expect(steps.lastIndexOf('apply')).toBeGreaterThan(steps.lastIndexOf('resume'));
-    expect(timeline.slice(-3)).toEqual([
-      ['begin-deletion', 5],
-      ['shred', 5],
-      ['certify', 5],
-    ]);
+    expect(calls.map((c) => c.step)).not.toContain('resume');
   });
 });

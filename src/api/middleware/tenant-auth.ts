@@ -25,20 +25,25 @@ export function requireTenantAuth(tenants: TenantAccess): RequestHandler {
   return async (req, res, next) => {
     const principal = res.locals.principal as Principal | undefined;
     if (!principal) return next(unauthorized('a valid API key or session is required'));
-    res.locals.tenant = await scopeFor(tenants, principal.tenantId, req.method);
+    res.locals.tenant = await scopeFor(tenants, principal.tenantId, readOnly(req.method, res));
     next();
   };
 }
+
+/** Whether the request only reads (or is a route callable anyway while frozen). */
+const readOnly = (method: string, res: Response) =>
+  READS.has(method) || res.locals.whileFrozen === true;
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The caller's tenant scope. A tenant whose contract has ended (`frozen`) can still be read
- * during its export window (that is what the window is for); anything else it asks gets 403
+ * during its export window (that is what the window is for), and its users can still change
+ * their own password and second factor (`whileFrozen` routes); anything else it asks gets 403
  * `tenant_frozen`.
  */
-async function scopeFor(tenants: TenantAccess, tenantId: string, method: string) {
-  if (READS.has(method)) return tenants.forTenant(tenantId, [...servingStatuses, 'frozen']);
+async function scopeFor(tenants: TenantAccess, tenantId: string, reads: boolean) {
+  if (reads) return tenants.forTenant(tenantId, [...servingStatuses, 'frozen']);
   try {
     return await tenants.forTenant(tenantId);
   } catch (err) {
@@ -74,7 +79,7 @@ export function requireSessionAuth(tenants: TenantAccess): RequestHandler {
     if (!principal) return next(unauthorized('a console session is required'));
     if (principal.kind !== 'user')
       return next(new HttpError(403, 'session_required', 'this route needs a console session'));
-    res.locals.tenant = await scopeFor(tenants, principal.tenantId, req.method);
+    res.locals.tenant = await scopeFor(tenants, principal.tenantId, readOnly(req.method, res));
     next();
   };
 }

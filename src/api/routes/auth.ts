@@ -169,6 +169,7 @@ export function authRoutes(deps: AuthRouteDeps) {
     defineRoute({
       method: 'post',
       path: '/api/v1/auth/password',
+      whileFrozen: true,
       tag: 'sessions',
       summary: 'Change the own password',
       description:
@@ -231,6 +232,7 @@ export function authRoutes(deps: AuthRouteDeps) {
     defineRoute({
       method: 'post',
       path: '/api/v1/auth/totp/enrol',
+      whileFrozen: true,
       tag: 'sessions',
       summary: 'Start TOTP enrolment',
       description:
@@ -252,6 +254,7 @@ export function authRoutes(deps: AuthRouteDeps) {
     defineRoute({
       method: 'post',
       path: '/api/v1/auth/totp/confirm',
+      whileFrozen: true,
       tag: 'sessions',
       summary: 'Confirm TOTP enrolment',
       description: 'Enables the second factor; the recovery codes are shown only in this answer.',

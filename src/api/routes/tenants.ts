@@ -3,7 +3,6 @@
  * integrator API key for a tenant. Mounted behind the platform token.
  */
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
 import { createApiKey } from '../../auth/api-keys';
 import { features } from '../../auth/permissions';
@@ -11,18 +10,14 @@ import { fullPermissions } from '../../auth/principal';
 import type { DataLayer } from '../../db/open';
 import { tenantIdPattern } from '../../db/names';
 import {
-  contractTerminationId,
+  ContractChangeTimeoutError,
   DEFAULT_EXPORT_WINDOW_DAYS,
   MAX_DELETION_DAYS,
+  moveContractEnd,
   planContractEnd,
-  recordContractEnd,
-  scheduleContractEnd,
+  renewContract,
 } from '../../tenants/contract-end';
 import { presentTenant, provisionTenant } from '../../tenants/provision-tenant';
-import {
-  contractRenewedSignal,
-  type ContractTerminationResult,
-} from '../../../workflows/definitions';
 import { badRequest, HttpError, notFound } from '../errors';
 import { errorBody } from '../openapi';
 import { defineRoute } from '../route';
@@ -89,8 +84,30 @@ const certificateSchema = z
   })
   .meta({ id: 'DeletionCertificate' });
 
-/** How long the renewal route waits for the termination to answer. */
-const RENEWAL_WAIT_MS = 10_000;
+/** How far in the past an end may lie (clocks differ): anything earlier is refused. */
+const PAST_TOLERANCE_MS = 5 * 60_000;
+
+/** A contract end as sent: a date means the end of that day (UTC), a date-time is as is. */
+function contractEndOf(value: string): Date {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? new Date(Date.parse(`${value}T00:00:00Z`) + 86_400_000)
+    : new Date(value);
+}
+
+/** Runs a change of the termination; 503 when it does not answer in time. */
+async function changeOrUnavailable<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (err) {
+    if (err instanceof ContractChangeTimeoutError)
+      throw new HttpError(
+        503,
+        'termination_unavailable',
+        'the contract termination did not answer in time; retry',
+      );
+    throw err;
+  }
+}
 
 /** The tenant routes (platform token). */
 export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueue: string }) {
@@ -141,30 +158,32 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
       path: '/api/v1/tenants/:id/contract-end',
       tag: 'platform',
       summary: 'Schedule the end of a tenant’s contract, or move it',
-      description: `Starts (or hands the new dates to) the tenant’s contract termination: at \`endsAt\` the tenant becomes \`frozen\` (read-only, its Schedules paused) for the export window, then everything it had is deleted (its data key first) and a deletion certificate is issued; never later than ${MAX_DELETION_DAYS} days after \`endsAt\`. The tenant shows \`ending\` (or stays \`frozen\`) with \`deletion.scheduledFor\` at once. 409 \`deletion_started\` once deletion has begun.`,
+      description: `Starts (or hands the new dates to) the tenant’s contract termination: at \`endsAt\` the tenant becomes \`frozen\` (read-only, its Schedules paused) for the export window, then everything it had is deleted (its data key first) and a deletion certificate is issued; never later than ${MAX_DELETION_DAYS} days after \`endsAt\`. The answer comes once the plan is recorded: the tenant shows \`ending\` (or \`frozen\`, for an end now) with \`deletion.scheduledFor\`. A date without a time means the end of that day (UTC). An \`endsAt\` in the past is refused (for an end now, send the current time). 409 \`deletion_started\` once deletion has begun; 503 \`termination_unavailable\` when the termination did not answer within 20 s (retry: the same plan twice is harmless).`,
       auth: 'platform',
       request: { body: contractEnd },
       responses: {
-        202: { description: 'scheduled', schema: tenantSchema },
+        202: { description: 'scheduled (recorded on the tenant)', schema: tenantSchema },
         409: { description: 'deletion has started, or the tenant is gone', schema: errorBody },
+        503: { description: 'the termination did not answer in time', schema: errorBody },
       },
       async handler({ params, body }, _req, res) {
         const tenant = await findTenant(params.id);
         if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
           throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
         if (!['active', 'ending', 'frozen'].includes(tenant.status)) throw notFound('tenant');
+        const endsAt = contractEndOf(body.endsAt);
+        // An end in the past deletes soon or at once: a mistyped year must not do that.
+        if (endsAt.getTime() < Date.now() - PAST_TOLERANCE_MS)
+          throw badRequest('endsAt: in the past; for an end now, send the current time');
         let plan;
         try {
-          plan = planContractEnd(
-            new Date(body.endsAt),
-            body.exportWindowDays ?? DEFAULT_EXPORT_WINDOW_DAYS,
-          );
+          plan = planContractEnd(endsAt, body.exportWindowDays ?? DEFAULT_EXPORT_WINDOW_DAYS);
         } catch (err) {
           throw badRequest(`exportWindowDays: ${(err as Error).message}`);
         }
-        await scheduleContractEnd(deps, tenant._id, plan);
-        // Shown at once; the workflow records the same plan as its first step.
-        await recordContractEnd(deps.data.tenants.control, tenant._id, plan);
+        const answer = await changeOrUnavailable(() => moveContractEnd(deps, tenant._id, plan));
+        if (answer === 'deletion-started')
+          throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
         res.status(202).json(presentTenant(await findTenant(tenant._id)));
       },
     }),
@@ -175,39 +194,23 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
       tag: 'platform',
       summary: 'Renew the contract: cancel a scheduled end',
       description:
-        'The termination ends with the tenant served again (`active`, Schedules resumed), also during its export window. 409 `deletion_started` once deletion has begun, `no_contract_end` when none is scheduled; 202 when the termination has not answered within 10 s (the renewal is recorded and applies).',
+        'The termination ends with the tenant served again (`active`, Schedules resumed), also during its export window; the answer comes once that is done. 409 `deletion_started` once deletion has begun, `no_contract_end` when none is scheduled; 503 `termination_unavailable` when the termination did not answer within 20 s (retry: renewing twice is harmless).',
       auth: 'platform',
       responses: {
         200: { description: 'renewed', schema: tenantSchema },
-        202: { description: 'recorded, not applied yet', schema: tenantSchema },
         409: { description: 'deletion has started, or nothing is scheduled', schema: errorBody },
+        503: { description: 'the termination did not answer in time', schema: errorBody },
       },
       async handler({ params }, _req, res) {
         const tenant = await findTenant(params.id);
         if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
           throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
-        if (!['ending', 'frozen'].includes(tenant.status))
-          throw new HttpError(409, 'no_contract_end', 'no contract end is scheduled');
-        const handle = deps.temporal.workflow.getHandle(contractTerminationId(tenant._id));
-        try {
-          await handle.signal(contractRenewedSignal);
-        } catch (err) {
-          if (err instanceof WorkflowNotFoundError)
-            throw new HttpError(409, 'no_contract_end', 'no contract end is scheduled');
-          throw err;
-        }
-        // The termination decides (it alone writes the status): renewed, or deleting already.
-        let timer: NodeJS.Timeout | undefined;
-        const result = await Promise.race([
-          handle.result().catch(() => undefined) as Promise<ContractTerminationResult | undefined>,
-          new Promise<undefined>((resolve) => {
-            timer = setTimeout(() => resolve(undefined), RENEWAL_WAIT_MS);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (result?.outcome === 'deleted')
+        const answer = await changeOrUnavailable(() => renewContract(deps, tenant._id));
+        if (answer === 'deletion-started')
           throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
-        res.status(result ? 200 : 202).json(presentTenant(await findTenant(tenant._id)));
+        if (answer === 'not-scheduled')
+          throw new HttpError(409, 'no_contract_end', 'no contract end is scheduled');
+        res.json(presentTenant(await findTenant(tenant._id)));
       },
     }),
 
@@ -256,7 +259,9 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
       async handler({ params, body }, _req, res) {
         const id = tenantIdParam.safeParse(params.id);
         const tenant = id.success ? await Tenant.findById(id.data, { status: 1 }).lean() : null;
-        if (!tenant || tenant.status !== 'active') throw notFound('tenant');
+        // Also while the contract ends: a frozen tenant's data is exported with a key.
+        if (!tenant || !['active', 'ending', 'frozen'].includes(tenant.status))
+          throw notFound('tenant');
         const key = await createApiKey(deps.data.tenants.control, {
           tenantId: tenant._id,
           name: body.name,

@@ -1,8 +1,11 @@
 /**
  * A deletion certificate (control database): the record that a tenant's data was deleted at
  * its contract's end, what was destroyed and when, for the customer and auditors. It names
- * the tenant and holds no personal data; `digest` is the SHA-256 of the other fields in a
- * fixed order, so a copy handed out can be checked against the record.
+ * the tenant (its id, and its name as the platform knows it: for a sole trader, a person's
+ * name, kept as the proof of deletion requires) and holds nothing of the tenant's data.
+ * `digest` is the SHA-256 of the JSON of `{ id, tenantId, tenantName, contractEndsAt,
+ * scheduledFor, startedAt, completedAt, destroyed }` in that order, dates as ISO strings, so a
+ * copy handed out can be checked against the record.
  */
 import { Schema, type Connection } from 'mongoose';
 
