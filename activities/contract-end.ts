@@ -55,16 +55,17 @@ export function createContractEndActivities({ tenants, temporal }: ContractEndDe
   return {
     /**
      * Records the plan (contract end, scheduled deletion). A frozen tenant whose new end lies
-     * ahead is served again.
+     * ahead is served again. False when the tenant's deletion has started (or it is gone).
      */
-    async applyContractEnd(input: ContractTerminationInput): Promise<void> {
-      if (!(await recordContractEnd(tenants.control, input.tenantId, input))) return;
-      if (Date.parse(input.endsAt) <= Date.now()) return;
+    async applyContractEnd(input: ContractTerminationInput): Promise<boolean> {
+      if (!(await recordContractEnd(tenants.control, input.tenantId, input))) return false;
+      if (Date.parse(input.endsAt) <= Date.now()) return true;
       const { modifiedCount } = await Tenant.updateOne(
         { _id: input.tenantId, status: 'frozen' },
         { $set: { status: 'ending' }, $unset: { 'deletion.frozenAt': 1 } },
       );
       if (modifiedCount > 0) await setSchedulesPaused(input.tenantId, false);
+      return true;
     },
 
     /** The contract has ended: the tenant becomes read-only and its Schedules pause. */

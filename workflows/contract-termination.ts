@@ -55,7 +55,8 @@ export async function contractTerminationWorkflow(
     changed = true;
     const mine = ++asked;
     await condition(() => recorded >= mine || deletionStarted);
-    return recorded >= mine ? 'applied' : 'deletion-started';
+    if (recorded < mine) return 'deletion-started';
+    return plan === next && !renewed ? 'applied' : 'superseded';
   });
   setHandler(renewContractUpdate, async () => {
     if (deletionStarted) return 'deletion-started';
@@ -63,7 +64,8 @@ export async function contractTerminationWorkflow(
     changed = true;
     const mine = ++asked;
     await condition(() => recorded >= mine || deletionStarted);
-    return recorded >= mine ? (renewed ? 'renewed' : 'applied') : 'deletion-started';
+    if (recorded < mine) return 'deletion-started';
+    return renewed ? 'renewed' : 'superseded';
   });
   /** Waits until `time` (ISO); whether a change came first. */
   const interruptedBefore = async (time: string) => {
@@ -83,7 +85,12 @@ export async function contractTerminationWorkflow(
       }
       continue; // a new end arrived meanwhile
     }
-    await applyContractEnd({ tenantId, ...plan });
+    if (!(await applyContractEnd({ tenantId, ...plan }))) {
+      // Deleted, or being deleted, by an earlier run: nothing more to do here.
+      deletionStarted = true;
+      await condition(allHandlersFinished);
+      return { outcome: 'deleted' };
+    }
     recorded = applying;
     if (await interruptedBefore(plan.endsAt)) continue;
     await freezeTenant({ tenantId });

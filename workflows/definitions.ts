@@ -178,8 +178,12 @@ export interface ContractTerminationResult {
   certificateId?: string;
 }
 
-/** The answer of the termination to a new plan or a renewal. */
-export type ContractChangeAnswer = 'applied' | 'renewed' | 'deletion-started';
+/**
+ * The answer of the termination to a new plan or a renewal: done (`applied`, `renewed`), too
+ * late (`deletion-started`), or overridden by a later change before it was recorded
+ * (`superseded`).
+ */
+export type ContractChangeAnswer = 'applied' | 'renewed' | 'deletion-started' | 'superseded';
 
 /**
  * A new end (or export window) for the contract; answered once recorded on the tenant, or

@@ -8,7 +8,7 @@
  * (workflows/contract-termination.ts) carries the plan out and is the one writer of the
  * tenant's status from then on: the API hands it changes and reports its answers.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
@@ -52,7 +52,10 @@ export const contractTerminationId = (tenantId: string) =>
 /** How long a route waits for the termination's answer before telling the caller to retry. */
 export const CHANGE_WAIT_MS = 20_000;
 
-/** Thrown when the termination did not answer in time (its worker is down, say). */
+/**
+ * Thrown when the termination did not answer in time (its worker is down, say). The change
+ * may still take effect later: the Update stays with the workflow.
+ */
 export class ContractChangeTimeoutError extends Error {
   constructor() {
     super('the contract termination did not answer in time');
@@ -60,24 +63,19 @@ export class ContractChangeTimeoutError extends Error {
   }
 }
 
-async function answerOf<T>(update: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+/** Runs an Update call, given up (and the RPC cancelled) after CHANGE_WAIT_MS. */
+async function answerOf<T>(temporal: Client, update: () => Promise<T>): Promise<T> {
   try {
-    return await Promise.race([
-      update,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ContractChangeTimeoutError()), CHANGE_WAIT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    return await temporal.withAbortSignal(AbortSignal.timeout(CHANGE_WAIT_MS), update);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+      throw new ContractChangeTimeoutError();
+    throw err;
   }
 }
 
 /** Whether an Update failed because no termination runs (none started, or it closed). */
-const notRunning = (err: unknown) =>
-  err instanceof WorkflowNotFoundError ||
-  (err instanceof Error && /already completed|not found/i.test(err.message));
+const notRunning = (err: unknown) => err instanceof WorkflowNotFoundError;
 
 /**
  * Hands the tenant's termination a new plan, starting one if none runs (a closed run, say a
@@ -90,7 +88,8 @@ export async function moveContractEnd(
   plan: ContractEndPlan,
 ): Promise<ContractChangeAnswer> {
   const handle = deps.temporal.workflow.getHandle(contractTerminationId(tenantId));
-  const move = () => answerOf(handle.executeUpdate(moveContractEndUpdate, { args: [plan] }));
+  const move = () =>
+    answerOf(deps.temporal, () => handle.executeUpdate(moveContractEndUpdate, { args: [plan] }));
   try {
     return await move();
   } catch (err) {
@@ -120,7 +119,7 @@ export async function renewContract(
 ): Promise<ContractChangeAnswer | 'not-scheduled'> {
   const handle = deps.temporal.workflow.getHandle(contractTerminationId(tenantId));
   try {
-    return await answerOf(handle.executeUpdate(renewContractUpdate));
+    return await answerOf(deps.temporal, () => handle.executeUpdate(renewContractUpdate));
   } catch (err) {
     if (notRunning(err)) return 'not-scheduled';
     throw err;

@@ -55,7 +55,7 @@ describe('tenants', () => {
       id: res.body.id,
       name: 'Acme Mail',
       status: 'active',
-      contractEndsAt: '2027-12-31T00:00:00.000Z',
+      contractEndsAt: '2028-01-01T00:00:00.000Z', // the end of 2027-12-31 (UTC)
     });
 
     const users = raw.db(stack.data.names.control).collection('users');

@@ -50,7 +50,10 @@ describe('contract termination workflow', () => {
       calls.push({ step, at: await ts.env.currentTimeMs(), ...(endsAt ? { endsAt } : {}) });
     };
     const steps: Steps = {
-      applyContractEnd: async (input) => record('apply', input.endsAt)(),
+      applyContractEnd: async (input) => {
+        await record('apply', input.endsAt)();
+        return true;
+      },
       freezeTenant: async () => record('freeze')(),
       resumeTenant: async () => record('resume')(),
       beginDeletion: async () => record('begin-deletion')(),
@@ -179,5 +182,37 @@ describe('contract termination workflow', () => {
     });
     expect(result).toEqual({ outcome: 'deleted', certificateId: 'dc-test' });
     expect(calls.map((c) => c.step)).not.toContain('resume');
+  });
+
+  it('answers a change overridden before it was recorded as superseded', async () => {
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { calls, steps } = fakes();
+    const apply = steps.applyContractEnd;
+    steps.applyContractEnd = async (input) => {
+      const done = await apply(input);
+      if (calls.filter((c) => c.step === 'apply').length === 2) await gate; // the move's
+      return done;
+    };
+    const now = await ts.env.currentTimeMs();
+    const result = await ts.withWorker(steps, async (taskQueue) => {
+      const handle = await ts.client.workflow.start<
+        (i: ContractTerminationInput) => Promise<ContractTerminationResult>
+      >('contractTerminationWorkflow', {
+        workflowId: `contract-termination:${tenantId}:${tenantId}-over-${now}`,
+        taskQueue,
+        args: [{ tenantId, ...planFrom(now, 30, 5) }],
+      });
+      while (calls.length < 1) await new Promise((r) => setTimeout(r, 20));
+      const moved = handle.executeUpdate(moveContractEndUpdate, { args: [planFrom(now, 60, 5)] });
+      while (calls.length < 2) await new Promise((r) => setTimeout(r, 20)); // being recorded
+      const renewed = handle.executeUpdate(renewContractUpdate);
+      await new Promise((r) => setTimeout(r, 200));
+      release();
+      expect(await moved).toBe('superseded');
+      expect(await renewed).toBe('renewed');
+      return handle.result();
+    });
+    expect(result).toEqual({ outcome: 'renewed' });
   });
 });

@@ -94,6 +94,10 @@ function contractEndOf(value: string): Date {
     : new Date(value);
 }
 
+/** A change overridden by a later one before it was recorded. */
+const superseded = () =>
+  new HttpError(409, 'superseded', 'a later change of the contract’s end overrode this one');
+
 /** Runs a change of the termination; 503 when it does not answer in time. */
 async function changeOrUnavailable<T>(change: () => Promise<T>): Promise<T> {
   try {
@@ -134,7 +138,7 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
         const tenant = await provisionTenant(deps, {
           name: body.name,
           admin: body.admin,
-          contractEndsAt: body.contractEndsAt ? new Date(body.contractEndsAt) : undefined,
+          contractEndsAt: body.contractEndsAt ? contractEndOf(body.contractEndsAt) : undefined,
           idempotencyKey: req.get('idempotency-key') ?? undefined,
         });
         res.status(201).json(tenant);
@@ -158,7 +162,7 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
       path: '/api/v1/tenants/:id/contract-end',
       tag: 'platform',
       summary: 'Schedule the end of a tenant’s contract, or move it',
-      description: `Starts (or hands the new dates to) the tenant’s contract termination: at \`endsAt\` the tenant becomes \`frozen\` (read-only, its Schedules paused) for the export window, then everything it had is deleted (its data key first) and a deletion certificate is issued; never later than ${MAX_DELETION_DAYS} days after \`endsAt\`. The answer comes once the plan is recorded: the tenant shows \`ending\` (or \`frozen\`, for an end now) with \`deletion.scheduledFor\`. A date without a time means the end of that day (UTC). An \`endsAt\` in the past is refused (for an end now, send the current time). 409 \`deletion_started\` once deletion has begun; 503 \`termination_unavailable\` when the termination did not answer within 20 s (retry: the same plan twice is harmless).`,
+      description: `Starts (or hands the new dates to) the tenant’s contract termination: at \`endsAt\` the tenant becomes \`frozen\` (read-only, its Schedules paused) for the export window, then everything it had is deleted (its data key first) and a deletion certificate is issued; never later than ${MAX_DELETION_DAYS} days after \`endsAt\`. The answer comes once the plan is recorded: the tenant shows it (\`contractEndsAt\`, \`deletion.scheduledFor\`) and \`ending\` (\`frozen\` from the end on). A date without a time means the end of that day (UTC). An \`endsAt\` in the past is refused (for an end now, send the current time). 409 \`deletion_started\` once deletion has begun, \`superseded\` when a renewal sent meanwhile overrode it; 503 \`termination_unavailable\` when the termination did not answer within 20 s (the change may still apply later; retrying the same plan is harmless).`,
       auth: 'platform',
       request: { body: contractEnd },
       responses: {
@@ -184,6 +188,7 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
         const answer = await changeOrUnavailable(() => moveContractEnd(deps, tenant._id, plan));
         if (answer === 'deletion-started')
           throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+        if (answer === 'superseded') throw superseded();
         res.status(202).json(presentTenant(await findTenant(tenant._id)));
       },
     }),
@@ -194,7 +199,7 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
       tag: 'platform',
       summary: 'Renew the contract: cancel a scheduled end',
       description:
-        'The termination ends with the tenant served again (`active`, Schedules resumed), also during its export window; the answer comes once that is done. 409 `deletion_started` once deletion has begun, `no_contract_end` when none is scheduled; 503 `termination_unavailable` when the termination did not answer within 20 s (retry: renewing twice is harmless).',
+        'The termination ends with the tenant served again (`active`, Schedules resumed), also during its export window; the answer comes once that is done. 409 `deletion_started` once deletion has begun, `no_contract_end` when none is scheduled, `superseded` when a new end sent meanwhile overrode it; 503 `termination_unavailable` when the termination did not answer within 20 s (the renewal may still apply later; renewing twice is harmless).',
       auth: 'platform',
       responses: {
         200: { description: 'renewed', schema: tenantSchema },
@@ -206,10 +211,16 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
         if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
           throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
         const answer = await changeOrUnavailable(() => renewContract(deps, tenant._id));
+        if (answer === 'not-scheduled') {
+          // No termination runs: none was scheduled, or it has just deleted the tenant.
+          const now = await findTenant(tenant._id);
+          if (now.status === 'deleted' || now.deletion?.startedAt)
+            throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+          throw new HttpError(409, 'no_contract_end', 'no contract end is scheduled');
+        }
         if (answer === 'deletion-started')
           throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
-        if (answer === 'not-scheduled')
-          throw new HttpError(409, 'no_contract_end', 'no contract end is scheduled');
+        if (answer === 'superseded') throw superseded();
         res.json(presentTenant(await findTenant(tenant._id)));
       },
     }),
