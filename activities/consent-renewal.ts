@@ -19,6 +19,7 @@ import {
 } from '../workflows/definitions';
 import { encryptLinkUse, runKey } from './double-opt-in';
 import { sendMemberActionMail, startMemberWorkflowOnce, sweepActiveMembers } from './member-sweep';
+import { isDuplicateKey } from '../src/db/duplicate-key';
 
 const DAY = 86_400_000;
 
@@ -132,7 +133,7 @@ export function createConsentRenewalActivities({
           source: { kind: 'link', id: 'renewal' },
         });
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err; // recorded by an earlier attempt
+        if (!isDuplicateKey(err)) throw err; // recorded by an earlier attempt
       }
     },
 

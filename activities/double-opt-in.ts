@@ -10,6 +10,7 @@ import type { RecipientLinks } from '../src/consent/recipient-links';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import type { DoubleOptInInput, LinkUse, RequestProof } from '../workflows/definitions';
+import { isDuplicateKey } from '../src/db/duplicate-key';
 
 /** What the double opt-in activities need. */
 export interface DoubleOptInDeps {
@@ -140,7 +141,7 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
           textHash: proof.textHash,
         });
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err; // appended by an earlier attempt
+        if (!isDuplicateKey(err)) throw err; // appended by an earlier attempt
       }
       await Subscription.updateOne(
         { _id: input.subscriptionId, status: 'pending' },

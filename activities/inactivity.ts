@@ -19,6 +19,7 @@ import {
 } from '../workflows/definitions';
 import { encryptLinkUse, runKey } from './double-opt-in';
 import { sendMemberActionMail, startMemberWorkflowOnce, sweepActiveMembers } from './member-sweep';
+import { isDuplicateKey } from '../src/db/duplicate-key';
 
 const DAY = 86_400_000;
 
@@ -138,7 +139,7 @@ export function createInactivityActivities({
           source: { kind: 'link', id: 're-permission' },
         });
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
+        if (!isDuplicateKey(err)) throw err;
       }
     },
 

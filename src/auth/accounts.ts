@@ -14,6 +14,7 @@ import { forgetApiKey, forgetApiKeys } from './api-key-cache';
 import { assertPasswordAllowed, effectivePolicy } from './password-policy';
 import { hashPassword, verifyPassword } from './passwords';
 import { resolveFeatures } from './permissions';
+import { isDuplicateKey } from '../db/duplicate-key';
 
 /** Who acts, and from where (for the access log). */
 export interface Actor {
@@ -120,7 +121,7 @@ export function createAccounts(deps: {
         await log(actor, 'user.created', created._id, { features: input.permissions.features });
         return { ...created.toObject(), email } as UserDocument;
       } catch (err) {
-        if ((err as { code?: number }).code === 11000)
+        if (isDuplicateKey(err))
           throw new HttpError(409, 'email_taken', 'email already belongs to a user');
         throw err;
       }

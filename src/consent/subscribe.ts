@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { MongoServerError, type Binary } from 'mongodb';
+import type { Binary } from 'mongodb';
 import type { PlainDocument } from '../db/encryption';
 import { contactIdFor, hasDetails } from '../db/models/contact';
 import type { ListDocument } from '../db/models/list';
@@ -34,8 +34,7 @@ import {
   type RequestProof,
 } from '../../workflows/definitions';
 import { resolveDoubleOptIn } from './double-opt-in-settings';
-
-const DUPLICATE_KEY = 11000;
+import { isDuplicateKey } from '../db/duplicate-key';
 
 /** Where a subscription came from. */
 export interface SubscribeSource {
@@ -290,7 +289,7 @@ export async function subscribe(
         );
         return true;
       } catch (err) {
-        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+        if (!isDuplicateKey(err)) throw err;
         return false;
       }
     })(),
@@ -371,7 +370,7 @@ async function ensureRequestedRecord(
 
 /** Lets a duplicate-key error pass (the document is there), rethrows anything else. */
 function unlessDuplicate(err: unknown): void {
-  if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+  if (!isDuplicateKey(err)) throw err;
 }
 
 /**
@@ -399,7 +398,7 @@ async function insertPendingContact(
     });
     return true;
   } catch (err) {
-    if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+    if (!isDuplicateKey(err)) throw err;
     return false;
   }
 }

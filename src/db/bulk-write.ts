@@ -6,11 +6,11 @@
  */
 import type { AnyBulkWriteOperation, Model } from 'mongoose';
 import { isCiphertext } from './encrypted-field';
+import { DUPLICATE_KEY } from './duplicate-key';
 
 type AnyModel = Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** MongoDB's duplicate key error code. */
-const DUPLICATE_KEY = 11000;
 
 /** Statements per update command. */
 export const WRITE_BATCH = 50;

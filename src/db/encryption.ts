@@ -7,11 +7,11 @@ import { BSON, ClientEncryption, MongoServerError, type Binary, type MongoClient
 import type { MongoCrypt } from 'mongodb-client-encryption';
 import type { KmsSettings } from './kms';
 import type { DatabaseNames } from './names';
+import { isDuplicateKey } from './duplicate-key';
 
 const DETERMINISTIC = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
 const RANDOM = 'AEAD_AES_256_CBC_HMAC_SHA_512-Random';
 type Algorithm = typeof DETERMINISTIC | typeof RANDOM;
-const DUPLICATE_KEY = 11000;
 
 /**
  * How long a process keeps an unwrapped data key in memory. After crypto-shredding, a
@@ -112,7 +112,7 @@ export function createFieldEncryption(client: MongoClient, names: DatabaseNames,
       });
     } catch (err) {
       // Another process created it between our read and write: use theirs.
-      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+      if (!isDuplicateKey(err)) throw err;
       const winner = await clientEncryption.getKeyByAltName(altName);
       if (!winner) throw err;
       return winner._id;

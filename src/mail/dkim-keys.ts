@@ -6,11 +6,10 @@
  */
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
-import { MongoServerError } from 'mongodb';
 import type { DataLayer } from '../db/open';
+import { isDuplicateKey } from '../db/duplicate-key';
 
 const generate = promisify(generateKeyPair);
-const DUPLICATE_KEY = 11000;
 /** Keys are cached briefly: a shredded tenant stops signing within this time. */
 const CACHE_MS = 60_000;
 
@@ -61,7 +60,7 @@ export function createDkimKeys(data: Pick<DataLayer, 'tenants' | 'encryption'>, 
           createdAt: new Date(),
         });
       } catch (err) {
-        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+        if (!isDuplicateKey(err)) throw err;
       }
       doc = await DkimKey.findById(tenantId).lean();
       if (!doc) throw new Error('DKIM key vanished after creation');

@@ -9,12 +9,10 @@
  */
 import { createHash } from 'node:crypto';
 import escapeHtml from 'escape-html';
-import { MongoServerError } from 'mongodb';
 import type { TenantAccess } from '../db/tenant-access';
 import type { DkimKeys } from './dkim-keys';
 import type { MailTransport } from './transport';
-
-const DUPLICATE_KEY = 11000;
+import { isDuplicateKey } from '../db/duplicate-key';
 
 /** Headers DKIM covers: nodemailer's defaults plus the one-click header (RFC 8058 §3.1). */
 const SIGNED_HEADERS =
@@ -63,7 +61,7 @@ export function createMailer(deps: {
           claimedAt: new Date(),
         });
       } catch (err) {
-        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+        if (!isDuplicateKey(err)) throw err;
         const earlier = await Send.findById(message.sendKey).lean();
         if (earlier?.status === 'sent') return 'already-sent';
       }

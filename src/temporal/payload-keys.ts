@@ -11,10 +11,11 @@
  * readable after the tenant's keys are gone.
  */
 import { randomBytes } from 'node:crypto';
-import { MongoServerError, type Binary } from 'mongodb';
+import type { Binary } from 'mongodb';
 import type { FieldEncryption } from '../db/encryption';
 import { tenantIdPattern, type DatabaseNames } from '../db/names';
 import type { DataLayer } from '../db/open';
+import { isDuplicateKey } from '../db/duplicate-key';
 
 /** The control database collection holding the wrapped payload keys. */
 export const payloadKeyCollection = 'payload_keys';
@@ -34,7 +35,6 @@ export const PAYLOAD_KEY_TTL_MS = 60_000;
 export const PLATFORM_PAYLOAD_KEY_ID = 'platform';
 
 const KEY_BYTES = 32;
-const DUPLICATE_KEY = 11000;
 
 /** Why a payload key cannot be used. */
 export type PayloadKeyProblem = 'missing' | 'unreadable' | 'invalid-tenant';
@@ -138,7 +138,7 @@ export function createPayloadKeyStore(
       return key;
     } catch (err) {
       // Another process created it between our read and write: use theirs.
-      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+      if (!isDuplicateKey(err)) throw err;
       return read(keyId);
     }
   }

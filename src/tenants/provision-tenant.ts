@@ -17,6 +17,7 @@ import { badRequest, HttpError } from '../api/errors';
 import { TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../workflows/definitions';
 import type { tenantProvisioningWorkflow } from '../../workflows';
+import { isDuplicateKey } from '../db/duplicate-key';
 
 /** What the platform operator sends. */
 export interface ProvisionTenantInput {
@@ -82,7 +83,7 @@ export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenan
       await Tenant.create(record);
     } catch (err) {
       // A concurrent retry with the same Idempotency-Key created it first: carry on with theirs.
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
   }
 
