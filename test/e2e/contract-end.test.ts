@@ -7,6 +7,7 @@
 import request from 'supertest';
 import { tenantScheduleIds } from '../../src/consent/list-schedules';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { linkPath, mailTo } from '../helpers/dev-mail';
 import { uniqueSuffix } from '../helpers/services';
 import { buildTenant } from '../helpers/tenant-fixtures';
 
@@ -24,25 +25,6 @@ describe('contract end', () => {
   const tenantOf = (id: string) => request(stack.app).get(`/api/v1/tenants/${id}`).set(platform());
   const endContract = (id: string, body: object) =>
     request(stack.app).post(`/api/v1/tenants/${id}/contract-end`).set(platform()).send(body);
-
-  /** The one mail to `address` in the sink, once it is there. */
-  async function mailTo(address: string): Promise<{ text: string }> {
-    for (let i = 0; i < 100; i++) {
-      const res = await request(stack.app).get('/api/dev/mail');
-      const mine = (res.body.messages as { to: string[]; text: string }[]).find((m) =>
-        m.to.includes(address),
-      );
-      if (mine) return mine;
-      await sleep(200);
-    }
-    throw new Error('no mail arrived');
-  }
-
-  const pathOf = (text: string, prefix: string) => {
-    const match = new RegExp(`https?://[^/\\s]+(/${prefix}/[A-Za-z0-9._-]+)`).exec(text);
-    if (!match) throw new Error(`no /${prefix}/ link in the mail`);
-    return match[1]!;
-  };
 
   /** Polls the tenant until `done` holds (the workflow runs on the real server). */
   async function tenantUntil(id: string, done: (body: Record<string, unknown>) => boolean) {
@@ -102,7 +84,7 @@ describe('contract end', () => {
       .set(auth)
       .send({ email });
     expect(subscribed.status).toBe(202);
-    const mail = await mailTo(email);
+    const [mail] = await mailTo(stack.app, email);
 
     // Ending in a year: `ending`, deletion 14 days (the default window) after the end.
     const later = new Date(Date.now() + 365 * 86_400_000);
@@ -144,9 +126,9 @@ describe('contract end', () => {
       .send({ name: 'export', scopes: ['contacts.export'] });
     expect(exportKey.status).toBe(201);
     // No new consent while frozen, but an objection is honoured.
-    expect((await request(stack.app).get(pathOf(mail.text, 'c'))).status).toBe(410);
+    expect((await request(stack.app).get(linkPath(mail!.text, 'c'))).status).toBe(410);
     const unsubscribed = await request(stack.app)
-      .post(pathOf(mail.text, 'u'))
+      .post(linkPath(mail!.text, 'u'))
       .type('form')
       .send('List-Unsubscribe=One-Click');
     expect(unsubscribed.status).toBe(200);

@@ -12,17 +12,11 @@ import { freePort } from '../../src/local/ports';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createPayloadKeyStore } from '../../src/temporal/payload-keys';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { linkPath, mailTo as mailToIn } from '../helpers/dev-mail';
 import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
 import { uniqueSuffix } from '../helpers/services';
 import { INITIAL_ADMIN_PASSWORD, loginAndSetPassword, type Session } from '../helpers/sessions';
 import { buildTenant } from '../helpers/tenant-fixtures';
-
-interface Mail {
-  to: string[];
-  subject: string;
-  text: string;
-  raw: string;
-}
 
 describe('double opt-in over HTTP', () => {
   let stack: AppStack;
@@ -48,25 +42,7 @@ describe('double opt-in over HTTP', () => {
   });
   afterAll(() => stack?.stop());
 
-  /** Waits for the sink to hold `count` messages to `address`. */
-  async function mailTo(address: string, count = 1): Promise<Mail[]> {
-    for (let i = 0; i < 100; i++) {
-      const res = await request(stack.app).get('/api/dev/mail');
-      const mine = (res.body.messages as Mail[]).filter((m) => m.to.includes(address));
-      if (mine.length >= count) return mine;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const seen = (await request(stack.app).get('/api/dev/mail')).body.messages.map(
-      (m: Mail) => m.to,
-    );
-    throw new Error(`no mail to ${address} in ${JSON.stringify(seen)}`);
-  }
-
-  const pathOf = (text: string, prefix: string) => {
-    const match = new RegExp(`https?://[^/\\s]+(/${prefix}/[A-Za-z0-9._-]+)`).exec(text);
-    if (!match) throw new Error(`no /${prefix}/ link in the mail`);
-    return match[1]!;
-  };
+  const mailTo = (address: string, count = 1) => mailToIn(stack.app, address, count);
 
   const subscribe = (body: Record<string, unknown>) =>
     request(stack.app).post(`/api/v1/lists/${listId}/subscriptions`).set(auth()).send(body);
@@ -108,7 +84,7 @@ describe('double opt-in over HTTP', () => {
       expect.objectContaining({ listId, status: 'pending' }),
     ]);
 
-    const confirm = pathOf(mail!.text, 'c');
+    const confirm = linkPath(mail!.text, 'c');
     const page = await request(stack.app).get(confirm).set('User-Agent', 'MailClient/2.0');
     expect(page.status).toBe(200);
     expect(page.text).toContain('confirmed');
@@ -173,7 +149,7 @@ describe('double opt-in over HTTP', () => {
     );
 
     // RFC 8058 one-click unsubscribe, then the withdrawal is on the timeline.
-    const unsubscribe = pathOf(mail!.text, 'u');
+    const unsubscribe = linkPath(mail!.text, 'u');
     const oneClick = await request(stack.app)
       .post(unsubscribe)
       .type('form')
@@ -188,7 +164,7 @@ describe('double opt-in over HTTP', () => {
       'confirmed',
       'withdrawn',
     ]);
-    const profile = await request(stack.app).get(pathOf(mail!.text, 'p'));
+    const profile = await request(stack.app).get(linkPath(mail!.text, 'p'));
     expect(profile.status).toBe(200);
     expect(profile.text).toContain(`News ${marker}`);
     expect(profile.text).toContain('unsubscribed');
@@ -238,7 +214,7 @@ describe('double opt-in over HTTP', () => {
       expect((await sweep()).started).toBeGreaterThanOrEqual(1);
 
       const [mail] = await mailTo(email);
-      const page = await request(stack.app).get(pathOf(mail!.text, 'c'));
+      const page = await request(stack.app).get(linkPath(mail!.text, 'c'));
       expect(page.status).toBe(200);
       const contact = await request(stack.app)
         .get(`/api/v1/contacts/${sub.body.contactId}`)
@@ -301,7 +277,7 @@ describe('double opt-in over HTTP', () => {
     const email = `renewer.${marker}@example.test`;
     const sub = await subscribe({ email });
     const [mail] = await mailTo(email);
-    expect((await request(stack.app).get(pathOf(mail!.text, 'c'))).status).toBe(200);
+    expect((await request(stack.app).get(linkPath(mail!.text, 'c'))).status).toBe(200);
     const handle = await stack.client.workflow.start('consentRenewalWorkflow', {
       workflowId: `consent-renewal:${tenant.tenantId}:r${uniqueSuffix()}`,
       taskQueue: stack.config.temporal.taskQueue,
@@ -316,7 +292,7 @@ describe('double opt-in over HTTP', () => {
       ],
     });
     const reminders = await mailTo(email, 2);
-    const renewal = pathOf(reminders[0]!.text, 'c');
+    const renewal = linkPath(reminders[0]!.text, 'c');
     const page = await request(stack.app).get(renewal).set('User-Agent', 'RenewBrowser/1');
     expect(page.status).toBe(200);
     expect(page.text).toContain('renewed');
@@ -341,7 +317,7 @@ describe('double opt-in over HTTP', () => {
     expect(
       (
         await request(stack.app)
-          .post(pathOf(mail!.text, 'u'))
+          .post(linkPath(mail!.text, 'u'))
           .type('form')
           .send('List-Unsubscribe=One-Click')
       ).status,
@@ -356,7 +332,7 @@ describe('double opt-in over HTTP', () => {
       'requested',
       'withdrawn',
     ]);
-    const page = await request(stack.app).get(pathOf(mail!.text, 'c'));
+    const page = await request(stack.app).get(linkPath(mail!.text, 'c'));
     expect(page.status).toBe(410);
     expect(page.text).toContain('withdrawn');
     // Never confirmed: nothing is kept of the address, as at the confirmation deadline.
@@ -364,7 +340,7 @@ describe('double opt-in over HTTP', () => {
       .get(`/api/v1/contacts/${sub.body.contactId}`)
       .set(auth());
     expect(after.status).toBe(404);
-    const again = await request(stack.app).get(pathOf(mail!.text, 'c'));
+    const again = await request(stack.app).get(linkPath(mail!.text, 'c'));
     expect(again.status).toBe(410);
   });
 
@@ -571,7 +547,7 @@ describe('double opt-in over HTTP', () => {
       expect(posted.headers['content-security-policy']).toMatch(/^default-src 'none';/);
       expect(posted.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       const [mail] = await mailTo(email);
-      const confirmed = await admin.agent.get(pathOf(mail!.text, 'c'));
+      const confirmed = await admin.agent.get(linkPath(mail!.text, 'c'));
       expect([confirmed.status, confirmed.type]).toEqual([200, 'text/html']);
       const bad = await admin.agent.post('/u/a.b.c').type('form').send('x=1');
       expect([bad.status, bad.type]).toEqual([400, 'text/html']);
@@ -609,7 +585,7 @@ describe('double opt-in over HTTP', () => {
     isPage(await request(stack.app).post('/u/a.b.c').type('form').send('x=1'), 400, 'not valid');
     const sub = await subscribe({ email: `tracked.${marker}@example.test` });
     const [mail] = await mailTo(`tracked.${marker}@example.test`);
-    const profile = await request(stack.app).get(`${pathOf(mail!.text, 'p')}?utm_source=mail`);
+    const profile = await request(stack.app).get(`${linkPath(mail!.text, 'p')}?utm_source=mail`);
     isPage(profile, 200, `News ${marker}`);
     const form = await request(stack.app).get(`/f/${listId}?utm_source=site&utm_medium=footer`);
     isPage(form, 200, `action="/f/${listId}"`);
