@@ -3,7 +3,7 @@
  * do. Every refusal is the same 401 whether or not the account exists, and an unknown
  * address costs the same bcrypt time as a wrong password.
  */
-import { servingStatuses } from '../db/models/tenant';
+import { readableStatuses } from '../db/models/tenant';
 import type { FieldEncryption } from '../db/encryption';
 import type { UserDocument } from '../db/models/user';
 import type { ControlModels } from '../db/tenant-access';
@@ -99,7 +99,7 @@ export function createLogin({ control, encryption, bruteForce, accessLog }: Logi
     const tenant = user && passwordOk ? await Tenant.findById(user.tenantId).lean() : null;
     // A tenant whose contract has ended (frozen) can still be logged into: its export window
     // is for taking the data out.
-    const open = tenant && [...servingStatuses, 'frozen'].includes(tenant.status);
+    const open = tenant && readableStatuses.includes(tenant.status);
     if (!user || !passwordOk || user.disabledAt || !open)
       return refuse(user, keys, ip, 'login.failure');
 

@@ -24,6 +24,7 @@ import {
   type ContractChangeAnswer,
   type ContractEndPlan,
 } from '../../workflows/definitions';
+import { readableStatuses } from '../db/models/tenant';
 
 /** The law's limit: a tenant's data is gone at most this many days after its contract ends. */
 export const MAX_DELETION_DAYS = 20;
@@ -142,7 +143,7 @@ export async function recordContractEnd(
   const { matchedCount } = await control.Tenant.updateOne(
     {
       _id: tenantId,
-      status: { $in: ['active', 'ending', 'frozen'] },
+      status: { $in: readableStatuses },
       'deletion.startedAt': { $exists: false },
     },
     {

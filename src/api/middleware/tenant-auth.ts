@@ -7,7 +7,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Feature } from '../../auth/permissions';
 import { canSeeList, type Principal } from '../../auth/principal';
-import { servingStatuses } from '../../db/models/tenant';
+import { readableStatuses } from '../../db/models/tenant';
 import { UnknownTenantError, type TenantAccess, type TenantScope } from '../../db/tenant-access';
 import { HttpError, notFound, unauthorized } from '../errors';
 
@@ -43,7 +43,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * `tenant_frozen`.
  */
 async function scopeFor(tenants: TenantAccess, tenantId: string, reads: boolean) {
-  if (reads) return tenants.forTenant(tenantId, [...servingStatuses, 'frozen']);
+  if (reads) return tenants.forTenant(tenantId, readableStatuses);
   try {
     return await tenants.forTenant(tenantId);
   } catch (err) {

@@ -17,7 +17,7 @@ import {
 } from '../../consent/link-tokens';
 import type { RecipientLinks } from '../../consent/recipient-links';
 import { unsubscribeContact } from '../../consent/unsubscribe';
-import { servingStatuses } from '../../db/models/tenant';
+import { readableStatuses } from '../../db/models/tenant';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
 import {
   confirmSignal,
@@ -89,7 +89,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       const evenFrozen = purposes.every((p) => p === 'unsubscribe' || p === 'profile');
       tenant = await deps.tenants.forTenant(
         claims.tenantId,
-        evenFrozen ? [...servingStatuses, 'frozen'] : undefined,
+        evenFrozen ? readableStatuses : undefined,
       );
     } catch {
       throw refused(410, 'This link no longer leads anywhere.');

@@ -21,6 +21,7 @@ import { presentTenant, provisionTenant } from '../../tenants/provision-tenant';
 import { badRequest, HttpError, notFound } from '../errors';
 import { errorBody } from '../openapi';
 import { defineRoute } from '../route';
+import { readableStatuses } from '../../db/models/tenant';
 
 const createTenant = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -174,7 +175,7 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
         const tenant = await findTenant(params.id);
         if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
           throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
-        if (!['active', 'ending', 'frozen'].includes(tenant.status)) throw notFound('tenant');
+        if (!readableStatuses.includes(tenant.status)) throw notFound('tenant');
         const endsAt = contractEndOf(body.endsAt);
         // An end in the past deletes soon or at once: a mistyped year must not do that.
         if (endsAt.getTime() < Date.now() - PAST_TOLERANCE_MS)
@@ -268,11 +269,9 @@ export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueu
         },
       },
       async handler({ params, body }, _req, res) {
-        const id = tenantIdParam.safeParse(params.id);
-        const tenant = id.success ? await Tenant.findById(id.data, { status: 1 }).lean() : null;
+        const tenant = await findTenant(params.id);
         // Also while the contract ends: a frozen tenant's data is exported with a key.
-        if (!tenant || !['active', 'ending', 'frozen'].includes(tenant.status))
-          throw notFound('tenant');
+        if (!readableStatuses.includes(tenant.status)) throw notFound('tenant');
         const key = await createApiKey(deps.data.tenants.control, {
           tenantId: tenant._id,
           name: body.name,

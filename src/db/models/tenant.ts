@@ -23,6 +23,9 @@ export type TenantStatus = (typeof tenantStatuses)[number];
 /** The statuses in which a tenant is served in full. */
 export const servingStatuses: TenantStatus[] = ['active', 'ending'];
 
+/** The statuses in which a tenant's data is there to read: served, or frozen after its end. */
+export const readableStatuses: TenantStatus[] = [...servingStatuses, 'frozen'];
+
 /** The deletion a contract's end scheduled, and how it went. */
 export interface TenantDeletion {
   /** When deletion starts: the end of the export window, at most 20 days after the end. */
