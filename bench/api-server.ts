@@ -1,5 +1,5 @@
 /**
- * The api process of bench/api: the app exactly as src/server.ts builds it, plus two
+ * The api process of bench/api: the app exactly as src/server.ts builds it (src/wiring/api.ts), plus two
  * bench-only baseline routes mounted in front of it, so both loops hit one process:
  *
  * - `GET /bench/plain/:tenantId/:contactId`: the same contact document read by primary key
@@ -9,58 +9,19 @@
  *
  * Configured like the api (the environment of the running system, another PORT).
  */
-import { Client, Connection } from '@temporalio/client';
 import express from 'express';
 import { MongoClient } from 'mongodb';
 import { createApp } from '../src/api/app';
-import { ensureSessionSecret } from '../src/auth/session-secret';
 import { loadConfig } from '../src/config';
-import { openConsentServices } from '../src/consent/open';
-import { createSubscribeLimits } from '../src/consent/subscribe-limits';
-import { pingMongo } from '../src/db/connection';
 import { databaseNames } from '../src/db/names';
-import { openDataLayer } from '../src/db/open';
 import { createLogger } from '../src/logger';
-import { createMailTransport } from '../src/mail/transport';
-import { createDataConverter } from '../src/temporal/data-converter';
-import { createPayloadKeyStore } from '../src/temporal/payload-keys';
+import { openApiServices } from '../src/wiring/api';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger('api', config.logLevel);
-  const data = await openDataLayer(config);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const mailer = createMailTransport(config.smtp.url);
-  const payloadKeys = createPayloadKeyStore(data);
-  const consent = await openConsentServices(config, data);
-  const app = createApp({
-    logger,
-    platformToken: config.platformToken!,
-    data,
-    temporal: new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: createDataConverter(payloadKeys),
-    }),
-    taskQueue: config.temporal.taskQueue,
-    recipients: consent,
-    limits: await createSubscribeLimits(data.mongo, data.names, {
-      ...config.subscribe,
-      secret: consent.secret,
-    }),
-    publicUrl: config.http.publicUrl,
-    health: {
-      temporal: () => connection.healthService.check({}),
-      mongo: () => pingMongo(data.mongo),
-      smtp: () => mailer.verify(),
-    },
-    auth: {
-      ...config.auth,
-      sessionSecret: (
-        await ensureSessionSecret(config.auth.sessionSecret, config.auth.sessionSecretFile)
-      ).token,
-    },
-  });
+  const services = await openApiServices(config, logger);
+  const app = createApp(services.app);
 
   const plain = await new MongoClient(config.mongo.uri).connect();
   const names = databaseNames(config.mongo.dbPrefix);
@@ -82,9 +43,7 @@ async function main() {
   process.once('SIGTERM', () => {
     server.close();
     server.closeAllConnections();
-    void Promise.all([plain.close(), data.mongo.close(), connection.close()]).finally(() =>
-      process.exit(0),
-    );
+    void Promise.all([plain.close(), services.close()]).finally(() => process.exit(0));
   });
 }
 

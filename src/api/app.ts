@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import type { HealthChecks } from '../health';
 import { projectRoot } from '../util/project-root';
@@ -33,12 +33,12 @@ import { openApiRoutes } from './routes/openapi';
 import { recipientLinkRoutes } from './routes/recipient-links';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
-import { createAccessLog } from '../auth/access-log';
-import { createAccounts } from '../auth/accounts';
-import { createBruteForce, type BruteForceSettings } from '../auth/brute-force';
-import { createLogin } from '../auth/login';
-import { createSessionMiddleware, sessionCookieName } from '../auth/sessions';
-import { createTotpEnrolment } from '../auth/totp-enrolment';
+import type { AccessLog } from '../auth/access-log';
+import type { Accounts } from '../auth/accounts';
+import type { BruteForce } from '../auth/brute-force';
+import type { Login } from '../auth/login';
+import { sessionCookieName } from '../auth/sessions';
+import type { TotpEnrolment } from '../auth/totp-enrolment';
 import { createAuthentication } from './middleware/authenticate';
 import { securityHeaders } from './middleware/security-headers';
 import { accessLogRoutes } from './routes/access-log';
@@ -54,7 +54,7 @@ const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json
 /** The web console's static files (served by the api, so one port serves everything). */
 const uiDir = path.join(projectRoot, 'ui');
 
-/** What the app needs; wired in src/server.ts and in tests. */
+/** What the app needs; built by openApiServices (src/wiring/api.ts), in the server and in tests. */
 export interface AppDeps {
   logger: Logger;
   health: HealthChecks;
@@ -72,27 +72,32 @@ export interface AppDeps {
   limits: SubscribeLimits;
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
-  /** Console sessions and brute-force protection (from config.auth). */
-  auth: AuthSettings;
+  /** Console sessions, logins, accounts and brute-force protection. */
+  auth: AuthServices;
   /** The api serves HTTPS itself: Secure `__Host-` cookies and HSTS. */
   https?: boolean;
   /** Fail any response that contradicts its declared schema (tests). */
   checkResponses?: boolean;
 }
 
-/** Session and brute-force settings. */
-export interface AuthSettings {
-  /** Signs session cookies; every api process of an install must share it. */
-  sessionSecret: string;
-  sessionIdleSeconds: number;
+/** The console's authentication services, built once per process by the wiring module. */
+export interface AuthServices {
+  accessLog: AccessLog;
+  bruteForce: BruteForce;
+  login: Login;
+  accounts: Accounts;
+  totp: TotpEnrolment;
+  /** express-session over the control database (src/auth/sessions.ts). */
+  sessions: RequestHandler;
+  /** A console session ends this long after its login, however busy. */
   sessionMaxSeconds: number;
-  bruteForce: BruteForceSettings;
 }
 
 /**
  * Creates the app. Every route is declared with `defineRoute` (src/api/route.ts), which
  * mounts it with its authentication, feature check and strict validation and documents it
  * at `GET /api/openapi.json`; a test checks that nothing is mounted without being declared.
+ * It builds no services and starts no timers: everything it uses arrives in `deps`.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -100,31 +105,16 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   const https = deps.https ?? false;
   const { control } = deps.data.tenants;
-  const { encryption, mongo, names } = deps.data;
-  const accessLog = createAccessLog({ control, encryption });
+  const { accessLog, accounts, bruteForce } = deps.auth;
   app.locals.accessLog = accessLog; // for recordAccess(res, …)
-  const bruteForce = createBruteForce({
-    mongo,
-    dbName: names.control,
-    secret: deps.auth.sessionSecret,
-    settings: deps.auth.bruteForce,
-  });
-  bruteForce.startSweeping();
   const authentication = createAuthentication({
     control,
     bruteForce,
     accessLog,
-    login: createLogin({ control, encryption, bruteForce, accessLog }),
-    sessions: createSessionMiddleware({
-      mongo,
-      dbName: names.control,
-      secret: deps.auth.sessionSecret,
-      idleSeconds: deps.auth.sessionIdleSeconds,
-      secure: https,
-    }),
+    login: deps.auth.login,
+    sessions: deps.auth.sessions,
     sessionMaxSeconds: deps.auth.sessionMaxSeconds,
   });
-  const accounts = createAccounts({ control, encryption, accessLog });
   const cookieName = sessionCookieName(https);
 
   const auth: AuthMiddlewares = {
@@ -175,7 +165,7 @@ export function createApp(deps: AppDeps): Express {
       accessLog,
       bruteForce,
       control,
-      totp: createTotpEnrolment({ control, encryption, accessLog }),
+      totp: deps.auth.totp,
       cookieName,
     }),
   );

@@ -13,6 +13,7 @@
 import { createHmac } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
+import type { Sweep } from '../sweeps';
 import { HttpError } from '../api/errors';
 
 /** Thresholds, from configuration. */
@@ -118,11 +119,9 @@ export function createBruteForce(deps: {
       await Promise.all(collections.map((c) => c.deleteMany({ expire: { $lt: new Date() } })));
     },
 
-    /** Sweeps periodically without keeping the process alive. */
-    startSweeping(): () => void {
-      const timer = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
-      timer.unref();
-      return () => clearInterval(timer);
+    /** The sweep the entry point runs (src/sweeps.ts). */
+    get periodicSweep(): Sweep {
+      return { name: 'brute-force records', everyMs: SWEEP_INTERVAL_MS, run: () => this.sweep() };
     },
   };
 }

@@ -7,12 +7,14 @@
  * request (src/api/middleware/authenticate.ts).
  *
  * FerretDB has no TTL indexes: connect-mongo already ignores expired records at read time,
- * and its interval sweep deletes them.
+ * and `sessionSweep` deletes them. The store's own interval is off: it would start a timer
+ * whenever an app is built, and its `close()` closes the shared client.
  */
 import { createHash } from 'node:crypto';
 import MongoStore from 'connect-mongo';
 import session from 'express-session';
 import type { MongoClient } from 'mongodb';
+import type { Sweep } from '../sweeps';
 
 /** What a console session holds besides passport's user reference and csrf-sync's token. No personal data. */
 declare module 'express-session' {
@@ -40,8 +42,7 @@ export function createSessionMiddleware(deps: {
     dbName: deps.dbName,
     collectionName: 'sessions',
     ttl: deps.idleSeconds,
-    autoRemove: 'interval',
-    autoRemoveInterval: 10,
+    autoRemove: 'disabled',
     stringify: false,
     transformId: (sid: string) => createHash('sha256').update(sid).digest('base64url'),
   });
@@ -61,4 +62,17 @@ export function createSessionMiddleware(deps: {
       maxAge: deps.idleSeconds * 1000,
     },
   });
+}
+
+/** Deletes expired session records every 10 minutes (what a TTL index would do). */
+export function sessionSweep(mongo: MongoClient, dbName: string): Sweep {
+  return {
+    name: 'expired sessions',
+    everyMs: 10 * 60_000,
+    run: () =>
+      mongo
+        .db(dbName)
+        .collection('sessions')
+        .deleteMany({ expires: { $lt: new Date() } }),
+  };
 }

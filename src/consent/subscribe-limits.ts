@@ -6,7 +6,7 @@
  *
  * rate-limiter-flexible's Mongo store wants a TTL index, which FerretDB lacks (code 238): the
  * store replaces an expired counter on its next use anyway, so only the unique key index is
- * created here, and the api sweeps expired counters every few minutes (`startSweeping`), as a
+ * created here, and the api sweeps expired counters every few minutes (`periodicSweep`), as a
  * TTL index would.
  *
  * Each counter's `_id` is its key (the store's `attrs`, which it adds to both the lookup and
@@ -18,6 +18,7 @@ import { createHmac } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DatabaseNames } from '../db/names';
+import type { Sweep } from '../sweeps';
 
 const HOUR_S = 3600;
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -95,11 +96,13 @@ export async function createSubscribeLimits(
     async sweep(): Promise<number> {
       return (await counters.deleteMany({ expire: { $lt: new Date() } })).deletedCount;
     },
-    /** Sweeps periodically without keeping the process alive; returns the stop. */
-    startSweeping(onError: (err: unknown) => void = () => undefined): () => void {
-      const timer = setInterval(() => void this.sweep().catch(onError), SWEEP_INTERVAL_MS);
-      timer.unref();
-      return () => clearInterval(timer);
+    /** The sweep the entry point runs (src/sweeps.ts). */
+    get periodicSweep(): Sweep {
+      return {
+        name: 'subscription flood counters',
+        everyMs: SWEEP_INTERVAL_MS,
+        run: () => this.sweep(),
+      };
     },
   };
 }

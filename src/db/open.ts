@@ -12,7 +12,6 @@ import { loadKmsSettings } from './kms';
 import { findUnloadedMasterKeys } from './master-key-check';
 import { databaseNames, type DatabaseNames } from './names';
 import { createOdm } from './odm';
-import { prepareBruteForceStore } from '../auth/brute-force';
 import { createTenantAccess, type TenantAccess } from './tenant-access';
 
 /** The opened data layer. */
@@ -48,6 +47,5 @@ export async function openDataLayer(config: Config): Promise<DataLayer> {
   await encryption.ensurePlatformKey(); // staff emails are encrypted under it from the first login on
   const tenants = createTenantAccess({ odm: createOdm(mongo), names, encryption });
   await Promise.all(Object.values(tenants.control).map((model) => model.createIndexes()));
-  await prepareBruteForceStore(mongo, names.control);
   return { mongo, names, encryption, tenants };
 }

@@ -82,7 +82,9 @@ describe('HTTPS', () => {
     tls = { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem') };
     await writeFile(tls.certFile, pems.cert);
     await writeFile(tls.keyFile, pems.private, { mode: 0o600 });
-    stack = await startAppStack({ https: true });
+    stack = await startAppStack({
+      env: { CONSENTFLOW_TLS_CERT: tls.certFile, CONSENTFLOW_TLS_KEY: tls.keyFile },
+    });
     server = await listen(stack.app, { port: 0, host: '127.0.0.1', tls });
     base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await buildTenant(stack.app, stack.platformToken, { email });

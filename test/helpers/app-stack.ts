@@ -1,24 +1,20 @@
 /**
- * The api app and an in-process worker over this run's real services, wired the way
- * src/server.ts and src/worker.ts wire them, for API and integration tests.
+ * The api app and an in-process worker over this run's real services, built by the same
+ * wiring modules as src/server.ts and src/worker.ts (src/wiring/), for API and integration
+ * tests. The sweeps are not started: tests run them by hand.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
-import { createActivities, type ActivityDeps } from '../../activities';
-import { openConsentServices, type ConsentServices } from '../../src/consent/open';
-import { createSubscribeLimits } from '../../src/consent/subscribe-limits';
+import type { ActivityDeps } from '../../activities';
+import type { ConsentServices } from '../../src/consent/open';
 import { createApp, type AppDeps } from '../../src/api/app';
-import { ensureCodecToken } from '../../src/auth/codec-token';
-import { ensureSessionSecret } from '../../src/auth/session-secret';
 import type { Config } from '../../src/config';
-import { pingMongo } from '../../src/db/connection';
-import { openDataLayer, type DataLayer } from '../../src/db/open';
+import type { DataLayer } from '../../src/db/open';
 import { createLogger } from '../../src/logger';
 import { createMailTransport } from '../../src/mail/transport';
-import { createDataConverter } from '../../src/temporal/data-converter';
-import { createPayloadKeyStore, type PayloadKeyStore } from '../../src/temporal/payload-keys';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import type { PayloadKeyStore } from '../../src/temporal/payload-keys';
+import { openApiServices } from '../../src/wiring/api';
+import { createProductWorker, openWorkerServices } from '../../src/wiring/worker';
 import { testServices } from './services';
 import { testConfig } from './stack';
 
@@ -42,89 +38,47 @@ export interface AppStack {
   stop(): Promise<void>;
 }
 
-/** Starts the stack; `health` overrides let a test point one check at a dead service. */
+/** Starts the stack; `smtpUrl` points the health check (only) at another relay. */
 export async function startAppStack(
-  options: { smtpUrl?: string; env?: Record<string, string>; https?: boolean } = {},
+  options: { smtpUrl?: string; env?: Record<string, string> } = {},
 ): Promise<AppStack> {
   const { config, env } = await testConfig(options.env);
-  const services = testServices();
   const logger = createLogger('test', process.env.CF_TEST_LOG_LEVEL ?? 'silent');
-  const data = await openDataLayer(config);
-  const payloadKeys = createPayloadKeyStore(data);
-  const dataConverter = createDataConverter(payloadKeys);
-  const { token: codecToken } = await ensureCodecToken(config.codec.token, config.codec.tokenFile);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  await registerSearchAttributes(nativeConnection, config.temporal.namespace);
-  const consent = await openConsentServices(config, data);
-  const activityDeps: ActivityDeps = {
-    ...data,
-    mailer: consent.mailer,
-    links: consent.links,
-    temporal: client,
-    taskQueue: config.temporal.taskQueue,
-  };
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    dataConverter,
-    activities: createActivities(activityDeps),
+  const api = await openApiServices(config, logger);
+  const workerServices = await openWorkerServices(config, {
+    data: api.app.data,
+    temporal: api.temporal,
+    consent: api.consent,
   });
+  const worker = await createProductWorker(config, workerServices);
   const running = worker.run();
-  const mailer = createMailTransport(options.smtpUrl ?? config.smtp.url);
-  const platformToken = config.platformToken!;
+  const relay = options.smtpUrl ? createMailTransport(options.smtpUrl) : undefined;
   const appDeps: AppDeps = {
-    logger,
-    platformToken,
-    data,
-    temporal: client,
-    taskQueue: config.temporal.taskQueue,
-    mailSinkDir: services.sinkDir,
-    codec: { keys: payloadKeys, codecToken, corsOrigins: config.codec.corsOrigins },
-    recipients: consent,
-    limits: await createSubscribeLimits(data.mongo, data.names, {
-      ...config.subscribe,
-      secret: consent.secret,
-    }),
-    publicUrl: config.http.publicUrl,
+    ...api.app,
+    // The run's one sink, shared by every stack of the run.
+    mailSinkDir: testServices().sinkDir,
     checkResponses: true,
-    health: {
-      temporal: () => connection.healthService.check({}),
-      mongo: () => pingMongo(data.mongo),
-      smtp: () => mailer.verify(),
-    },
-    auth: {
-      ...config.auth,
-      sessionSecret: (
-        await ensureSessionSecret(config.auth.sessionSecret, config.auth.sessionSecretFile)
-      ).token,
-    },
-    https: options.https,
+    ...(relay ? { health: { ...api.app.health, smtp: () => relay.verify() } } : {}),
   };
   const app = createApp(appDeps);
   return {
     app,
     config,
     env,
-    data,
-    client,
-    platformToken,
-    payloadKeys,
-    codecToken,
-    consent,
-    activityDeps,
+    data: api.app.data,
+    client: api.temporal.client,
+    platformToken: api.app.platformToken,
+    payloadKeys: api.temporal.payloadKeys,
+    codecToken: api.app.codec!.codecToken,
+    consent: api.consent,
+    activityDeps: workerServices.activityDeps,
     appWith: (overrides) => createApp({ ...appDeps, ...overrides }),
     async stop() {
       worker.shutdown();
       await running;
-      await nativeConnection.close();
-      await connection.close();
-      mailer.close();
-      consent.transport.close();
-      await data.mongo.close();
+      await workerServices.close();
+      relay?.close();
+      await api.close();
     },
   };
 }
