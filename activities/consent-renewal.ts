@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { applyLapse } from '../src/consent/lapse';
 import type { RecipientLinks } from '../src/consent/recipient-links';
+import { recordRenewed } from '../src/db/consent-records';
+import * as memberships from '../src/db/memberships';
 import type { ListMembership } from '../src/db/models/contact';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
@@ -17,9 +19,8 @@ import {
   type LinkUse,
   type ListRef,
 } from '../workflows/definitions';
-import { encryptLinkUse, runKey } from './double-opt-in';
+import { runKey } from './double-opt-in';
 import { sendMemberActionMail, startMemberWorkflowOnce, sweepActiveMembers } from './member-sweep';
-import { isDuplicateKey } from '../src/db/duplicate-key';
 
 const DAY = 86_400_000;
 
@@ -111,30 +112,9 @@ export function createConsentRenewalActivities({
     /** Records the renewal: the consent period starts again from the click. */
     async renewConsent(input: ConsentRenewalInput & { renewal: LinkUse }): Promise<void> {
       const tenant = await tenants.forTenant(input.tenantId);
-      const at = new Date(input.renewal.at);
-      await tenant.models.Contact.updateOne(
-        { _id: input.contactId, [`lists.${input.listId}.status`]: 'active' },
-        {
-          $set: {
-            [`lists.${input.listId}.renewedAt`]: at,
-            lastActivityAt: at,
-            updatedAt: new Date(),
-          },
-        },
-      );
-      try {
-        await tenant.models.ConsentRecord.create({
-          _id: `${input.contactId}:${input.listId}:renewed:${runKey()}`,
-          contactId: input.contactId,
-          listId: input.listId,
-          action: 'renewed',
-          at,
-          ...(await encryptLinkUse(tenant, input.renewal)),
-          source: { kind: 'link', id: 'renewal' },
-        });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err; // recorded by an earlier attempt
-      }
+      await memberships.renew(tenant, input, new Date(input.renewal.at));
+      // Once per run: a retry after an attempt that recorded it writes nothing.
+      await recordRenewed(tenant, input, { key: runKey(), use: input.renewal, via: 'renewal' });
     },
 
     /** Applies the policy's action to a member whose consent lapsed. */

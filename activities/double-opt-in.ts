@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { confirmationMail } from '../src/consent/double-opt-in-settings';
 import type { RecipientLinks } from '../src/consent/recipient-links';
+import * as consentRecords from '../src/db/consent-records';
+import * as memberships from '../src/db/memberships';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import type { DoubleOptInInput, LinkUse, RequestProof } from '../workflows/definitions';
-import { isDuplicateKey } from '../src/db/duplicate-key';
 
 /** What the double opt-in activities need. */
 export interface DoubleOptInDeps {
@@ -24,14 +25,6 @@ export function runKey(): string {
   const { workflowExecution } = Context.current().info;
   if (!workflowExecution) throw new Error('runs only as a workflow activity');
   return `${workflowExecution.workflowId}/${workflowExecution.runId}`;
-}
-
-/** Encrypts what a link use recorded (IP, user agent) under the tenant's key. */
-export async function encryptLinkUse(tenant: TenantScope, use: LinkUse) {
-  return {
-    ...(use.ip ? { ip: await tenant.private(use.ip) } : {}),
-    ...(use.userAgent ? { userAgent: await tenant.private(use.userAgent) } : {}),
-  };
 }
 
 /** The proof fields of a stored request (workflows started without them in their input). */
@@ -106,43 +99,23 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
       input: DoubleOptInInput & { confirmation: LinkUse },
     ): Promise<'activated' | 'withdrawn'> {
       const tenant = await tenants.forTenant(input.tenantId);
-      const { Contact, Subscription, ConsentRecord } = tenant.models;
+      const { Contact, Subscription } = tenant.models;
       const at = new Date(input.confirmation.at);
       const proof = input.proof ?? (await storedProof(tenant, input.subscriptionId));
-      const { matchedCount } = await Contact.updateOne(
-        { _id: input.contactId, [`lists.${input.listId}.status`]: 'pending' },
-        {
-          $set: {
-            [`lists.${input.listId}.status`]: 'active',
-            [`lists.${input.listId}.confirmedAt`]: at,
-            lastActivityAt: at,
-            updatedAt: new Date(),
-          },
-        },
-      );
-      if (matchedCount === 0) {
+      const { matched } = await memberships.activate(tenant, input, at);
+      if (!matched) {
         // Not pending: activated by an earlier attempt (go on and finish its record), or
         // unsubscribed before the click (then the click confirms nothing).
         const now = await Contact.findById(input.contactId, { lists: 1 }).lean();
         if (now?.lists?.[input.listId]?.status !== 'active') return 'withdrawn';
       }
-      try {
-        // The request's own record keeps what only it knows (its IP, user agent and the
-        // integrator's free-text source); this one names the source by its opaque id.
-        await ConsentRecord.create({
-          _id: `${input.subscriptionId}:confirmed:${runKey()}`,
-          contactId: input.contactId,
-          listId: input.listId,
-          action: 'confirmed',
-          at,
-          ...(await encryptLinkUse(tenant, input.confirmation)),
-          source: { kind: proof.sourceKind, id: proof.sourceId },
-          textVersion: proof.textVersion,
-          textHash: proof.textHash,
-        });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err; // appended by an earlier attempt
-      }
+      // Once per run: a retry after an attempt that appended it writes nothing.
+      await consentRecords.recordConfirmed(tenant, {
+        ...input,
+        key: runKey(),
+        use: input.confirmation,
+        proof,
+      });
       await Subscription.updateOne(
         { _id: input.subscriptionId, status: 'pending' },
         { $set: { status: 'confirmed', confirmedAt: at } },
@@ -157,7 +130,7 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
      */
     async eraseUnconfirmed(input: DoubleOptInInput): Promise<void> {
       const tenant = await tenants.forTenant(input.tenantId);
-      const { Contact, Subscription, ConsentRecord, ConsentTrace } = tenant.models;
+      const { Contact, Subscription, ConsentTrace } = tenant.models;
       const subscription = await Subscription.findById(input.subscriptionId, {
         status: 1,
         requestedAt: 1,
@@ -176,24 +149,17 @@ export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOp
         );
       const contact = await Contact.findById(input.contactId, { lists: 1 }).lean();
       // Pending, or unsubscribed from the confirmation mail itself: never confirmed either way.
-      const unconfirmedHere = {
-        _id: input.contactId,
-        [`lists.${input.listId}.status`]: { $in: ['pending', 'unsubscribed'] },
-        [`lists.${input.listId}.confirmedAt`]: { $exists: false },
-      };
       if (contact && Object.keys(contact.lists ?? {}).every((id) => id === input.listId)) {
-        await Contact.deleteOne(unconfirmedHere);
+        await memberships.erase(tenant, input, 'unconfirmed');
       } else if (contact) {
-        await Contact.updateOne(unconfirmedHere, { $unset: { [`lists.${input.listId}`]: 1 } });
+        await memberships.removeUnconfirmed(tenant, input);
       }
       // This request's records (requested, and a withdrawal from its mail); proof of an
       // earlier, confirmed period of the same address stays.
-      await ConsentRecord.deleteMany({
-        contactId: input.contactId,
-        listId: input.listId,
-        ...(subscription?.requestedAt
-          ? { at: { $gte: subscription.requestedAt, $lte: erasingSince } }
-          : { _id: { $regex: `^${input.subscriptionId}:requested:` } }),
+      await consentRecords.deleteRequestRecords(tenant, input, {
+        subscriptionId: input.subscriptionId,
+        requestedAt: subscription?.requestedAt,
+        until: erasingSince,
       });
       const traceId = `t${createHash('sha256').update(runKey()).digest('hex').slice(0, 24)}`;
       await ConsentTrace.updateOne(

@@ -12,7 +12,9 @@ import type { Binary } from 'mongodb';
 import type { ConsentRecordDocument } from '../src/db/models/consent-record';
 import { bulkWriteBatched, insertBatched } from '../src/db/bulk-write';
 import { applyContactChanges } from '../src/db/contact-changes';
+import { importedRecord, insertImported } from '../src/db/consent-records';
 import type { PlainDocument } from '../src/db/encryption';
+import { activeMembership, addUnlessPresent, soleMembership } from '../src/db/memberships';
 import {
   contactIdFor,
   hasDetails,
@@ -228,20 +230,18 @@ async function encryptBatch(
       row.consent?.source ? tenant.private(row.consent.source) : undefined,
     ]);
     const id = contactIdFor(email);
-    const membership = {
-      status: 'active' as const,
-      subscribedAt: row.consent?.at ?? now,
-      ...(row.consent ? { confirmedAt: row.consent.at } : {}),
-    };
-    const consent: ConsentRecordDocument | undefined = row.consent && {
-      _id: `${job._id}:${line}`,
-      contactId: id,
-      listId: job.listId,
-      action: 'confirmed',
-      at: row.consent.at,
-      ...(ip ? { ip } : {}),
-      source: { kind: 'import', id: job._id, ...(source ? { detail: source } : {}) },
-    };
+    const membership = activeMembership(row.consent?.at ?? now, row.consent?.at);
+    const consent =
+      row.consent &&
+      importedRecord({
+        importId: job._id,
+        line,
+        contactId: id,
+        listId: job.listId,
+        at: row.consent.at,
+        ip,
+        detail: source,
+      });
     return { id, email, phone, details, sealedDetails, membership, consent };
   };
   // A slice at a time: enough values in flight to keep encryption busy, not thousands.
@@ -264,7 +264,7 @@ async function encryptBatch(
  */
 async function writeEncrypted(tenant: TenantScope, job: ImportDocument, encrypted: EncryptedRow[]) {
   const now = new Date();
-  const { Contact, ConsentRecord } = tenant.models;
+  const { Contact } = tenant.models;
   // Insert first: a contact that already exists comes back as a duplicate and is updated.
   const seen = new Set<string>();
   const inserts: Record<string, unknown>[] = [];
@@ -276,7 +276,7 @@ async function writeEncrypted(tenant: TenantScope, job: ImportDocument, encrypte
       email: row.email,
       ...(row.phone ? { phone: row.phone } : {}),
       ...(row.sealedDetails ? { details: row.sealedDetails } : {}),
-      lists: { [job.listId]: row.membership },
+      lists: soleMembership(job.listId, row.membership),
       createdAt: now,
       updatedAt: now,
     });
@@ -295,16 +295,11 @@ async function writeEncrypted(tenant: TenantScope, job: ImportDocument, encrypte
     updates.map((row) => ({ id: row.id, phone: row.phone, details: row.details })),
   );
   const membershipUpdates: AnyBulkWriteOperation<ContactDocument>[] = updates.map((row) => ({
-    updateOne: {
-      filter: { _id: row.id, [`lists.${job.listId}`]: { $exists: false } },
-      update: { $set: { [`lists.${job.listId}`]: row.membership } },
-    },
+    updateOne: addUnlessPresent(row.id, job.listId, row.membership),
   }));
   await bulkWriteBatched(Contact, membershipUpdates);
-  await insertBatched(
-    ConsentRecord,
-    encrypted.flatMap((row) =>
-      row.consent ? [row.consent as unknown as Record<string, unknown>] : [],
-    ),
+  await insertImported(
+    tenant,
+    encrypted.flatMap((row) => (row.consent ? [row.consent] : [])),
   );
 }

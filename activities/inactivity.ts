@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { applyLapse } from '../src/consent/lapse';
 import type { RecipientLinks } from '../src/consent/recipient-links';
+import { recordRenewed } from '../src/db/consent-records';
 import type { ContactDocument } from '../src/db/models/contact';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
@@ -17,9 +18,8 @@ import {
   type ListRef,
   type RePermissionInput,
 } from '../workflows/definitions';
-import { encryptLinkUse, runKey } from './double-opt-in';
+import { runKey } from './double-opt-in';
 import { sendMemberActionMail, startMemberWorkflowOnce, sweepActiveMembers } from './member-sweep';
-import { isDuplicateKey } from '../src/db/duplicate-key';
 
 const DAY = 86_400_000;
 
@@ -128,19 +128,7 @@ export function createInactivityActivities({
         { _id: input.contactId },
         { $set: { lastActivityAt: at, updatedAt: new Date() } },
       );
-      try {
-        await tenant.models.ConsentRecord.create({
-          _id: `${input.contactId}:${input.listId}:renewed:${runKey()}`,
-          contactId: input.contactId,
-          listId: input.listId,
-          action: 'renewed',
-          at,
-          ...(await encryptLinkUse(tenant, input.use)),
-          source: { kind: 'link', id: 're-permission' },
-        });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
+      await recordRenewed(tenant, input, { key: runKey(), use: input.use, via: 're-permission' });
     },
 
     /** No answer: the policy's action. */

@@ -8,6 +8,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { LinkPurpose } from '../src/consent/link-tokens';
 import type { RecipientLinks } from '../src/consent/recipient-links';
+import { activeOn } from '../src/db/memberships';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../src/temporal/search-attributes';
@@ -24,10 +25,7 @@ function activeMemberPage<P extends Record<string, 1>>(
   after: string,
   projection: P,
 ) {
-  return tenant.models.Contact.find(
-    { _id: { $gt: after }, [`lists.${listId}.status`]: 'active' },
-    projection,
-  )
+  return tenant.models.Contact.find({ _id: { $gt: after }, ...activeOn(listId) }, projection)
     .sort({ _id: 1 })
     .limit(PAGE)
     .lean();

@@ -11,6 +11,8 @@
  * personal data.
  */
 import { createHash } from 'node:crypto';
+import * as consentRecords from '../db/consent-records';
+import * as memberships from '../db/memberships';
 import type { TenantScope } from '../db/tenant-access';
 
 /** A lapse action. */
@@ -27,57 +29,30 @@ export async function applyLapse(
     key: string;
   },
 ): Promise<boolean> {
-  const { Contact, ConsentRecord, ConsentTrace } = tenant.models;
+  const { Contact, ConsentTrace } = tenant.models;
   const { contactId, listId } = input;
   const now = new Date();
   const contact = await Contact.findById(contactId, { lists: 1 }).lean();
   if (contact?.lists?.[listId]?.status !== 'active') return false; // unsubscribed meanwhile, or done
   if (input.action === 'unsubscribe') {
-    await Contact.updateOne(
-      { _id: contactId, [`lists.${listId}.status`]: 'active' },
-      {
-        $set: {
-          [`lists.${listId}.status`]: 'unsubscribed',
-          [`lists.${listId}.unsubscribedAt`]: now,
-          updatedAt: now,
-        },
-      },
-    );
-    await ConsentRecord.updateOne(
-      { _id: `${contactId}:${listId}:expired:${input.key}` },
-      {
-        $setOnInsert: {
-          contactId,
-          listId,
-          action: 'expired', // the policy ended it; the source says which
-          at: now,
-          source: {
-            kind: 'policy',
-            id: input.reason === 'expired' ? 'consent-policy' : 'inactivity-policy',
-          },
-        },
-      },
-      { upsert: true },
-    );
+    await memberships.lapse(tenant, input, now);
+    await consentRecords.recordExpired(tenant, input, {
+      key: input.key,
+      at: now,
+      reason: input.reason,
+    });
     return true;
   }
   const onlyList = Object.keys(contact.lists).every((id) => id === listId);
   if (input.action === 'anonymize') {
     // The records stay as history, under a pseudonym that leads to nobody.
     const pseudonym = `a${createHash('sha256').update(`${input.key}:${contactId}`).digest('hex').slice(0, 24)}`;
-    await ConsentRecord.updateMany(
-      { contactId, listId },
-      { $set: { contactId: pseudonym }, $unset: { ip: 1, userAgent: 1, 'source.detail': 1 } },
-    );
+    await consentRecords.anonymizeRecords(tenant, input, pseudonym);
   } else {
-    await ConsentRecord.deleteMany({ contactId, listId });
+    await consentRecords.deleteRecords(tenant, input);
   }
-  if (onlyList) await Contact.deleteOne({ _id: contactId, [`lists.${listId}.status`]: 'active' });
-  else
-    await Contact.updateOne(
-      { _id: contactId },
-      { $unset: { [`lists.${listId}`]: 1 }, $set: { updatedAt: now } },
-    );
+  if (onlyList) await memberships.erase(tenant, input, 'active');
+  else await memberships.remove(tenant, input, now);
   await tenant.models.Subscription.deleteMany({ contactId, listId });
   await ConsentTrace.updateOne(
     { _id: `t${createHash('sha256').update(input.key).digest('hex').slice(0, 24)}` },

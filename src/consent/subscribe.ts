@@ -19,10 +19,11 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Binary } from 'mongodb';
+import * as consentRecords from '../db/consent-records';
 import type { PlainDocument } from '../db/encryption';
-import { contactIdFor, hasDetails } from '../db/models/contact';
+import * as memberships from '../db/memberships';
+import { contactIdFor, hasDetails, type ListMembership } from '../db/models/contact';
 import type { ListDocument } from '../db/models/list';
-import type { SubscriptionDocument } from '../db/models/subscription';
 import type { TenantScope } from '../db/tenant-access';
 import { rowDetails, type ContactRow } from '../imports/contact-row';
 import type { Logger } from '../logger';
@@ -159,7 +160,7 @@ export async function subscribe(
   request: SubscribeRequest,
 ): Promise<SubscribeOutcome> {
   const { tenant } = deps;
-  const { Contact, Subscription, ConsentRecord } = tenant.models;
+  const { Contact, Subscription } = tenant.models;
   const listId = request.list._id;
   const { id: contactId, encrypted: email } = await contactIdOf(tenant, request.row.email);
   const subscriptionId = subscriptionIdFor(contactId, listId);
@@ -183,10 +184,8 @@ export async function subscribe(
    * If a failure between its two writes left its `requested` record out, it is written now;
    * if its start never happened, this start repairs it (a running workflow stays as it is).
    */
-  const repeatOf = async (
-    stored: Parameters<typeof ensureRequestedRecord>[1],
-  ): Promise<SubscribeOutcome> => {
-    await ensureRequestedRecord(tenant, stored);
+  const repeatOf = async (stored: consentRecords.StoredRequest): Promise<SubscribeOutcome> => {
+    await consentRecords.ensureRequested(tenant, stored);
     const proof = {
       sourceKind: stored.source.kind,
       sourceId: stored.source.id,
@@ -212,7 +211,7 @@ export async function subscribe(
   // the address is known), one round trip instead of a read and a write.
   const inserted = await insertPendingContact(tenant, { contactId, listId, email, fields, now });
   /** A known contact's membership before this request set it pending (null: none). */
-  let previousMembership: unknown;
+  let previousMembership: ListMembership | null | undefined;
   if (!inserted) {
     const existing = await Contact.findById(contactId, { lists: 1 }).lean();
     const membership = existing?.lists?.[listId];
@@ -225,10 +224,7 @@ export async function subscribe(
     if (stored) return repeatOf(stored);
     // A known contact only gets the membership: an unconfirmed request must not change its
     // data.
-    await Contact.updateOne(
-      { _id: contactId, [`lists.${listId}.status`]: { $nin: ['active', 'pending'] } },
-      { $set: { [`lists.${listId}`]: { status: 'pending', subscribedAt: now }, updatedAt: now } },
-    );
+    await memberships.setPending(tenant, { contactId, listId }, now);
     previousMembership = membership ?? null;
   }
 
@@ -237,25 +233,18 @@ export async function subscribe(
     id: request.source.id,
     ...(detail ? { detail } : {}),
   };
-  const requestedId = requestedRecordId(subscriptionId, now);
-  const membershipPath = `lists.${listId}`;
+  const member = { contactId, listId };
   /** Undoes this request's writes: the ones named, and the membership it set. */
   const takeBack = async (wrote: { subscription: boolean; record: boolean }) => {
     if (wrote.subscription)
       await Subscription.deleteOne({ _id: subscriptionId, status: 'pending', requestedAt: now });
-    if (wrote.record) await ConsentRecord.deleteOne({ _id: requestedId });
-    const mine = { _id: contactId, [`${membershipPath}.subscribedAt`]: now };
+    if (wrote.record) await consentRecords.takeBackRequested(tenant, subscriptionId, now);
     if (inserted) {
       // The contact goes unless a simultaneous request gave it another list meanwhile.
-      await Contact.updateOne(mine, { $unset: { [membershipPath]: 1 } });
-      await Contact.collection.deleteOne({ _id: contactId as never, createdAt: now, lists: {} });
+      await memberships.restore(tenant, member, now, null);
+      await memberships.eraseUnlisted(tenant, contactId, now);
     } else if (previousMembership !== undefined) {
-      await Contact.updateOne(
-        mine,
-        previousMembership === null
-          ? { $unset: { [membershipPath]: 1 } }
-          : { $set: { [membershipPath]: previousMembership } },
-      );
+      await memberships.restore(tenant, member, now, previousMembership);
     }
   };
   // The subscription and its `requested` proof are independent writes: one round trip's time
@@ -293,25 +282,24 @@ export async function subscribe(
         return false;
       }
     })(),
-    ConsentRecord.create({
-      _id: requestedId,
-      contactId,
-      listId,
-      action: 'requested',
+    // false when a repeat's repair wrote it meanwhile: the same record
+    consentRecords.recordRequested(tenant, {
+      ...member,
+      subscriptionId,
       at: now,
-      ...(ip ? { ip } : {}),
-      ...(userAgent ? { userAgent } : {}),
+      ip,
+      userAgent,
       source,
       textVersion: settings.textVersion,
       textHash: settings.textHash,
-    }).catch(unlessDuplicate), // written meanwhile by a repeat's repair: the same record
+    }),
   ]);
   if (subscriptionWrite.status === 'rejected' || recordWrite.status === 'rejected') {
     // The caller gets an error, not an answer: what this request wrote is taken back (best
     // effort), so nothing is left that no workflow would ever erase.
     await takeBack({
       subscription: subscriptionWrite.status === 'fulfilled' && subscriptionWrite.value,
-      record: recordWrite.status === 'fulfilled' && recordWrite.value !== undefined,
+      record: recordWrite.status === 'fulfilled' && recordWrite.value,
     }).catch(() => undefined);
     throw subscriptionWrite.status === 'rejected'
       ? subscriptionWrite.reason
@@ -320,57 +308,11 @@ export async function subscribe(
   if (!subscriptionWrite.value) {
     // A concurrent request stored the same pending subscription first: it is the one, and
     // this one's proof record is taken back.
-    await ConsentRecord.deleteOne({ _id: requestedId });
+    await consentRecords.takeBackRequested(tenant, subscriptionId, now);
     const stored = await Subscription.findOne({ _id: subscriptionId, status: 'pending' }).lean();
     if (stored) return repeatOf(stored);
   }
   return { result: { ...result, status: 'pending' }, start: input };
-}
-
-/** The id of a request's `requested` record: one per subscription request. */
-const requestedRecordId = (subscriptionId: string, requestedAt: Date) =>
-  `${subscriptionId}:requested:${requestedAt.getTime()}`;
-
-/**
- * Writes the `requested` record of a stored pending request unless it exists, from what the
- * request stored (read decrypted, so encrypted again here).
- */
-async function ensureRequestedRecord(
-  tenant: TenantScope,
-  stored: Pick<
-    SubscriptionDocument,
-    '_id' | 'contactId' | 'listId' | 'requestedAt' | 'source' | 'textVersion' | 'textHash'
-  > &
-    Pick<SubscriptionDocument, 'ip' | 'userAgent'>,
-): Promise<void> {
-  const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
-  const [ip, userAgent, detail] = await Promise.all(
-    [text(stored.ip), text(stored.userAgent), text(stored.source.detail)].map((value) =>
-      value ? tenant.private(value) : undefined,
-    ),
-  );
-  await tenant.models.ConsentRecord.updateOne(
-    { _id: requestedRecordId(stored._id, stored.requestedAt) },
-    {
-      $setOnInsert: {
-        contactId: stored.contactId,
-        listId: stored.listId,
-        action: 'requested',
-        at: stored.requestedAt,
-        ...(ip ? { ip } : {}),
-        ...(userAgent ? { userAgent } : {}),
-        source: { kind: stored.source.kind, id: stored.source.id, ...(detail ? { detail } : {}) },
-        textVersion: stored.textVersion,
-        textHash: stored.textHash,
-      },
-    },
-    { upsert: true },
-  ).catch(unlessDuplicate); // a concurrent write of the same record came first
-}
-
-/** Lets a duplicate-key error pass (the document is there), rethrows anything else. */
-function unlessDuplicate(err: unknown): void {
-  if (!isDuplicateKey(err)) throw err;
 }
 
 /**
@@ -392,7 +334,7 @@ async function insertPendingContact(
       _id: c.contactId,
       email: c.email,
       ...c.fields,
-      lists: { [c.listId]: { status: 'pending', subscribedAt: c.now } },
+      lists: memberships.soleMembership(c.listId, memberships.pendingMembership(c.now)),
       createdAt: c.now,
       updatedAt: c.now,
     });

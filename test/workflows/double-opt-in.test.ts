@@ -14,6 +14,7 @@ import {
   type SubscribeRequest,
 } from '../../src/consent/subscribe';
 import { unsubscribeContact } from '../../src/consent/unsubscribe';
+import * as memberships from '../../src/db/memberships';
 import { validateContactRow, type ContactRow } from '../../src/imports/contact-row';
 import {
   confirmSignal,
@@ -234,9 +235,10 @@ describe('double opt-in workflow', () => {
       { tenant },
       { list, row: rowOf(known, 'Known'), source: { kind: 'api', id: 'k' } },
     );
-    await Contact.updateOne(
-      { _id: first.result.contactId },
-      { $set: { [`lists.${list._id}.status`]: 'unsubscribed' } },
+    await memberships.unsubscribe(
+      tenant,
+      { contactId: first.result.contactId, listId: list._id },
+      new Date(),
     );
     await Subscription.updateOne(
       { _id: first.result.subscriptionId },

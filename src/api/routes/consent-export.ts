@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { fieldMask } from '../../auth/field-masking';
+import { hasMembership } from '../../db/memberships';
 import type { ConsentRecordDocument } from '../../db/models/consent-record';
 import type { TenantScope } from '../../db/tenant-access';
 
@@ -26,7 +27,7 @@ async function* membersWithProof(tenant: TenantScope, listId: string) {
   for (;;) {
     // The list id matched its pattern (listIdParams), so it is a safe field path.
     const contacts = await Contact.find(
-      { _id: { $gt: after }, [`lists.${listId}`]: { $exists: true } },
+      { _id: { $gt: after }, ...hasMembership(listId) },
       { email: 1, lists: 1 },
     )
       .sort({ _id: 1 })

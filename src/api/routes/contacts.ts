@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { fieldMask, uneditableFields } from '../../auth/field-masking';
 import { canSeeContact, type Principal } from '../../auth/principal';
 import { applyContactChanges } from '../../db/contact-changes';
+import { hasMembership } from '../../db/memberships';
 import { contactIdFor, type ContactDocument } from '../../db/models/contact';
 import type { TenantScope } from '../../db/tenant-access';
 import { normaliseEmail } from '../../domain/email-address';
@@ -206,7 +207,7 @@ export const contactRoutes = () => [
       });
       res.type('text/csv').attachment(`contacts-${listId}.csv`);
       // The list id matched the pattern above, so it is a safe field path.
-      const cursor = tenant.models.Contact.find({ [`lists.${listId}`]: { $exists: true } })
+      const cursor = tenant.models.Contact.find(hasMembership(listId))
         .sort({ _id: 1 })
         .lean<ContactDocument[]>()
         .cursor();
