@@ -24,6 +24,7 @@ import { createLogger } from '../src/logger';
 import { createMailTransport } from '../src/mail/transport';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { createPayloadKeyStore } from '../src/temporal/payload-keys';
+import { createWorkflowGateway } from '../src/temporal/workflows';
 
 async function main() {
   const config = loadConfig();
@@ -33,16 +34,17 @@ async function main() {
   const mailer = createMailTransport(config.smtp.url);
   const payloadKeys = createPayloadKeyStore(data);
   const consent = await openConsentServices(config, data);
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: createDataConverter(payloadKeys),
+  });
   const app = createApp({
     logger,
     platformToken: config.platformToken!,
     data,
-    temporal: new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: createDataConverter(payloadKeys),
-    }),
-    taskQueue: config.temporal.taskQueue,
+    workflows: createWorkflowGateway({ client: temporal, taskQueue: config.temporal.taskQueue }),
+    schedules: temporal.schedule,
     recipients: consent,
     limits: await createSubscribeLimits(data.mongo, data.names, {
       ...config.subscribe,

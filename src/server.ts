@@ -18,6 +18,7 @@ import { listen } from './api/listen';
 import { ensureSessionSecret } from './auth/session-secret';
 import { createDataConverter } from './temporal/data-converter';
 import { createPayloadKeyStore } from './temporal/payload-keys';
+import { createWorkflowGateway } from './temporal/workflows';
 
 runMain('api', async () => {
   const config = loadConfig();
@@ -53,16 +54,17 @@ runMain('api', async () => {
       'flood counter sweep failed',
     ),
   );
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: createDataConverter(payloadKeys),
+  });
   const app = createApp({
     logger,
     platformToken: token,
     data,
-    temporal: new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: createDataConverter(payloadKeys),
-    }),
-    taskQueue: config.temporal.taskQueue,
+    workflows: createWorkflowGateway({ client: temporal, taskQueue: config.temporal.taskQueue }),
+    schedules: temporal.schedule,
     mailSinkDir: config.smtp.embedded ? config.smtp.sinkDir : undefined,
     codec: {
       keys: payloadKeys,

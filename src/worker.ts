@@ -14,6 +14,7 @@ import { createDataConverter } from './temporal/data-converter';
 import { createPayloadKeyStore } from './temporal/payload-keys';
 import { registerSearchAttributes } from './temporal/search-attributes';
 import { installTemporalRuntime } from './temporal/runtime-logger';
+import { createWorkflowGateway } from './temporal/workflows';
 
 runMain('worker', async () => {
   const config = loadConfig();
@@ -46,8 +47,8 @@ runMain('worker', async () => {
       ...data,
       mailer: consent.mailer,
       links: consent.links,
-      temporal,
-      taskQueue: config.temporal.taskQueue,
+      workflows: createWorkflowGateway({ client: temporal, taskQueue: config.temporal.taskQueue }),
+      schedules: temporal.schedule,
     }),
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');

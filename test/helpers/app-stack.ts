@@ -19,6 +19,7 @@ import { createMailTransport } from '../../src/mail/transport';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createPayloadKeyStore, type PayloadKeyStore } from '../../src/temporal/payload-keys';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { createWorkflowGateway } from '../../src/temporal/workflows';
 import { testServices } from './services';
 import { testConfig } from './stack';
 
@@ -58,12 +59,13 @@ export async function startAppStack(
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   await registerSearchAttributes(nativeConnection, config.temporal.namespace);
   const consent = await openConsentServices(config, data);
+  const workflows = createWorkflowGateway({ client, taskQueue: config.temporal.taskQueue });
   const activityDeps: ActivityDeps = {
     ...data,
     mailer: consent.mailer,
     links: consent.links,
-    temporal: client,
-    taskQueue: config.temporal.taskQueue,
+    workflows,
+    schedules: client.schedule,
   };
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -80,8 +82,8 @@ export async function startAppStack(
     logger,
     platformToken,
     data,
-    temporal: client,
-    taskQueue: config.temporal.taskQueue,
+    workflows,
+    schedules: client.schedule,
     mailSinkDir: services.sinkDir,
     codec: { keys: payloadKeys, codecToken, corsOrigins: config.codec.corsOrigins },
     recipients: consent,
