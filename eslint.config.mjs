@@ -48,6 +48,29 @@ export default tseslint.config(
     },
   },
   {
+    // The workflow gateway (src/temporal/workflows.ts) is the one way to start, signal, update
+    // or query a workflow, and the one builder of workflow ids, their policies and search
+    // attributes. bench/doi.ts's no-op baseline measures the raw client on purpose.
+    files: ['src/**/*.ts', 'activities/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/temporal/workflows.ts', 'bench/doi.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "MemberExpression[object.property.name='workflow'][property.name=/^(start|execute|getHandle|signalWithStart|list)$/]",
+          message: 'Reach workflows through the workflow gateway (src/temporal/workflows.ts).',
+        },
+        {
+          selector:
+            'Property[key.name=/^(typedSearchAttributes|workflowIdReusePolicy|workflowIdConflictPolicy)$/]',
+          message:
+            'Search attributes and id policies come from the workflow gateway (src/temporal/workflows.ts).',
+        },
+      ],
+    },
+  },
+  {
     files: ['ui/**/*.js'],
     languageOptions: {
       globals: { document: 'readonly', fetch: 'readonly', setInterval: 'readonly' },

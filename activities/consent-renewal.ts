@@ -4,7 +4,6 @@
  * and the list's action when consent lapses.
  */
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { applyLapse } from '../src/consent/lapse';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import { recordRenewed } from '../src/db/consent-records';
@@ -12,15 +11,15 @@ import * as memberships from '../src/db/memberships';
 import type { ListMembership } from '../src/db/models/contact';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
-import {
-  workflowKinds,
-  type ConsentPolicy,
-  type ConsentRenewalInput,
-  type LinkUse,
-  type ListRef,
+import type { WorkflowGateway } from '../src/temporal/workflows';
+import type {
+  ConsentPolicy,
+  ConsentRenewalInput,
+  LinkUse,
+  ListRef,
 } from '../workflows/definitions';
 import { runKey } from './double-opt-in';
-import { sendMemberActionMail, startMemberWorkflowOnce, sweepActiveMembers } from './member-sweep';
+import { sendMemberActionMail, sweepActiveMembers } from './member-sweep';
 
 const DAY = 86_400_000;
 
@@ -29,8 +28,8 @@ export interface ConsentRenewalDeps {
   tenants: TenantAccess;
   mailer: Mailer;
   links: RecipientLinks;
-  temporal: Client;
-  taskQueue: string;
+  /** Starts the renewal cycles. */
+  workflows: WorkflowGateway;
 }
 
 /** When a membership's consent lapses under a policy (counted from the last renewal or confirmation). */
@@ -48,8 +47,7 @@ export function createConsentRenewalActivities({
   tenants,
   mailer,
   links,
-  temporal,
-  taskQueue,
+  workflows,
 }: ConsentRenewalDeps) {
   return {
     /**
@@ -83,15 +81,9 @@ export function createConsentRenewalActivities({
             onExpiry: policy.onExpiry,
           },
         };
-        const isNew = await startMemberWorkflowOnce({
-          temporal,
-          taskQueue,
-          ref,
-          workflowType: 'consentRenewalWorkflow',
-          kind: workflowKinds.consentRenewal,
-          opaqueId: cycle,
-          input,
-        });
+        // The cycle's id is derived from it, so a rerun sweep (or a retried page) never
+        // starts a second one.
+        const isNew = await workflows.startOnce('consentRenewal', input, { opaqueId: cycle });
         if (isNew) started += 1;
       });
       return { started };

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type ScheduleClient } from '@temporalio/client';
 import { tenantScheduleIds } from '../src/consent/list-schedules';
 import type { TenantAccess } from '../src/db/tenant-access';
 import { recordContractEnd } from '../src/tenants/contract-end';
@@ -15,7 +15,8 @@ import type { ContractTerminationInput, TenantRef } from '../workflows/definitio
 /** What the contract-end activities need. */
 export interface ContractEndDeps {
   tenants: TenantAccess;
-  temporal: Client;
+  /** Pauses and resumes the tenant's Schedules: the Schedules API, which is no workflow call. */
+  schedules: ScheduleClient;
 }
 
 /** What a tenant's deletion destroys, in the order `shredTenant` does it. */
@@ -33,7 +34,7 @@ const certificateIdOf = (tenantId: string) =>
   `dc${createHash('sha256').update(`deletion:${tenantId}`).digest('hex').slice(0, 24)}`;
 
 /** Creates the contract-end activities. */
-export function createContractEndActivities({ tenants, temporal }: ContractEndDeps) {
+export function createContractEndActivities({ tenants, schedules }: ContractEndDeps) {
   const { Tenant, ListDirectory, DeletionCertificate } = tenants.control;
 
   /** Pauses or resumes every Schedule of the tenant; missing ones are skipped. */
@@ -43,7 +44,7 @@ export function createContractEndActivities({ tenants, temporal }: ContractEndDe
       tenantId,
       lists.map(({ _id }) => String(_id)),
     )) {
-      const handle = temporal.schedule.getHandle(id);
+      const handle = schedules.getHandle(id);
       await (
         paused ? handle.pause('the contract has ended') : handle.unpause('the contract goes on')
       ).catch((err: unknown) => {

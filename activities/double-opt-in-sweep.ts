@@ -5,24 +5,19 @@
  * starts nothing twice; the workflow's first step clears the mark.
  */
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import { doubleOptInInput, startDoubleOptIn } from '../src/consent/subscribe';
 import type { ListDocument } from '../src/db/models/list';
 import type { TenantAccess } from '../src/db/tenant-access';
+import type { WorkflowGateway } from '../src/temporal/workflows';
 
 /** What the sweep needs. */
 export interface DoubleOptInSweepDeps {
   tenants: TenantAccess;
-  temporal: Client;
-  taskQueue: string;
+  workflows: WorkflowGateway;
 }
 
 /** Creates the sweep activity. */
-export function createDoubleOptInSweepActivities({
-  tenants,
-  temporal,
-  taskQueue,
-}: DoubleOptInSweepDeps) {
+export function createDoubleOptInSweepActivities({ tenants, workflows }: DoubleOptInSweepDeps) {
   return {
     /** Starts every request stored at least `graceSeconds` ago whose workflow never ran. */
     async startUnstartedSubscriptions(input: {
@@ -47,7 +42,7 @@ export function createDoubleOptInSweepActivities({
         const list = lists.get(subscription.listId);
         if (!list) continue; // the list is gone: nothing to confirm for
         await startDoubleOptIn(
-          { temporal, taskQueue },
+          { workflows },
           doubleOptInInput(
             input.tenantId,
             list,

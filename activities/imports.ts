@@ -26,8 +26,8 @@ import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import { rowDetails, validateContactRow, type ContactRow } from '../src/imports/contact-row';
 import { parseRecords } from '../src/imports/parse-rows';
 import { StageClock } from '../src/imports/stage-clock';
-import type { Client } from '@temporalio/client';
 import { startDoubleOptIn, subscribe } from '../src/consent/subscribe';
+import type { WorkflowGateway } from '../src/temporal/workflows';
 import type { ImportRef } from '../workflows/definitions';
 
 /**
@@ -48,8 +48,7 @@ const IMPORT_STAGES = ['read', 'encrypt', 'write', 'waitForWrite'] as const;
 export interface ImportActivityDeps {
   tenants: TenantAccess;
   /** Starts a double opt-in per row for imports with `consent=double-opt-in`. */
-  temporal: Client;
-  taskQueue: string;
+  workflows: WorkflowGateway;
 }
 
 /** Double opt-in starts in flight at once during an import. */
@@ -69,7 +68,7 @@ export interface ImportOutcome {
 }
 
 /** Creates the import activities. */
-export function createImportActivities({ tenants, temporal, taskQueue }: ImportActivityDeps) {
+export function createImportActivities({ tenants, workflows }: ImportActivityDeps) {
   return {
     /** Imports every row of the upload; resumable from its last heartbeat. */
     async importContacts({ tenantId, importId }: ImportRef): Promise<ImportOutcome> {
@@ -92,7 +91,7 @@ export function createImportActivities({ tenants, temporal, taskQueue }: ImportA
                 { tenant },
                 { list: doiList!, row, source: { kind: 'import', id: importId } },
               );
-              if (start) await startDoubleOptIn({ temporal, taskQueue }, start);
+              if (start) await startDoubleOptIn({ workflows }, start);
             }),
           );
       };

@@ -4,22 +4,21 @@
  * member who clicked it, and pruning one who did not.
  */
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { applyLapse } from '../src/consent/lapse';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import { recordRenewed } from '../src/db/consent-records';
 import type { ContactDocument } from '../src/db/models/contact';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
-import {
-  workflowKinds,
-  type InactivityPolicy,
-  type LinkUse,
-  type ListRef,
-  type RePermissionInput,
+import type { WorkflowGateway } from '../src/temporal/workflows';
+import type {
+  InactivityPolicy,
+  LinkUse,
+  ListRef,
+  RePermissionInput,
 } from '../workflows/definitions';
 import { runKey } from './double-opt-in';
-import { sendMemberActionMail, startMemberWorkflowOnce, sweepActiveMembers } from './member-sweep';
+import { sendMemberActionMail, sweepActiveMembers } from './member-sweep';
 
 const DAY = 86_400_000;
 
@@ -28,8 +27,8 @@ export interface InactivityDeps {
   tenants: TenantAccess;
   mailer: Mailer;
   links: RecipientLinks;
-  temporal: Client;
-  taskQueue: string;
+  /** Starts the re-permission requests. */
+  workflows: WorkflowGateway;
 }
 
 /** A member's last sign of life on a list: activity, else renewal, confirmation or subscription. */
@@ -51,13 +50,7 @@ export interface InactivitySweepResult {
 }
 
 /** Creates the inactivity activities. */
-export function createInactivityActivities({
-  tenants,
-  mailer,
-  links,
-  temporal,
-  taskQueue,
-}: InactivityDeps) {
+export function createInactivityActivities({ tenants, mailer, links, workflows }: InactivityDeps) {
   return {
     /**
      * Pages through a list's active members; each inactive past the threshold is asked for
@@ -94,15 +87,7 @@ export function createInactivityActivities({
             return;
           }
           const input: RePermissionInput = { ...ref, contactId: contact._id, policy };
-          const isNew = await startMemberWorkflowOnce({
-            temporal,
-            taskQueue,
-            ref,
-            workflowType: 'rePermissionWorkflow',
-            kind: workflowKinds.rePermission,
-            opaqueId: episode,
-            input,
-          });
+          const isNew = await workflows.startOnce('rePermission', input, { opaqueId: episode });
           if (isNew) result.asked += 1;
         },
       );

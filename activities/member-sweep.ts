@@ -1,18 +1,15 @@
 /**
  * What the consent renewal and inactivity activities share: sweeping a list's active members
- * page by page (resumable from the last heartbeat), starting one workflow per member at most
- * once, and mailing an active member a link to act on (renew, keep) in that workflow.
+ * page by page (resumable from the last heartbeat) and mailing an active member a link to act
+ * on (renew, keep) in the workflow the sweep started for them (at most once per member and
+ * occasion: `startOnce` of the workflow gateway).
  */
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { LinkPurpose } from '../src/consent/link-tokens';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import { activeOn } from '../src/db/memberships';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
-import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../src/temporal/search-attributes';
-import { workflowId, type ListRef } from '../workflows/definitions';
 import { runKey } from './double-opt-in';
 
 /** Contacts read per page of a sweep (one heartbeat each). */
@@ -55,54 +52,6 @@ export async function sweepActiveMembers<P extends Record<string, 1>>(
     for (const contact of page) await visit(contact);
     after = page[page.length - 1]!._id;
     ctx.heartbeat({ after });
-  }
-}
-
-/** A workflow a sweep starts for one member of a list. */
-export interface MemberWorkflowStart {
-  temporal: Client;
-  taskQueue: string;
-  ref: ListRef;
-  /** Registered workflow type, e.g. `consentRenewalWorkflow`. */
-  workflowType: string;
-  /** Workflow kind (id prefix and search attribute). */
-  kind: string;
-  /** Opaque id of the member's cycle or episode; the same on a rerun. */
-  opaqueId: string;
-  input: unknown;
-}
-
-/**
- * Starts a member's workflow unless one with the same id was ever started: returns false then.
- * The id is derived from the member's cycle or episode, so rerunning a sweep (or a retried
- * page) never starts a second workflow for the same member and occasion.
- */
-export async function startMemberWorkflowOnce({
-  temporal,
-  taskQueue,
-  ref,
-  workflowType,
-  kind,
-  opaqueId,
-  input,
-}: MemberWorkflowStart): Promise<boolean> {
-  try {
-    await temporal.workflow.start(workflowType, {
-      workflowId: workflowId(kind, ref.tenantId, opaqueId),
-      taskQueue,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: TenantIdKey, value: ref.tenantId },
-        { key: WorkflowKindKey, value: kind },
-        { key: ListIdKey, value: ref.listId },
-      ],
-    });
-    return true;
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return false;
   }
 }
 

@@ -4,21 +4,24 @@
  * idempotent, so a retry after a crash converges on the same state.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type ScheduleClient } from '@temporalio/client';
 import { tenantScheduleIds } from '../src/consent/list-schedules';
 import type { DataLayer } from '../src/db/open';
 import { payloadKeyCollection } from '../src/temporal/payload-keys';
-import { TenantIdKey } from '../src/temporal/search-attributes';
+import type { WorkflowGateway } from '../src/temporal/workflows';
 import type { TenantRef } from '../workflows/definitions';
 
 /** What the tenant activities need. */
 export type TenantActivityDeps = Pick<DataLayer, 'mongo' | 'names' | 'encryption' | 'tenants'> & {
-  temporal: Client;
+  /** Terminates a shredded tenant's workflows. */
+  workflows: WorkflowGateway;
+  /** Deletes a shredded tenant's Schedules: the Schedules API, which is no workflow call. */
+  schedules: ScheduleClient;
 };
 
 /** Deletes a schedule; one that is gone already is what we want. */
-async function deleteSchedule(temporal: Client, scheduleId: string): Promise<void> {
-  await temporal.schedule
+async function deleteSchedule(schedules: ScheduleClient, scheduleId: string): Promise<void> {
+  await schedules
     .getHandle(scheduleId)
     .delete()
     .catch((err: unknown) => {
@@ -32,7 +35,8 @@ export function createTenantActivities({
   names,
   encryption,
   tenants,
-  temporal,
+  workflows,
+  schedules,
 }: TenantActivityDeps) {
   const { Tenant, User, AccessLog, ApiKey, DkimKey, ListDirectory } = tenants.control;
   const control = () => mongo.db(names.control);
@@ -45,24 +49,7 @@ export function createTenantActivities({
       tenantId,
       lists.map(({ _id }) => String(_id)),
     );
-    for (const id of ids) await deleteSchedule(temporal, id);
-  }
-
-  /** Terminates the tenant's running workflows except the one shredding it. */
-  async function terminateTenantWorkflows(tenantId: string): Promise<void> {
-    const own = Context.current().info.workflowExecution?.workflowId;
-    const running = temporal.workflow.list({
-      query: `${TenantIdKey.name} = '${tenantId}' AND ExecutionStatus = 'Running'`,
-    });
-    for await (const execution of running) {
-      if (execution.workflowId === own) continue;
-      await temporal.workflow
-        .getHandle(execution.workflowId, execution.runId)
-        .terminate('tenant shredded')
-        .catch((err: unknown) => {
-          if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile
-        });
-    }
+    for (const id of ids) await deleteSchedule(schedules, id);
   }
 
   return {
@@ -134,7 +121,11 @@ export function createTenantActivities({
       );
       tenants.forget(tenantId); // after the status change, so nothing caches "active" again
       await deleteTenantSchedules(tenantId); // before the list directory it reads
-      await terminateTenantWorkflows(tenantId);
+      // Every running workflow of the tenant but the one shredding it.
+      await workflows.terminateTenantWorkflows(tenantId, {
+        reason: 'tenant shredded',
+        except: Context.current().info.workflowExecution?.workflowId,
+      });
       await ApiKey.deleteMany({ tenantId });
       // Sessions reference their user by id: delete them while the users still exist.
       const users = await User.find({ tenantId }, { _id: 1 }).lean();

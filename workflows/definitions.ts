@@ -34,7 +34,10 @@ export interface ImportRef {
   importId: string;
 }
 
-/** Workflow kinds, as shown in the `ConsentflowKind` search attribute and workflow ids. */
+/**
+ * Workflow kinds, as shown in the `ConsentflowKind` search attribute and workflow ids (both
+ * built by the workflow gateway, src/temporal/workflows.ts, from its registry of these kinds).
+ */
 export const workflowKinds = {
   encryptionProbe: 'encryption-probe',
   tenantProvisioning: 'tenant-provisioning',
@@ -151,11 +154,6 @@ export interface RePermissionResult {
 
 /** The recipient asked to stay subscribed. */
 export const keepSignal = defineSignal<[LinkUse]>('keep');
-
-/** Builds a workflow id `<kind>:<tenantId>:<opaqueId>`; never put personal data in it. */
-export function workflowId(kind: string, tenantId: string, opaqueId: string): string {
-  return `${kind}:${tenantId}:${opaqueId}`;
-}
 
 /**
  * When a tenant's contract ends and when its data is deleted (ISO times); the export window

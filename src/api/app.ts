@@ -2,7 +2,7 @@
  * Builds the express app from its dependencies without listening, so tests drive the same
  * app the server runs. Routes are thin; errors all leave through one middleware.
  */
-import type { Client } from '@temporalio/client';
+import type { ScheduleClient } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
@@ -14,6 +14,7 @@ import type { RecipientLinks } from '../consent/recipient-links';
 import type { SubscribeLimits } from '../consent/subscribe-limits';
 import type { DataLayer } from '../db/open';
 import type { DkimKeys } from '../mail/dkim-keys';
+import type { WorkflowGateway } from '../temporal/workflows';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireJsonBody } from './middleware/json-only';
 import { requirePlatformToken } from './middleware/platform-auth';
@@ -58,8 +59,10 @@ const uiDir = path.join(projectRoot, 'ui');
 export interface AppDeps {
   logger: Logger;
   health: HealthChecks;
-  temporal: Client;
-  taskQueue: string;
+  /** Starts, signals and updates workflows (src/temporal/workflows.ts). */
+  workflows: WorkflowGateway;
+  /** Temporal Schedules of lists (created, deleted); their actions come from `workflows`. */
+  schedules: ScheduleClient;
   platformToken: string;
   data: DataLayer;
   /** Folder of the embedded SMTP sink; set only while the sink is the relay. */
@@ -139,16 +142,9 @@ export function createApp(deps: AppDeps): Express {
   // so no console session or CSRF token is involved: the signed link token (or, for the
   // form, the per-IP and per-address limits) is the whole of their protection, and each
   // page parses its own form posts.
-  const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, temporal: deps.temporal };
+  const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, workflows: deps.workflows };
   mount(recipientLinkRoutes(publicDeps));
-  mount(
-    formRoutes({
-      ...publicDeps,
-      taskQueue: deps.taskQueue,
-      limits: deps.limits,
-      logger: deps.logger,
-    }),
-  );
+  mount(formRoutes({ ...publicDeps, limits: deps.limits, logger: deps.logger }));
   // Resolves the caller (API key or console session, with CSRF for cookie calls that change
   // state) once for everything under /api/v1; each route's auth kind then insists on what it
   // needs. Platform routes check their own token.
@@ -156,7 +152,7 @@ export function createApp(deps: AppDeps): Express {
   // Imports stream their CSV / NDJSON body themselves; every other body is JSON.
   mount(importRoutes(deps));
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
-  mount(diagnosticsRoutes(deps.temporal, deps.taskQueue));
+  mount(diagnosticsRoutes(deps.workflows));
   mount(tenantRoutes(deps));
   mount(
     authRoutes({

@@ -12,130 +12,88 @@ import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
-  type Client,
+  type ScheduleClient,
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
 import {
-  workflowId,
-  workflowKinds,
-  type DoubleOptInSweepInput,
-  type ListRef,
-} from '../../workflows/definitions';
+  startedWorkflowId,
+  type ScheduledStart,
+  type WorkflowGateway,
+  type WorkflowKind,
+} from '../temporal/workflows';
+import type { ListRef } from '../../workflows/definitions';
 
 /** How often a tenant's double opt-in sweep runs: the longest a lost start waits for repair. */
 const DOUBLE_OPT_IN_SWEEP_EVERY = '5 minutes';
 
-const sweeps = [
-  {
-    kind: workflowKinds.consentRenewalSweep,
-    workflowType: 'consentRenewalSweepWorkflow',
-    policy: 'consentPolicy',
-  },
-  {
-    kind: workflowKinds.inactivitySweep,
-    workflowType: 'inactivitySweepWorkflow',
-    policy: 'inactivityPolicy',
-  },
-] as const;
+/** What keeping a list's Schedules needs. */
+export interface ScheduleDeps {
+  /** Builds each Schedule's action: workflow id, task queue, search attributes. */
+  workflows: WorkflowGateway;
+  /**
+   * The Schedules API itself (create, delete): a Schedule is no workflow, so the gateway does
+   * not wrap it; what a Schedule starts still comes from the gateway.
+   */
+  schedules: ScheduleClient;
+}
 
-/** The schedule (and scheduled workflow) id of a list's sweep. */
-export const sweepScheduleId = (kind: string, tenantId: string, listId: string) =>
-  workflowId(kind, tenantId, listId);
+const sweeps = [
+  { kind: 'consentRenewalSweep', policy: 'consentPolicy' },
+  { kind: 'inactivitySweep', policy: 'inactivityPolicy' },
+] as const;
 
 /** Every Schedule a tenant may have: its double opt-in sweep and each list's two sweeps. */
 export function tenantScheduleIds(tenantId: string, listIds: string[]): string[] {
   return [
-    sweepScheduleId(workflowKinds.doubleOptInSweep, tenantId, tenantId),
-    ...listIds.flatMap((listId) => [
-      sweepScheduleId(workflowKinds.consentRenewalSweep, tenantId, listId),
-      sweepScheduleId(workflowKinds.inactivitySweep, tenantId, listId),
-    ]),
+    startedWorkflowId('doubleOptInSweep', { tenantId }),
+    ...listIds.flatMap((listId) =>
+      sweeps.map((sweep) => startedWorkflowId(sweep.kind, { tenantId, listId })),
+    ),
   ];
 }
 
 /** Creates the schedules the list's policies call for and deletes the others. Idempotent. */
 export async function syncListSchedules(
-  temporal: Client,
-  taskQueue: string,
+  deps: ScheduleDeps,
   ref: ListRef,
   list: { consentPolicy?: unknown; inactivityPolicy?: unknown },
 ): Promise<void> {
   for (const sweep of sweeps) {
-    const scheduleId = sweepScheduleId(sweep.kind, ref.tenantId, ref.listId);
     if (!list[sweep.policy]) {
-      await temporal.schedule
-        .getHandle(scheduleId)
+      await deps.schedules
+        .getHandle(startedWorkflowId(sweep.kind, ref))
         .delete()
         .catch((err: unknown) => {
           if (!(err instanceof ScheduleNotFoundError)) throw err;
         });
       continue;
     }
-    await createSchedule(temporal, {
-      scheduleId,
-      every: '1 day',
-      workflowType: sweep.workflowType,
-      taskQueue,
-      args: [ref],
-      kind: sweep.kind,
-      ref,
-    });
+    await createSchedule(deps.schedules, deps.workflows.scheduledStart(sweep.kind, ref), '1 day');
   }
-  await ensureDoubleOptInSweep(temporal, taskQueue, ref.tenantId);
+  await ensureDoubleOptInSweep(deps, ref.tenantId);
 }
 
 /** The tenant's double opt-in sweep schedule; created if missing. */
-export async function ensureDoubleOptInSweep(
-  temporal: Client,
-  taskQueue: string,
-  tenantId: string,
-): Promise<void> {
-  const input: DoubleOptInSweepInput = { tenantId };
-  await createSchedule(temporal, {
-    scheduleId: sweepScheduleId(workflowKinds.doubleOptInSweep, tenantId, tenantId),
-    every: DOUBLE_OPT_IN_SWEEP_EVERY,
-    workflowType: 'doubleOptInSweepWorkflow',
-    taskQueue,
-    args: [input],
-    kind: workflowKinds.doubleOptInSweep,
-    ref: { tenantId },
-  });
+export async function ensureDoubleOptInSweep(deps: ScheduleDeps, tenantId: string): Promise<void> {
+  await createSchedule(
+    deps.schedules,
+    deps.workflows.scheduledStart('doubleOptInSweep', { tenantId }),
+    DOUBLE_OPT_IN_SWEEP_EVERY,
+  );
 }
 
 /** Creates a sweep schedule; one that exists already does the job. */
-async function createSchedule(
-  temporal: Client,
-  s: {
-    scheduleId: string;
-    every: Duration;
-    workflowType: string;
-    taskQueue: string;
-    args: unknown[];
-    kind: string;
-    ref: { tenantId: string; listId?: string };
-  },
+async function createSchedule<K extends WorkflowKind>(
+  schedules: ScheduleClient,
+  start: ScheduledStart<K>,
+  every: Duration,
 ): Promise<void> {
-  const attributes = [
-    { key: TenantIdKey, value: s.ref.tenantId },
-    { key: WorkflowKindKey, value: s.kind },
-    ...(s.ref.listId ? [{ key: ListIdKey, value: s.ref.listId }] : []),
-  ];
   try {
-    await temporal.schedule.create({
-      scheduleId: s.scheduleId,
-      spec: { intervals: [{ every: s.every }] },
+    await schedules.create({
+      ...start, // id, action and search attributes
+      spec: { intervals: [{ every }] },
       // A sweep still running when the next is due means a big list: skip, not pile up.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.every },
-      action: {
-        type: 'startWorkflow',
-        workflowType: s.workflowType,
-        workflowId: s.scheduleId,
-        taskQueue: s.taskQueue,
-        args: s.args,
-        typedSearchAttributes: attributes,
-      },
-      typedSearchAttributes: attributes,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: every },
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err; // exists: it already does the job

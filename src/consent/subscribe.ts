@@ -16,8 +16,6 @@
  * between answer and start), and a repeated start is harmless (the running workflow is used).
  */
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Binary } from 'mongodb';
 import * as consentRecords from '../db/consent-records';
 import type { PlainDocument } from '../db/encryption';
@@ -27,13 +25,8 @@ import type { ListDocument } from '../db/models/list';
 import type { TenantScope } from '../db/tenant-access';
 import { rowDetails, type ContactRow } from '../imports/contact-row';
 import type { Logger } from '../logger';
-import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
-import {
-  workflowId,
-  workflowKinds,
-  type DoubleOptInInput,
-  type RequestProof,
-} from '../../workflows/definitions';
+import { workflowIdOf, type WorkflowGateway } from '../temporal/workflows';
+import type { DoubleOptInInput, RequestProof } from '../../workflows/definitions';
 import { resolveDoubleOptIn } from './double-opt-in-settings';
 import { isDuplicateKey } from '../db/duplicate-key';
 
@@ -79,8 +72,7 @@ export interface SubscribeDeps {
 
 /** What starting the workflow needs. */
 export interface StartDeps {
-  temporal: Client;
-  taskQueue: string;
+  workflows: WorkflowGateway;
 }
 
 /** The subscription id of a contact on a list. */
@@ -117,21 +109,10 @@ export function doubleOptInInput(
 /**
  * Starts (or finds running) the double opt-in of a subscription. Used again for a pending
  * repeat and by the sweep: if the workflow runs, the start returns it unchanged; if an
- * earlier run closed, a new one starts.
+ * earlier run closed, a new one starts (the kind's id policies, src/temporal/workflows.ts).
  */
 export async function startDoubleOptIn(deps: StartDeps, input: DoubleOptInInput): Promise<void> {
-  await deps.temporal.workflow.start('doubleOptInWorkflow', {
-    workflowId: workflowId(workflowKinds.doubleOptIn, input.tenantId, input.subscriptionId),
-    taskQueue: deps.taskQueue,
-    args: [input],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    typedSearchAttributes: [
-      { key: TenantIdKey, value: input.tenantId },
-      { key: WorkflowKindKey, value: workflowKinds.doubleOptIn },
-      { key: ListIdKey, value: input.listId },
-    ],
-  });
+  await deps.workflows.start('doubleOptIn', input);
 }
 
 /**
@@ -164,7 +145,7 @@ export async function subscribe(
   const listId = request.list._id;
   const { id: contactId, encrypted: email } = await contactIdOf(tenant, request.row.email);
   const subscriptionId = subscriptionIdFor(contactId, listId);
-  const wfId = workflowId(workflowKinds.doubleOptIn, tenant.tenantId, subscriptionId);
+  const wfId = workflowIdOf('doubleOptIn', tenant.tenantId, subscriptionId);
   const result = { subscriptionId, contactId, workflowId: wfId };
   const settings = resolveDoubleOptIn(request.list.name, request.list.doubleOptIn);
   const input = doubleOptInInput(

@@ -1,7 +1,8 @@
 /**
  * Which tenant a workflow works for, read from its id `<kind>:<tenantId>:<opaqueId>` (built by
- * `workflowId()` in workflows/definitions.ts). The payload codec uses it to pick the key.
- * Scheduled runs get `-<RFC3339 time>` appended to the id, so only the prefix is matched.
+ * `workflowIdOf()` in src/temporal/workflows.ts, the workflow gateway). The payload codec uses
+ * it to pick the key. Scheduled runs get `-<RFC3339 time>` appended to the id, so only the
+ * prefix is matched.
  */
 import { tenantIdPattern } from '../db/names';
 

@@ -8,19 +8,13 @@
  * (workflows/contract-termination.ts) carries the plan out and is the one writer of the
  * tenant's status from then on: the API hands it changes and reports its answers.
  */
-import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
-} from '@temporalio/common';
+import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ControlModels } from '../db/tenant-access';
-import { TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
+import type { WorkflowGateway } from '../temporal/workflows';
 import {
   moveContractEndUpdate,
   renewContractUpdate,
-  workflowId,
-  workflowKinds,
   type ContractChangeAnswer,
   type ContractEndPlan,
 } from '../../workflows/definitions';
@@ -46,10 +40,6 @@ export function planContractEnd(endsAt: Date, exportWindowDays: number): Contrac
   };
 }
 
-/** The contract-termination workflow of a tenant (one per tenant). */
-export const contractTerminationId = (tenantId: string) =>
-  workflowId(workflowKinds.contractTermination, tenantId, tenantId);
-
 /** How long a route waits for the termination's answer before telling the caller to retry. */
 export const CHANGE_WAIT_MS = 20_000;
 
@@ -64,10 +54,15 @@ export class ContractChangeTimeoutError extends Error {
   }
 }
 
-/** Runs an Update call, given up (and the RPC cancelled) after CHANGE_WAIT_MS. */
-async function answerOf<T>(temporal: Client, update: () => Promise<T>): Promise<T> {
+/** What handing the termination a change needs. */
+export interface ContractChangeDeps {
+  workflows: WorkflowGateway;
+}
+
+/** The answer of an Update call given up (its RPC cancelled) after CHANGE_WAIT_MS. */
+async function answerOf<T>(update: Promise<T>): Promise<T> {
   try {
-    return await temporal.withAbortSignal(AbortSignal.timeout(CHANGE_WAIT_MS), update);
+    return await update;
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
       throw new ContractChangeTimeoutError();
@@ -84,43 +79,39 @@ const notRunning = (err: unknown) => err instanceof WorkflowNotFoundError;
  * recorded on the tenant: `applied`, or `deletion-started` when too late.
  */
 export async function moveContractEnd(
-  deps: { temporal: Client; taskQueue: string },
+  deps: ContractChangeDeps,
   tenantId: string,
   plan: ContractEndPlan,
 ): Promise<ContractChangeAnswer> {
-  const handle = deps.temporal.workflow.getHandle(contractTerminationId(tenantId));
+  // One termination per tenant: its opaque id is the tenant id.
   const move = () =>
-    answerOf(deps.temporal, () => handle.executeUpdate(moveContractEndUpdate, { args: [plan] }));
+    answerOf(
+      deps.workflows.update('contractTermination', tenantId, tenantId, moveContractEndUpdate, {
+        args: [plan],
+        waitMs: CHANGE_WAIT_MS,
+      }),
+    );
   try {
     return await move();
   } catch (err) {
     if (!notRunning(err)) throw err;
   }
-  try {
-    await deps.temporal.workflow.start('contractTerminationWorkflow', {
-      workflowId: contractTerminationId(tenantId),
-      taskQueue: deps.taskQueue,
-      args: [{ tenantId, ...plan }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      typedSearchAttributes: [
-        { key: TenantIdKey, value: tenantId },
-        { key: WorkflowKindKey, value: workflowKinds.contractTermination },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // a concurrent start
-  }
+  // False when a concurrent start came first: the Update then goes to that one.
+  await deps.workflows.startOnce('contractTermination', { tenantId, ...plan });
   return move();
 }
 
 /** Renews the contract: `renewed`, `deletion-started`, or `not-scheduled` when none runs. */
 export async function renewContract(
-  deps: { temporal: Client },
+  deps: ContractChangeDeps,
   tenantId: string,
 ): Promise<ContractChangeAnswer | 'not-scheduled'> {
-  const handle = deps.temporal.workflow.getHandle(contractTerminationId(tenantId));
   try {
-    return await answerOf(deps.temporal, () => handle.executeUpdate(renewContractUpdate));
+    return await answerOf(
+      deps.workflows.update('contractTermination', tenantId, tenantId, renewContractUpdate, {
+        waitMs: CHANGE_WAIT_MS,
+      }),
+    );
   } catch (err) {
     if (notRunning(err)) return 'not-scheduled';
     throw err;

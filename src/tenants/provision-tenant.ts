@@ -4,19 +4,11 @@
  * them), then the provisioning workflow, whose outcome it waits for.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  type Client,
-} from '@temporalio/client';
 import { hashPassword } from '../auth/passwords';
 import type { DataLayer } from '../db/open';
 import { normaliseEmail } from '../domain/email-address';
 import { badRequest, HttpError } from '../api/errors';
-import { TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
-import { workflowId, workflowKinds } from '../../workflows/definitions';
-import type { tenantProvisioningWorkflow } from '../../workflows';
+import type { WorkflowGateway } from '../temporal/workflows';
 import { isDuplicateKey } from '../db/duplicate-key';
 
 /** What the platform operator sends. */
@@ -31,8 +23,7 @@ export interface ProvisionTenantInput {
 /** Dependencies of tenant provisioning. */
 export interface ProvisionDeps {
   data: DataLayer;
-  temporal: Client;
-  taskQueue: string;
+  workflows: WorkflowGateway;
 }
 
 /**
@@ -87,28 +78,11 @@ export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenan
     }
   }
 
-  const id = workflowId(workflowKinds.tenantProvisioning, tenantId, 'create');
   // A concurrent retry may find the record still provisioning and reach this point after
   // the first request's workflow has completed: a second run would wait forever for a
-  // tenant that is no longer provisioning, so a closed run is reused, never run again.
-  const handle = await deps.temporal.workflow
-    .start<typeof tenantProvisioningWorkflow>('tenantProvisioningWorkflow', {
-      workflowId: id,
-      taskQueue: deps.taskQueue,
-      args: [{ tenantId }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: TenantIdKey, value: tenantId },
-        { key: WorkflowKindKey, value: workflowKinds.tenantProvisioning },
-      ],
-    })
-    .catch((err: unknown) => {
-      if (err instanceof WorkflowExecutionAlreadyStartedError)
-        return deps.temporal.workflow.getHandle<typeof tenantProvisioningWorkflow>(id);
-      throw err;
-    });
-  await handle.result();
+  // tenant that is no longer provisioning, so a closed run is reused (its result awaited),
+  // never run again.
+  await deps.workflows.execute('tenantProvisioning', { tenantId });
   const tenant = await Tenant.findById(tenantId).lean();
   return presentTenant(tenant!);
 }

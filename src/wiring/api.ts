@@ -72,8 +72,9 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     logger,
     platformToken: platformToken.token,
     data,
-    temporal: temporal.client,
-    taskQueue: config.temporal.taskQueue,
+    workflows: temporal.workflows,
+    // A Schedule is not a workflow call: list Schedules are created through the client's own API.
+    schedules: temporal.client.schedule,
     mailSinkDir: config.smtp.embedded ? config.smtp.sinkDir : undefined,
     codec: {
       keys: temporal.payloadKeys,

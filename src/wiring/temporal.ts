@@ -1,5 +1,6 @@
 /**
- * The Temporal client of a process, with the product's payload encryption: what both the api
+ * The Temporal client of a process, with the product's payload encryption, and the workflow
+ * gateway over it: what both the api
  * (which starts workflows) and the worker (whose activities start workflows too) connect with.
  */
 import { Client, Connection } from '@temporalio/client';
@@ -8,11 +9,14 @@ import type { DataLayer } from '../db/open';
 import { reach } from '../startup';
 import { createDataConverter } from '../temporal/data-converter';
 import { createPayloadKeyStore, type PayloadKeyStore } from '../temporal/payload-keys';
+import { createWorkflowGateway, type WorkflowGateway } from '../temporal/workflows';
 
 /** The opened client and what it was built from. */
 export interface TemporalClientServices {
   connection: Connection;
   client: Client;
+  /** Starts, signals, updates and queries workflows by kind (src/temporal/workflows.ts). */
+  workflows: WorkflowGateway;
   payloadKeys: PayloadKeyStore;
   dataConverter: ReturnType<typeof createDataConverter>;
 }
@@ -35,5 +39,6 @@ export async function openTemporalClient(
     namespace: config.temporal.namespace,
     dataConverter,
   });
-  return { connection, client, payloadKeys, dataConverter };
+  const workflows = createWorkflowGateway({ client, taskQueue: config.temporal.taskQueue });
+  return { connection, client, workflows, payloadKeys, dataConverter };
 }

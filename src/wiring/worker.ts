@@ -54,8 +54,9 @@ export async function openWorkerServices(
     ...data,
     mailer: consent.mailer,
     links: consent.links,
-    temporal: temporal.client,
-    taskQueue: config.temporal.taskQueue,
+    workflows: temporal.workflows,
+    // Shredding and the contract's freeze delete and pause Schedules through the client's API.
+    schedules: temporal.client.schedule,
   };
   return {
     native,

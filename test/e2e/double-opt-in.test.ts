@@ -11,6 +11,7 @@ import { MongoClient } from 'mongodb';
 import { freePort } from '../../src/local/ports';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createPayloadKeyStore } from '../../src/temporal/payload-keys';
+import { createWorkflowGateway } from '../../src/temporal/workflows';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { linkPath, mailTo as mailToIn } from '../helpers/dev-mail';
 import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
@@ -179,10 +180,13 @@ describe('double opt-in over HTTP', () => {
     });
     const keys = createPayloadKeyStore({ ...stack.data, mongo: unreachable });
     const cut = stack.appWith({
-      temporal: new Client({
-        connection: stack.client.connection,
-        namespace: stack.config.temporal.namespace,
-        dataConverter: createDataConverter(keys),
+      workflows: createWorkflowGateway({
+        client: new Client({
+          connection: stack.client.connection,
+          namespace: stack.config.temporal.namespace,
+          dataConverter: createDataConverter(keys),
+        }),
+        taskQueue: stack.config.temporal.taskQueue,
       }),
     });
     try {

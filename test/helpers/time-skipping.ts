@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import type { PayloadKeySource } from '../../src/temporal/payload-keys';
 import { searchAttributeKeys } from '../../src/temporal/search-attributes';
+import { createWorkflowGateway, type WorkflowGateway } from '../../src/temporal/workflows';
 import { temporal } from '@temporalio/proto';
 import { testServices, uniqueSuffix } from './services';
 
@@ -19,6 +20,8 @@ export interface TimeSkipping {
   client: Client;
   /** Runs `body` while a worker with `activities` polls a fresh task queue. */
   withWorker<T>(activities: object, body: (taskQueue: string) => Promise<T>): Promise<T>;
+  /** What activities and commands reach Temporal through, over this environment's client. */
+  temporalDeps(taskQueue: string): { workflows: WorkflowGateway; schedules: Client['schedule'] };
 }
 
 /** Starts the environment; payloads encrypted with keys from `keys`. */
@@ -48,6 +51,10 @@ export async function startTimeSkipping(keys: PayloadKeySource): Promise<TimeSki
   return {
     env,
     client,
+    temporalDeps: (taskQueue) => ({
+      workflows: createWorkflowGateway({ client, taskQueue }),
+      schedules: client.schedule,
+    }),
     async withWorker(activities, body) {
       const taskQueue = `ts-${uniqueSuffix()}`;
       const worker = await Worker.create({

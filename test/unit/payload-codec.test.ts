@@ -35,7 +35,7 @@ import {
 } from '../../src/temporal/payload-keys';
 import { tenantOfWorkflowId } from '../../src/temporal/workflow-tenant';
 import { newTenantId } from '../../src/tenants/provision-tenant';
-import { workflowId, workflowKinds } from '../../workflows/definitions';
+import { workflowIdOf } from '../../src/temporal/workflows';
 
 function buildKeys(tenants: string[]): PayloadKeySource & { keys: Map<string, Buffer> } {
   const keys = new Map(tenants.map((t) => [t, randomBytes(32)]));
@@ -58,8 +58,8 @@ const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).
 const json = (value: unknown) => defaultPayloadConverter.toPayload(value);
 
 describe('tenantOfWorkflowId', () => {
-  it('reads the tenant from ids built by workflowId(), including scheduled runs', () => {
-    expect(tenantOfWorkflowId(workflowId('encryption-probe', 'acme0001', 'x1'))).toBe('acme0001');
+  it('reads the tenant from ids built by workflowIdOf(), including scheduled runs', () => {
+    expect(tenantOfWorkflowId(workflowIdOf('encryptionProbe', 'acme0001', 'x1'))).toBe('acme0001');
     expect(tenantOfWorkflowId('renewal-sweep:acme0001:daily-2025-01-31T00:00:00Z')).toBe(
       'acme0001',
     );
@@ -87,13 +87,11 @@ describe('payload key ids', () => {
 
   it('seals tenant workflows with the tenant key and platform workflows with the platform key', () => {
     const tenantId = newTenantId();
-    expect(payloadKeyIdOf(workflowId(workflowKinds.doubleOptIn, tenantId, 's1'))).toBe(tenantId);
+    expect(payloadKeyIdOf(workflowIdOf('doubleOptIn', tenantId, 's1'))).toBe(tenantId);
     expect(payloadKeyIdOf(`consent-renewal-sweep:${tenantId}:l1-2025-01-31T00:00:00Z`)).toBe(
       tenantId,
     );
-    expect(payloadKeyIdOf(workflowId(workflowKinds.tenantShredding, tenantId, 'x'))).toBe(
-      'platform',
-    );
+    expect(payloadKeyIdOf(workflowIdOf('tenantShredding', tenantId, 'x'))).toBe('platform');
     expect(payloadKeyIdOf(`contract-termination:${tenantId}:x`)).toBe('platform');
     expect([...platformWorkflowKinds].sort()).toEqual(['contract-termination', 'tenant-shredding']);
   });

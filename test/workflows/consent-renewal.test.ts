@@ -8,6 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { createActivities, type Activities } from '../../activities';
 import { readSinkMessages } from '../../src/mail/sink-messages';
+import { createWorkflowGateway } from '../../src/temporal/workflows';
 import {
   renewSignal,
   type ConsentPolicy,
@@ -143,7 +144,11 @@ describe('consent renewal', () => {
   });
 
   describe('with the real activities', () => {
-    const real = () => createActivities({ ...stack.activityDeps, temporal: ts.client });
+    const real = () =>
+      createActivities({
+        ...stack.activityDeps,
+        ...ts.temporalDeps(stack.config.temporal.taskQueue),
+      });
 
     it('unsubscribes at the lapse after DKIM-signed reminders carrying a renewal link', async () => {
       const email = `lapse.${marker}@example.test`;
@@ -230,7 +235,10 @@ describe('consent renewal', () => {
     const scope = await stack.data.tenants.forTenant(tenant.tenantId);
     await scope.models.List.updateOne({ _id: fresh.listId }, { $set: { consentPolicy: policy } });
     const taskQueue = `idle-${uniqueSuffix()}`; // nothing runs them: only the starts are checked
-    const { startDueRenewals } = createActivities({ ...stack.activityDeps, taskQueue });
+    const { startDueRenewals } = createActivities({
+      ...stack.activityDeps,
+      workflows: createWorkflowGateway({ client: stack.client, taskQueue }),
+    });
     const sweep = (listId: string) =>
       new MockActivityEnvironment().run(startDueRenewals, { tenantId: tenant.tenantId, listId });
     expect(await sweep(inWindow.listId)).toEqual({ started: 2 });

@@ -61,7 +61,10 @@ describe('double opt-in workflow', () => {
     await stack?.stop();
   });
 
-  const realActivities = () => ({ ...stack.activityDeps, temporal: ts.client });
+  const realActivities = () => ({
+    ...stack.activityDeps,
+    ...ts.temporalDeps(stack.config.temporal.taskQueue),
+  });
 
   /** The subscriber's first name: unique per address, so a raw scan can look for it. */
   const firstNameOf = (email: string) => `Name-${email.split('@')[0]}`;
@@ -78,7 +81,7 @@ describe('double opt-in workflow', () => {
         source: { kind: 'api', id: 'k-test' },
       },
     );
-    if (input) await startDoubleOptIn({ temporal: ts.client, taskQueue }, input);
+    if (input) await startDoubleOptIn(ts.temporalDeps(taskQueue), input);
     return result;
   }
 
@@ -153,7 +156,7 @@ describe('double opt-in workflow', () => {
       );
       const { proof, ...legacyInput } = input!;
       expect(proof).toMatchObject({ sourceId: 'k-legacy' });
-      await startDoubleOptIn({ temporal: ts.client, taskQueue }, legacyInput);
+      await startDoubleOptIn(ts.temporalDeps(taskQueue), legacyInput);
       const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
         result.workflowId,
       );

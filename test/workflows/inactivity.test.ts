@@ -8,6 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { createActivities, type Activities } from '../../activities';
 import { readSinkMessages } from '../../src/mail/sink-messages';
+import { createWorkflowGateway } from '../../src/temporal/workflows';
 import {
   keepSignal,
   type InactivityPolicy,
@@ -119,7 +120,10 @@ describe('inactive pruning', () => {
       ],
     );
     const taskQueue = `idle-${uniqueSuffix()}`;
-    const { sweepInactive } = createActivities({ ...stack.activityDeps, taskQueue });
+    const { sweepInactive } = createActivities({
+      ...stack.activityDeps,
+      workflows: createWorkflowGateway({ client: stack.client, taskQueue }),
+    });
     expect(
       await new MockActivityEnvironment().run(sweepInactive, { tenantId: tenant.tenantId, listId }),
     ).toEqual({ pruned: 0, asked: 1 });
@@ -161,7 +165,10 @@ describe('inactive pruning', () => {
     it('prunes after the wait when nobody answers', async () => {
       const { listId, ids } = await listWith(policy, [{ name: 'silent', daysAgo: 90 }]);
       const calls: [string, number][] = [];
-      const real = createActivities({ ...stack.activityDeps, temporal: ts.client });
+      const real = createActivities({
+        ...stack.activityDeps,
+        ...ts.temporalDeps(stack.config.temporal.taskQueue),
+      });
       const activities: Pick<Activities, 'sendRePermission' | 'keepMember' | 'pruneInactive'> = {
         sendRePermission: async (i) => (
           calls.push(['ask', activityTime()]),
@@ -191,7 +198,10 @@ describe('inactive pruning', () => {
 
     it('keeps a member who clicks, and prunes nothing', async () => {
       const { listId, ids } = await listWith(policy, [{ name: 'keeper', daysAgo: 90 }]);
-      const real = createActivities({ ...stack.activityDeps, temporal: ts.client });
+      const real = createActivities({
+        ...stack.activityDeps,
+        ...ts.temporalDeps(stack.config.temporal.taskQueue),
+      });
       const { result } = await run(
         real,
         { tenantId: tenant.tenantId, listId, contactId: ids.keeper!, policy },

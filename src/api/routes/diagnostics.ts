@@ -3,13 +3,10 @@
  * probe workflow for a tenant and answers with its outcome (or 202 while it still runs).
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { tenantIdPattern } from '../../db/names';
 import { PLATFORM_PAYLOAD_KEY_ID } from '../../temporal/payload-keys';
-import { TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
-import { workflowId, workflowKinds } from '../../../workflows/definitions';
-import type { encryptionProbeWorkflow } from '../../../workflows';
+import type { WorkflowGateway } from '../../temporal/workflows';
 import { defineRoute } from '../route';
 
 const probeRequest = z.strictObject({
@@ -31,7 +28,7 @@ const probeResult = z.strictObject({
 });
 
 /** The diagnostics routes (platform token). */
-export const diagnosticsRoutes = (temporal: Client, taskQueue: string) => [
+export const diagnosticsRoutes = (workflows: WorkflowGateway) => [
   defineRoute({
     method: 'post',
     path: '/api/v1/diagnostics/encryption-probe',
@@ -46,19 +43,8 @@ export const diagnosticsRoutes = (temporal: Client, taskQueue: string) => [
     async handler({ body }, _req, res) {
       const { tenantId } = body;
       const probeId = randomUUID();
-      const id = workflowId(workflowKinds.encryptionProbe, tenantId, probeId);
-      const handle = await temporal.workflow.start<typeof encryptionProbeWorkflow>(
-        'encryptionProbeWorkflow',
-        {
-          workflowId: id,
-          taskQueue,
-          args: [{ tenantId, probeId }],
-          typedSearchAttributes: [
-            { key: TenantIdKey, value: tenantId },
-            { key: WorkflowKindKey, value: workflowKinds.encryptionProbe },
-          ],
-        },
-      );
+      const handle = await workflows.start('encryptionProbe', { tenantId, probeId });
+      const id = handle.workflowId;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'running'>(
         (resolve) => (timer = setTimeout(() => resolve('running'), WAIT_MS)),

@@ -5,7 +5,6 @@
  * tenants paste into their own sites. Public: limited per IP and per address. Every failure
  * is a page, since a person in a browser sees it.
  */
-import type { Client } from '@temporalio/client';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { resolveDoubleOptIn } from '../../consent/double-opt-in-settings';
@@ -13,6 +12,7 @@ import { startAfterAnswer, subscribe } from '../../consent/subscribe';
 import type { Logger } from '../../logger';
 import { SubscribeLimitError, type SubscribeLimits } from '../../consent/subscribe-limits';
 import type { TenantAccess } from '../../db/tenant-access';
+import type { WorkflowGateway } from '../../temporal/workflows';
 import { HttpError } from '../errors';
 import { esc, page, pageQuery, sendPage } from '../pages/page';
 import { defineRoute } from '../route';
@@ -55,8 +55,7 @@ const formPage = {
 /** The hosted form routes. */
 export function formRoutes(deps: {
   tenants: TenantAccess;
-  temporal: Client;
-  taskQueue: string;
+  workflows: WorkflowGateway;
   limits: SubscribeLimits;
   logger: Logger;
 }) {

@@ -4,14 +4,11 @@
  * reports its progress live. Mounted before the JSON body parser: the body is the file.
  * A list or an import of a list the caller may not see is 404, as if it did not exist.
  */
-import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { createImportRecord } from '../../imports/import-record';
 import { storeUpload, UploadError } from '../../imports/store-upload';
-import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
-import { workflowId, workflowKinds } from '../../../workflows/definitions';
-import type { contactImportWorkflow } from '../../../workflows';
+import { workflowIdOf, type WorkflowGateway } from '../../temporal/workflows';
 import { HttpError, notFound } from '../errors';
 import { canSeeList } from '../../auth/principal';
 import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
@@ -60,7 +57,7 @@ const importStatus = z
   .meta({ id: 'Import' });
 
 /** The import routes (mounted before the JSON parser: they read their body themselves). */
-export const importRoutes = (deps: { temporal: Client; taskQueue: string }) => [
+export const importRoutes = (deps: { workflows: WorkflowGateway }) => [
   defineRoute({
     method: 'post',
     path: '/api/v1/lists/:listId/imports',
@@ -84,8 +81,7 @@ export const importRoutes = (deps: { temporal: Client; taskQueue: string }) => [
       const { listId } = params;
       await assertVisibleList(res, listId);
 
-      const idFor = (importId: string) =>
-        workflowId(workflowKinds.contactImport, tenant.tenantId, importId);
+      const idFor = (importId: string) => workflowIdOf('contactImport', tenant.tenantId, importId);
       const importId = await createImportRecord(tenant, {
         listId,
         format,
@@ -107,16 +103,11 @@ export const importRoutes = (deps: { temporal: Client; taskQueue: string }) => [
         throw err;
       }
       await Import.updateOne({ _id: importId }, { $set: { status: 'running', ...stored } });
-      await deps.temporal.workflow.start<typeof contactImportWorkflow>('contactImportWorkflow', {
-        workflowId: id,
-        taskQueue: deps.taskQueue,
-        args: [{ tenantId: tenant.tenantId, importId }],
-        typedSearchAttributes: [
-          { key: TenantIdKey, value: tenant.tenantId },
-          { key: WorkflowKindKey, value: workflowKinds.contactImport },
-          { key: ListIdKey, value: listId },
-        ],
-      });
+      await deps.workflows.start(
+        'contactImport',
+        { tenantId: tenant.tenantId, importId },
+        { listId },
+      );
       res.status(202).json({ id: importId, workflowId: id, status: 'running' });
     },
   }),

@@ -6,11 +6,10 @@
  * an id that does not exist.
  */
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { canSeeList, visibleListsFilter } from '../../auth/principal';
 import { doubleOptInSchema } from '../../consent/double-opt-in-settings';
-import { syncListSchedules } from '../../consent/list-schedules';
+import { syncListSchedules, type ScheduleDeps } from '../../consent/list-schedules';
 import type { TenantAccess } from '../../db/tenant-access';
 import { HttpError, notFound } from '../errors';
 import { tenantOf } from '../middleware/tenant-auth';
@@ -95,9 +94,7 @@ const presentList = (
 });
 
 /** What the list routes need besides the caller's tenant. */
-export interface ListRouteDeps {
-  temporal: Client;
-  taskQueue: string;
+export interface ListRouteDeps extends ScheduleDeps {
   tenants: TenantAccess;
   publicUrl?: string;
 }
@@ -127,12 +124,7 @@ export const listRoutes = (deps: ListRouteDeps) => [
         ...body,
         createdAt: new Date(),
       });
-      await syncListSchedules(
-        deps.temporal,
-        deps.taskQueue,
-        { tenantId: tenant.tenantId, listId: id },
-        body,
-      );
+      await syncListSchedules(deps, { tenantId: tenant.tenantId, listId: id }, body);
       res.status(201).json(presentList(list.toObject(), deps.publicUrl));
     },
   }),
@@ -201,12 +193,7 @@ export const listRoutes = (deps: ListRouteDeps) => [
             }).lean()
           : await tenant.models.List.findById(params.id).lean();
       if (!list) throw notFound('list');
-      await syncListSchedules(
-        deps.temporal,
-        deps.taskQueue,
-        { tenantId: tenant.tenantId, listId: params.id },
-        list,
-      );
+      await syncListSchedules(deps, { tenantId: tenant.tenantId, listId: params.id }, list);
       res.json(presentList(list, deps.publicUrl));
     },
   }),

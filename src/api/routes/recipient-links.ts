@@ -5,8 +5,7 @@
  * A tampered token gets 400, an expired one 410, a used one 409 or 410: each a page saying
  * so, and nothing changes.
  */
-import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import type { SignalDefinition } from '@temporalio/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
@@ -19,26 +18,24 @@ import type { RecipientLinks } from '../../consent/recipient-links';
 import { unsubscribeContact } from '../../consent/unsubscribe';
 import { readableStatuses } from '../../db/models/tenant';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
+import type { WorkflowGateway, WorkflowKind } from '../../temporal/workflows';
 import {
   confirmSignal,
   keepSignal,
   renewSignal,
-  workflowId,
-  workflowKinds,
-  type DoubleOptInResult,
   type LinkUse,
 } from '../../../workflows/definitions';
 import { HttpError } from '../errors';
 import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';
 import { defineRoute } from '../route';
 
-/** How long the confirmation page waits for the workflow to record the proof. */
+/** How long a link page waits for the workflow to record the click (the proof, say). */
 const SETTLE_MS = 10_000;
 
 /** What the link pages need. */
 export interface RecipientLinkDeps {
   tenants: TenantAccess;
-  temporal: Client;
+  workflows: WorkflowGateway;
   tokens: LinkTokens;
   links: RecipientLinks;
 }
@@ -98,35 +95,26 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
   }
 
   /**
-   * Signals a workflow waiting for this link: false when it no longer waits; otherwise true, or
-   * with `settle`, the workflow's result once it has recorded the click (undefined if that
-   * takes longer than the page should wait: the click is recorded durably either way).
+   * Hands the click to the workflow waiting for this link (its id's opaque part is the link's
+   * ref), then waits up to SETTLE_MS for its result, so the page reflects the recorded state
+   * within reason. False when no workflow waits for it any more.
    */
-  async function signal(
-    id: string,
-    def: typeof confirmSignal,
-    use: LinkUse,
-    settle = false,
-  ): Promise<false | { result?: unknown }> {
-    const handle = deps.temporal.workflow.getHandle(id);
-    try {
-      await handle.signal(def, use);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-    if (!settle) return {};
-    // The page then reflects the recorded state (proof written), within reason.
-    let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([
-      handle.result().catch(() => undefined),
-      new Promise<undefined>(
-        (resolve) => (timer = setTimeout(() => resolve(undefined), SETTLE_MS)),
-      ),
-    ]);
-    clearTimeout(timer);
-    return { result };
-  }
+  const click = <K extends WorkflowKind>(
+    kind: K,
+    claims: LinkClaims,
+    def: SignalDefinition<[LinkUse]>,
+    req: Request,
+  ) =>
+    claims.ref
+      ? deps.workflows.signalAndSettle(
+          kind,
+          claims.tenantId,
+          claims.ref,
+          def,
+          linkUse(req),
+          SETTLE_MS,
+        )
+      : Promise.resolve(false as const);
 
   const linkPage = {
     tag: 'recipient pages',
@@ -154,8 +142,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
         if (claims.purpose === 'confirm') {
           if (!claims.ref) throw refused(400, INVALID);
           // The request's workflow decides: nothing to read before the click reaches it.
-          const id = workflowId(workflowKinds.doubleOptIn, claims.tenantId, claims.ref);
-          const signalled = await signal(id, confirmSignal, linkUse(req), true);
+          const signalled = await click('doubleOptIn', claims, confirmSignal, req);
           if (!signalled) {
             // Its workflow has ended: confirmed by an earlier click, or expired and erased.
             const subscription = await tenant.models.Subscription.findById(claims.ref, {
@@ -169,7 +156,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
               'This subscription request no longer exists: it expired without confirmation.',
             );
           }
-          const outcome = (signalled.result as DoubleOptInResult | undefined)?.outcome;
+          const outcome = signalled.result?.outcome;
           if (outcome === 'withdrawn')
             throw refused(410, 'This subscription request was withdrawn.');
           if (outcome === 'expired') throw refused(410, 'This subscription request has expired.');
@@ -189,8 +176,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
             '<p>Thank you: we have received your confirmation and are recording it.</p>',
           );
         }
-        const id = workflowId(workflowKinds.consentRenewal, claims.tenantId, claims.ref ?? '');
-        if (!claims.ref || !(await signal(id, renewSignal, linkUse(req), true)))
+        if (!(await click('consentRenewal', claims, renewSignal, req)))
           throw refused(410, 'This renewal link was already used or its renewal period is over.');
         sendPage(res, 200, 'Consent renewed', '<p>Thank you: you stay subscribed.</p>');
       },
@@ -205,8 +191,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       responses: { 200: page('the recipient stays subscribed'), ...refusals },
       async handler({ params }, req, res) {
         const { claims } = await open(params.token, ['keep']);
-        const id = workflowId(workflowKinds.rePermission, claims.tenantId, claims.ref ?? '');
-        if (!claims.ref || !(await signal(id, keepSignal, linkUse(req), true)))
+        if (!(await click('rePermission', claims, keepSignal, req)))
           throw refused(410, 'This link was already used or its waiting period is over.');
         sendPage(res, 200, 'You stay subscribed', '<p>Thank you: you stay subscribed.</p>');
       },

@@ -3,12 +3,12 @@
  * subscriber's IP and user agent, when the integrator passes them, become part of the
  * consent proof and count against the per-IP flood limit.
  */
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { canSeeList } from '../../auth/principal';
 import { startAfterAnswer, subscribe } from '../../consent/subscribe';
 import type { SubscribeLimits } from '../../consent/subscribe-limits';
 import type { Logger } from '../../logger';
+import type { WorkflowGateway } from '../../temporal/workflows';
 import { validateContactRow } from '../../imports/contact-row';
 import { badRequest, notFound } from '../errors';
 import { tenantOf } from '../middleware/tenant-auth';
@@ -67,8 +67,7 @@ const subscribed = z
 
 /** The subscription route. */
 export const subscriptionRoutes = (deps: {
-  temporal: Client;
-  taskQueue: string;
+  workflows: WorkflowGateway;
   limits: SubscribeLimits;
   logger: Logger;
 }) => [

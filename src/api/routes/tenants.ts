@@ -2,7 +2,6 @@
  * Platform routes for tenants: create (runs the provisioning workflow), read, and issue an
  * integrator API key for a tenant. Mounted behind the platform token.
  */
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { createApiKey } from '../../auth/api-keys';
 import { features } from '../../auth/permissions';
@@ -22,6 +21,7 @@ import { badRequest, HttpError, notFound } from '../errors';
 import { errorBody } from '../openapi';
 import { defineRoute } from '../route';
 import { readableStatuses } from '../../db/models/tenant';
+import type { WorkflowGateway } from '../../temporal/workflows';
 
 const createTenant = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -115,7 +115,7 @@ async function changeOrUnavailable<T>(change: () => Promise<T>): Promise<T> {
 }
 
 /** The tenant routes (platform token). */
-export function tenantRoutes(deps: { data: DataLayer; temporal: Client; taskQueue: string }) {
+export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway }) {
   const { Tenant, DeletionCertificate } = deps.data.tenants.control;
   /** The tenant record; 404 for an unknown id or a provisioning that failed. */
   const findTenant = async (id: string) => {

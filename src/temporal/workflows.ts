@@ -1,0 +1,452 @@
+/**
+ * The one way to the workflows from outside them: a registry of every workflow kind (its
+ * workflow, the policies of its id, the search attributes it carries) and the gateway that
+ * starts, signals, updates and queries them on the task queue. Workflow ids
+ * `<kind>:<tenantId>:<opaqueId>` and search attributes are built here and nowhere else
+ * (workflow-tenant.ts reads them back). Temporal stores both unencrypted, so they hold opaque
+ * ids and fixed vocabulary only, never an address, a name or an IP. Workflows are referenced
+ * by type only: nothing of the sandboxed code is loaded where this module is.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type ScheduleOptionsStartWorkflowAction,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type QueryDefinition,
+  type SearchAttributePair,
+  type SignalDefinition,
+  type UpdateDefinition,
+  type WorkflowResultType,
+} from '@temporalio/common';
+import type * as workflowFunctions from '../../workflows';
+import { workflowKinds } from '../../workflows/definitions';
+import { ListIdKey, TenantIdKey, WorkflowKindKey } from './search-attributes';
+
+type Workflows = typeof workflowFunctions;
+/** A registered workflow name whose one input names its tenant. */
+type TenantWorkflowType = {
+  [T in keyof Workflows]: Parameters<Workflows[T]>[0] extends { tenantId: string } ? T : never;
+}[keyof Workflows];
+type InputOfType<T extends TenantWorkflowType> = Parameters<Workflows[T]>[0];
+
+/** How a kind's workflows (with input `I`) are started and found. */
+interface KindSpec<I> {
+  /** The id prefix and `ConsentflowKind` value (from `workflowKinds`). */
+  kind: string;
+  /** Absent: Temporal's default, a closed run's id may be used again. */
+  idReuse?: WorkflowIdReusePolicy;
+  /** Absent: Temporal's default, a start while one runs fails. */
+  idConflict?: WorkflowIdConflictPolicy;
+  /** The id's opaque part, from the input; absent: every start names it. */
+  opaqueIdOf?: (input: I) => string;
+  /** The list the workflow concerns, from the input (the `ListId` search attribute). */
+  listIdOf?: (input: I) => string;
+  /** The workflow concerns a list its input does not name: every start names it. */
+  listIdGiven?: true;
+}
+
+/**
+ * A kind's spec for the workflow registered as `workflowType` (its function's name in
+ * workflows/index.ts), checked against that workflow's input: `kindSpec('xWorkflow')({ … })`.
+ */
+const kindSpec =
+  <T extends TenantWorkflowType>(workflowType: T) =>
+  <S extends KindSpec<InputOfType<T>>>(s: S) => ({ workflowType, ...s });
+
+/** Every workflow kind, keyed like `workflowKinds`. */
+export const workflowRegistry = {
+  encryptionProbe: kindSpec('encryptionProbeWorkflow')({
+    kind: workflowKinds.encryptionProbe,
+    opaqueIdOf: (input) => input.probeId,
+  }),
+  tenantProvisioning: kindSpec('tenantProvisioningWorkflow')({
+    kind: workflowKinds.tenantProvisioning,
+    // A retried request finds the running provisioning; a closed one is never run again (it
+    // would wait forever for a tenant no longer provisioning): `execute` gives its result.
+    idConflict: WorkflowIdConflictPolicy.USE_EXISTING,
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    opaqueIdOf: () => 'create',
+  }),
+  tenantShredding: kindSpec('tenantShreddingWorkflow')({ kind: workflowKinds.tenantShredding }),
+  contactImport: kindSpec('contactImportWorkflow')({
+    kind: workflowKinds.contactImport,
+    opaqueIdOf: (input) => input.importId,
+    listIdGiven: true,
+  }),
+  doubleOptIn: kindSpec('doubleOptInWorkflow')({
+    kind: workflowKinds.doubleOptIn,
+    // A pending address gets its running workflow back (no second mail); after expiry or
+    // withdrawal a new request starts afresh.
+    idReuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    idConflict: WorkflowIdConflictPolicy.USE_EXISTING,
+    opaqueIdOf: (input) => input.subscriptionId,
+    listIdOf: (input) => input.listId,
+  }),
+  doubleOptInSweep: kindSpec('doubleOptInSweepWorkflow')({
+    kind: workflowKinds.doubleOptInSweep,
+    opaqueIdOf: (input) => input.tenantId, // one per tenant
+  }),
+  consentRenewal: kindSpec('consentRenewalWorkflow')({
+    kind: workflowKinds.consentRenewal,
+    // One run per renewal cycle, ever: a rerun sweep starts nothing twice.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    idConflict: WorkflowIdConflictPolicy.FAIL,
+    listIdOf: (input) => input.listId,
+  }),
+  consentRenewalSweep: kindSpec('consentRenewalSweepWorkflow')({
+    kind: workflowKinds.consentRenewalSweep,
+    opaqueIdOf: (input) => input.listId,
+    listIdOf: (input) => input.listId,
+  }),
+  inactivitySweep: kindSpec('inactivitySweepWorkflow')({
+    kind: workflowKinds.inactivitySweep,
+    opaqueIdOf: (input) => input.listId,
+    listIdOf: (input) => input.listId,
+  }),
+  rePermission: kindSpec('rePermissionWorkflow')({
+    kind: workflowKinds.rePermission,
+    // One run per inactivity episode, ever.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    idConflict: WorkflowIdConflictPolicy.FAIL,
+    listIdOf: (input) => input.listId,
+  }),
+  contractTermination: kindSpec('contractTerminationWorkflow')({
+    kind: workflowKinds.contractTermination,
+    // One per tenant at a time; a closed one (renewed, say) is followed by a new one.
+    idReuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    opaqueIdOf: (input) => input.tenantId,
+  }),
+};
+
+/** The registry holds every kind of `workflowKinds` under its key, with its kind string. */
+type CompleteRegistry<
+  R extends { [K in keyof typeof workflowKinds]: { kind: (typeof workflowKinds)[K] } },
+> = R;
+type Registry = CompleteRegistry<typeof workflowRegistry>;
+/** A workflow kind: a key of `workflowKinds` and of the registry. */
+export type WorkflowKind = keyof Registry;
+/** The workflow function of a kind. */
+export type WorkflowOf<K extends WorkflowKind> = Workflows[Registry[K]['workflowType']];
+/** The input of a kind's workflow. */
+export type WorkflowInput<K extends WorkflowKind> = Parameters<WorkflowOf<K>>[0];
+/** The result of a kind's workflow. */
+export type WorkflowResult<K extends WorkflowKind> = WorkflowResultType<WorkflowOf<K>>;
+
+/**
+ * What a start names besides the input: the id's opaque part unless the kind derives it, and
+ * the list when the kind concerns one its input does not name.
+ */
+export type StartRefs<K extends WorkflowKind> = (Registry[K] extends { opaqueIdOf: unknown }
+  ? { opaqueId?: undefined }
+  : { opaqueId: string }) &
+  (Registry[K] extends { listIdGiven: true } ? { listId: string } : { listId?: undefined });
+type NoRefs = { opaqueId?: undefined; listId?: undefined };
+/** The refs argument of a start: optional when the kind needs none. */
+export type StartRefArgs<K extends WorkflowKind> =
+  NoRefs extends StartRefs<K> ? [refs?: StartRefs<K>] : [refs: StartRefs<K>];
+
+/** A kind's spec as the functions below read it, whatever the kind. */
+type AnySpec = KindSpec<never> & { workflowType: string };
+const specOf = (kind: WorkflowKind): AnySpec => workflowRegistry[kind];
+type Refs = { opaqueId?: string; listId?: string };
+
+/** The id of a kind's workflow (and of a Schedule starting it): `<kind>:<tenantId>:<opaqueId>`. */
+export function workflowIdOf(kind: WorkflowKind, tenantId: string, opaqueId: string): string {
+  return `${specOf(kind).kind}:${tenantId}:${opaqueId}`;
+}
+
+/** The id a start of `kind` with this input uses. */
+export function startedWorkflowId<K extends WorkflowKind>(
+  kind: K,
+  input: WorkflowInput<K>,
+  ...[refs]: StartRefArgs<K>
+): string {
+  const { tenantId } = input as { tenantId: string };
+  const derive = specOf(kind).opaqueIdOf;
+  const opaqueId = derive ? derive(input as never) : (refs as Refs | undefined)?.opaqueId;
+  if (opaqueId === undefined) throw new TypeError(`a ${kind} start names its opaque id`);
+  return workflowIdOf(kind, tenantId, opaqueId);
+}
+
+/**
+ * The search attributes of a kind's workflow: `TenantId` and `ConsentflowKind`, and `ListId`
+ * when it concerns a list. Opaque ids only.
+ */
+export function searchAttributesOf<K extends WorkflowKind>(
+  kind: K,
+  input: WorkflowInput<K>,
+  ...[refs]: StartRefArgs<K>
+): SearchAttributePair[] {
+  const s = specOf(kind);
+  const listId = s.listIdOf ? s.listIdOf(input as never) : (refs as Refs | undefined)?.listId;
+  return [
+    { key: TenantIdKey, value: (input as { tenantId: string }).tenantId },
+    { key: WorkflowKindKey, value: s.kind },
+    ...(listId !== undefined ? [{ key: ListIdKey, value: listId }] : []),
+  ];
+}
+
+/** The options a start of `kind` on `taskQueue` passes to Temporal. */
+export function startOptionsOf<K extends WorkflowKind>(
+  taskQueue: string,
+  kind: K,
+  input: WorkflowInput<K>,
+  ...refs: StartRefArgs<K>
+): WorkflowStartOptions<WorkflowOf<K>> {
+  const s = specOf(kind);
+  return {
+    workflowId: startedWorkflowId(kind, input, ...refs),
+    taskQueue,
+    args: [input],
+    ...(s.idReuse ? { workflowIdReusePolicy: s.idReuse } : {}),
+    ...(s.idConflict ? { workflowIdConflictPolicy: s.idConflict } : {}),
+    typedSearchAttributes: searchAttributesOf(kind, input, ...refs),
+  } as unknown as WorkflowStartOptions<WorkflowOf<K>>;
+}
+
+/**
+ * What a Temporal Schedule of `kind` needs: its id, the same as the id of the workflows it
+ * starts (Temporal appends `-<time>` to each run's), the start action and the search
+ * attributes the Schedule carries like its workflows.
+ */
+export interface ScheduledStart<K extends WorkflowKind> {
+  scheduleId: string;
+  action: ScheduleOptionsStartWorkflowAction<WorkflowOf<K>>;
+  typedSearchAttributes: SearchAttributePair[];
+}
+
+/** The Schedule options of `kind`'s workflow on `taskQueue`. */
+export function scheduledStartOf<K extends WorkflowKind>(
+  taskQueue: string,
+  kind: K,
+  input: WorkflowInput<K>,
+  ...refs: StartRefArgs<K>
+): ScheduledStart<K> {
+  const scheduleId = startedWorkflowId(kind, input, ...refs);
+  const typedSearchAttributes = searchAttributesOf(kind, input, ...refs);
+  return {
+    scheduleId,
+    action: {
+      type: 'startWorkflow',
+      workflowType: specOf(kind).workflowType,
+      workflowId: scheduleId,
+      taskQueue,
+      args: [input],
+      typedSearchAttributes,
+    } as unknown as ScheduleOptionsStartWorkflowAction<WorkflowOf<K>>,
+    typedSearchAttributes,
+  };
+}
+
+/** How an Update is called: its arguments (if it takes any), and how long to wait at most. */
+export type UpdateOptions<Args extends unknown[]> = { waitMs?: number } & (Args extends []
+  ? { args?: [] }
+  : { args: Args });
+type UpdateOptionArgs<Args extends unknown[]> = Args extends []
+  ? [options?: UpdateOptions<Args>]
+  : [options: UpdateOptions<Args>];
+
+/** Starts, signals, updates and queries the product's workflows; see `createWorkflowGateway`. */
+export interface WorkflowGateway {
+  /** Starts a workflow (or, by the kind's policies, finds the running one); its handle. */
+  start<K extends WorkflowKind>(
+    kind: K,
+    input: WorkflowInput<K>,
+    ...refs: StartRefArgs<K>
+  ): Promise<WorkflowHandle<WorkflowOf<K>>>;
+  /** Starts a workflow unless its kind's policies refuse (one runs, or ran): false then. */
+  startOnce<K extends WorkflowKind>(
+    kind: K,
+    input: WorkflowInput<K>,
+    ...refs: StartRefArgs<K>
+  ): Promise<boolean>;
+  /** Starts a workflow and waits for its result; one the policies refuse to start again gives its own. */
+  execute<K extends WorkflowKind>(
+    kind: K,
+    input: WorkflowInput<K>,
+    ...refs: StartRefArgs<K>
+  ): Promise<WorkflowResult<K>>;
+  /** Waits for the result of the workflow with this id (its latest run). */
+  result<K extends WorkflowKind>(
+    kind: K,
+    tenantId: string,
+    opaqueId: string,
+  ): Promise<WorkflowResult<K>>;
+  /** The handle of the workflow with this id (its latest run); nothing is called yet. */
+  handle<K extends WorkflowKind>(
+    kind: K,
+    tenantId: string,
+    opaqueId: string,
+  ): WorkflowHandle<WorkflowOf<K>>;
+  /** Signals a running workflow; false when none runs with this id. */
+  signal<K extends WorkflowKind, Args extends unknown[]>(
+    kind: K,
+    tenantId: string,
+    opaqueId: string,
+    def: SignalDefinition<Args>,
+    ...args: Args
+  ): Promise<boolean>;
+  /**
+   * Signals a running workflow and waits up to `settleMs` for its result: false when none runs
+   * with this id; otherwise its result, or none if it fails or takes longer (the signal is
+   * recorded durably either way).
+   */
+  signalAndSettle<K extends WorkflowKind, A>(
+    kind: K,
+    tenantId: string,
+    opaqueId: string,
+    def: SignalDefinition<[A]>,
+    arg: A,
+    settleMs: number,
+  ): Promise<false | { result?: WorkflowResult<K> }>;
+  /**
+   * Runs an Update and returns its answer. With `waitMs` the call is given up (and its RPC
+   * cancelled) after that long: WorkflowUpdateRPCTimeoutOrCancelledError.
+   */
+  update<K extends WorkflowKind, Ret, Args extends unknown[]>(
+    kind: K,
+    tenantId: string,
+    opaqueId: string,
+    def: UpdateDefinition<Ret, Args>,
+    ...options: UpdateOptionArgs<Args>
+  ): Promise<Ret>;
+  /** Queries a workflow. */
+  query<K extends WorkflowKind, Ret, Args extends unknown[]>(
+    kind: K,
+    tenantId: string,
+    opaqueId: string,
+    def: QueryDefinition<Ret, Args>,
+    ...args: Args
+  ): Promise<Ret>;
+  /** The Schedule options of a kind's workflow (see `scheduledStartOf`). */
+  scheduledStart<K extends WorkflowKind>(
+    kind: K,
+    input: WorkflowInput<K>,
+    ...refs: StartRefArgs<K>
+  ): ScheduledStart<K>;
+  /** Terminates every running workflow of the tenant (found by `TenantId`) but `except`. */
+  terminateTenantWorkflows(
+    tenantId: string,
+    options: { reason: string; except?: string },
+  ): Promise<void>;
+}
+
+/** What the gateway needs: a client (with the payload codec) and the workers' task queue. */
+export interface WorkflowGatewayDeps {
+  client: Pick<Client, 'workflow' | 'withAbortSignal'>;
+  taskQueue: string;
+}
+
+/** Creates the gateway. */
+export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps): WorkflowGateway {
+  const handle = <K extends WorkflowKind>(kind: K, tenantId: string, opaqueId: string) =>
+    client.workflow.getHandle<WorkflowOf<K>>(workflowIdOf(kind, tenantId, opaqueId));
+  const start = <K extends WorkflowKind>(
+    kind: K,
+    input: WorkflowInput<K>,
+    ...refs: StartRefArgs<K>
+  ) =>
+    client.workflow.start<WorkflowOf<K>>(
+      specOf(kind).workflowType,
+      startOptionsOf(taskQueue, kind, input, ...refs),
+    );
+  const signal = async <K extends WorkflowKind, Args extends unknown[]>(
+    kind: K,
+    tenantId: string,
+    opaqueId: string,
+    def: SignalDefinition<Args>,
+    ...args: Args
+  ) => {
+    try {
+      await handle(kind, tenantId, opaqueId).signal(def, ...args);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  };
+
+  return {
+    start,
+    handle,
+    signal,
+
+    async startOnce(kind, input, ...refs) {
+      try {
+        await start(kind, input, ...refs);
+        return true;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        return false;
+      }
+    },
+
+    async execute(kind, input, ...refs) {
+      const options = startOptionsOf(taskQueue, kind, input, ...refs);
+      const started = await client.workflow
+        .start<WorkflowOf<typeof kind>>(specOf(kind).workflowType, options)
+        .catch((err: unknown) => {
+          if (err instanceof WorkflowExecutionAlreadyStartedError)
+            return client.workflow.getHandle<WorkflowOf<typeof kind>>(options.workflowId);
+          throw err;
+        });
+      return started.result();
+    },
+
+    result: (kind, tenantId, opaqueId) => handle(kind, tenantId, opaqueId).result(),
+
+    async signalAndSettle(kind, tenantId, opaqueId, def, arg, settleMs) {
+      if (!(await signal(kind, tenantId, opaqueId, def, arg))) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([
+        handle(kind, tenantId, opaqueId)
+          .result()
+          .catch(() => undefined),
+        new Promise<undefined>(
+          (resolve) => (timer = setTimeout(() => resolve(undefined), settleMs)),
+        ),
+      ]);
+      clearTimeout(timer);
+      return { result };
+    },
+
+    update(kind, tenantId, opaqueId, def, ...[options]) {
+      const target = handle(kind, tenantId, opaqueId);
+      const args = options?.args;
+      const call = () =>
+        target.executeUpdate(
+          def as unknown as UpdateDefinition<never, [unknown]>,
+          (args ? { args } : undefined) as unknown as { args: [unknown] },
+        );
+      return options?.waitMs === undefined
+        ? call()
+        : client.withAbortSignal(AbortSignal.timeout(options.waitMs), call);
+    },
+
+    query: (kind, tenantId, opaqueId, def, ...args) =>
+      handle(kind, tenantId, opaqueId).query(def, ...args),
+
+    scheduledStart: (kind, input, ...refs) => scheduledStartOf(taskQueue, kind, input, ...refs),
+
+    async terminateTenantWorkflows(tenantId, { reason, except }) {
+      const running = client.workflow.list({
+        query: `${TenantIdKey.name} = '${tenantId}' AND ExecutionStatus = 'Running'`,
+      });
+      for await (const execution of running) {
+        if (execution.workflowId === except) continue;
+        await client.workflow
+          .getHandle(execution.workflowId, execution.runId)
+          .terminate(reason)
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile
+          });
+      }
+    },
+  };
+}
