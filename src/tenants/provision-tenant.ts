@@ -13,7 +13,7 @@ import {
 import { hashPassword } from '../auth/passwords';
 import type { DataLayer } from '../db/open';
 import { normaliseEmail } from '../domain/email-address';
-import { badRequest, HttpError } from '../api/errors';
+import { conflict, invalid } from '../errors';
 import { TenantIdKey, WorkflowKindKey } from '../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../workflows/definitions';
 import type { tenantProvisioningWorkflow } from '../../workflows';
@@ -50,14 +50,13 @@ export function newTenantId(idempotencyKey?: string): string {
 export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenantInput) {
   const { Tenant, User } = deps.data.tenants.control;
   const email = normaliseEmail(input.admin.email);
-  if (!email) throw badRequest('admin.email: not a valid email address');
+  if (!email) throw invalid('admin.email: not a valid email address');
   const tenantId = newTenantId(input.idempotencyKey);
 
   const existing = await Tenant.findById(tenantId).lean();
   if (existing?.status === 'active') return presentTenant(existing);
   if (existing && existing.status !== 'provisioning') {
-    throw new HttpError(
-      409,
+    throw conflict(
       'tenant_not_provisionable',
       `the tenant for this Idempotency-Key is ${existing.status}; use a new key`,
     );
@@ -65,7 +64,7 @@ export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenan
   if (!existing) {
     const encryptedEmail = await deps.data.encryption.encryptPlatformSearchable(email);
     if (await User.exists({ email: encryptedEmail })) {
-      throw new HttpError(409, 'email_taken', 'admin.email already belongs to a user');
+      throw conflict('email_taken', 'admin.email already belongs to a user');
     }
     const record = {
       _id: tenantId,

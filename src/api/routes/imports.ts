@@ -8,11 +8,11 @@ import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { createImportRecord } from '../../imports/import-record';
-import { storeUpload, UploadError } from '../../imports/store-upload';
+import { storeUpload } from '../../imports/store-upload';
 import { ListIdKey, TenantIdKey, WorkflowKindKey } from '../../temporal/search-attributes';
 import { workflowId, workflowKinds } from '../../../workflows/definitions';
 import type { contactImportWorkflow } from '../../../workflows';
-import { HttpError, notFound } from '../errors';
+import { AppError, notFound } from '../../errors';
 import { canSeeList } from '../../auth/principal';
 import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
@@ -30,8 +30,8 @@ const importQuery = z.strictObject({
 function formatOf(req: Request): 'csv' | 'ndjson' {
   if (req.is('text/csv')) return 'csv';
   if (req.is('application/x-ndjson')) return 'ndjson';
-  throw new HttpError(
-    415,
+  throw new AppError(
+    'unsupported',
     'unsupported_media_type',
     'send the file as text/csv (with a header row) or application/x-ndjson',
   );
@@ -102,9 +102,7 @@ export const importRoutes = (deps: { temporal: Client; taskQueue: string }) => [
           { _id: importId },
           { $set: { status: 'failed', failure: 'upload refused' } },
         );
-        if (err instanceof UploadError)
-          throw new HttpError(err.id === 'body_too_large' ? 413 : 400, err.id, err.message);
-        throw err;
+        throw err; // an UploadError says why (413 or 400)
       }
       await Import.updateOne({ _id: importId }, { $set: { status: 'running', ...stored } });
       await deps.temporal.workflow.start<typeof contactImportWorkflow>('contactImportWorkflow', {
