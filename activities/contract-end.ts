@@ -11,6 +11,7 @@ import { tenantScheduleIds } from '../src/consent/list-schedules';
 import type { TenantAccess } from '../src/db/tenant-access';
 import { recordContractEnd } from '../src/tenants/contract-end';
 import type { ContractTerminationInput, TenantRef } from '../workflows/definitions';
+import { activityFailures } from '../workflows/failures';
 
 /** What the contract-end activities need. */
 export interface ContractEndDeps {
@@ -107,7 +108,7 @@ export function createContractEndActivities({ tenants, schedules }: ContractEndD
       if (!started || !['frozen', 'deleted'].includes(tenant.status))
         throw ApplicationFailure.nonRetryable(
           `tenant ${tenantId} is ${tenant?.status ?? 'missing'}, not frozen: not deleted`,
-          'TenantNotFrozen',
+          activityFailures.tenantNotFrozen,
         );
     },
 
@@ -115,7 +116,10 @@ export function createContractEndActivities({ tenants, schedules }: ContractEndD
     async certifyDeletion({ tenantId }: TenantRef): Promise<string> {
       const tenant = await Tenant.findById(tenantId).lean();
       if (!tenant?.deletion?.startedAt || tenant.status !== 'deleted')
-        throw ApplicationFailure.nonRetryable(`tenant ${tenantId} is not deleted`, 'NotDeleted');
+        throw ApplicationFailure.nonRetryable(
+          `tenant ${tenantId} is not deleted`,
+          activityFailures.tenantNotDeleted,
+        );
       const id = certificateIdOf(tenantId);
       const completedAt = tenant.deletion.completedAt ?? new Date();
       const content = {

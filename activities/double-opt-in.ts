@@ -4,7 +4,7 @@
  * without personal data. Each is idempotent, keyed by the workflow run and step.
  */
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { confirmationMail } from '../src/consent/double-opt-in-settings';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import * as consentRecords from '../src/db/consent-records';
@@ -12,6 +12,7 @@ import * as memberships from '../src/db/memberships';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import type { DoubleOptInInput, LinkUse, RequestProof } from '../workflows/definitions';
+import { activityFailures } from '../workflows/failures';
 
 /** What the double opt-in activities need. */
 export interface DoubleOptInDeps {
@@ -23,7 +24,11 @@ export interface DoubleOptInDeps {
 /** `<workflowId>/<runId>`: the key of this run's idempotent steps. */
 export function runKey(): string {
   const { workflowExecution } = Context.current().info;
-  if (!workflowExecution) throw new Error('runs only as a workflow activity');
+  if (!workflowExecution)
+    throw ApplicationFailure.nonRetryable(
+      'runs only as a workflow activity',
+      activityFailures.notInWorkflow,
+    );
   return `${workflowExecution.workflowId}/${workflowExecution.runId}`;
 }
 
@@ -36,7 +41,11 @@ async function storedProof(tenant: TenantScope, subscriptionId: string): Promise
     textVersion: 1,
     textHash: 1,
   }).lean();
-  if (!subscription) throw new Error('subscription record missing');
+  if (!subscription)
+    throw ApplicationFailure.nonRetryable(
+      `subscription ${subscriptionId} missing`,
+      activityFailures.subscriptionMissing,
+    );
   return {
     sourceKind: subscription.source.kind,
     sourceId: subscription.source.id,

@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { MongoClient } from 'mongodb';
 import type { FieldEncryption } from '../src/db/encryption';
 import type { DatabaseNames } from '../src/db/names';
+import { activityFailures } from '../workflows/failures';
 
 /** Where the probe documents live in a tenant database. */
 export const probeCollection = 'encryption_probes';
@@ -55,9 +56,16 @@ export function createEncryptionProbeActivities({ mongo, names, encryption }: En
     /** Reads the canary back through the decrypting client and fingerprints what it got. */
     async readEncryptedProbe({ tenantId, probeId }: ProbeRef): Promise<ProbeFingerprint> {
       const doc = await probes(tenantId).findOne({ _id: probeId });
-      if (!doc) throw ApplicationFailure.nonRetryable('probe document missing', 'ProbeMissing');
+      if (!doc)
+        throw ApplicationFailure.nonRetryable(
+          'probe document missing',
+          activityFailures.probeMissing,
+        );
       if (typeof doc.secret !== 'string') {
-        throw ApplicationFailure.nonRetryable('probe field did not decrypt', 'ProbeNotDecrypted');
+        throw ApplicationFailure.nonRetryable(
+          'probe field did not decrypt',
+          activityFailures.probeNotDecrypted,
+        );
       }
       return { fingerprint: fingerprintOf(doc.secret) };
     },

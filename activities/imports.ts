@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AnyBulkWriteOperation } from 'mongoose';
 import type { Binary } from 'mongodb';
 import type { ConsentRecordDocument } from '../src/db/models/consent-record';
@@ -29,6 +29,7 @@ import { StageClock } from '../src/imports/stage-clock';
 import { startDoubleOptIn, subscribe } from '../src/consent/subscribe';
 import type { WorkflowGateway } from '../src/temporal/workflows';
 import type { ImportRef } from '../workflows/definitions';
+import { activityFailures } from '../workflows/failures';
 
 /**
  * Rows per batch: encrypted together, inserted in one command (see INSERT_BATCH), then the
@@ -74,7 +75,11 @@ export function createImportActivities({ tenants, workflows }: ImportActivityDep
     async importContacts({ tenantId, importId }: ImportRef): Promise<ImportOutcome> {
       const tenant = await tenants.forTenant(tenantId);
       const job = await tenant.models.Import.findById(importId).lean();
-      if (!job) throw new Error('import record missing');
+      if (!job)
+        throw ApplicationFailure.nonRetryable(
+          `import ${importId} missing`,
+          activityFailures.importMissing,
+        );
       const ctx = Context.current();
       // With double opt-in, rows are not imported as members: each gets a confirmation
       // request (subscribe is idempotent, so a replayed batch starts nothing twice).
@@ -82,7 +87,11 @@ export function createImportActivities({ tenants, workflows }: ImportActivityDep
         job.consent === 'double-opt-in'
           ? await tenant.models.List.findById(job.listId, { name: 1, doubleOptIn: 1 }).lean()
           : undefined;
-      if (job.consent === 'double-opt-in' && !doiList) throw new Error('list missing');
+      if (job.consent === 'double-opt-in' && !doiList)
+        throw ApplicationFailure.nonRetryable(
+          `list ${job.listId} of import ${importId} missing`,
+          activityFailures.listMissing,
+        );
       const subscribeRows = async (rows: { row: ContactRow }[]) => {
         for (let i = 0; i < rows.length; i += SUBSCRIBE_SLICE)
           await Promise.all(

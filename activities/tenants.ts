@@ -10,6 +10,7 @@ import type { DataLayer } from '../src/db/open';
 import { payloadKeyCollection } from '../src/temporal/payload-keys';
 import type { WorkflowGateway } from '../src/temporal/workflows';
 import type { TenantRef } from '../workflows/definitions';
+import { activityFailures } from '../workflows/failures';
 
 /** What the tenant activities need. */
 export type TenantActivityDeps = Pick<DataLayer, 'mongo' | 'names' | 'encryption' | 'tenants'> & {
@@ -63,7 +64,11 @@ export function createTenantActivities({
     /** Turns the pending admin held on the tenant record into a user account. */
     async createFirstAdmin({ tenantId }: TenantRef): Promise<void> {
       const tenant = await Tenant.findById(tenantId).lean();
-      if (!tenant) throw ApplicationFailure.nonRetryable('tenant record missing', 'TenantMissing');
+      if (!tenant)
+        throw ApplicationFailure.nonRetryable(
+          'tenant record missing',
+          activityFailures.tenantMissing,
+        );
       const pending = tenant.pendingAdmin;
       if (!pending?.userId) return; // already done by an earlier attempt
       // The record was read through the decrypting client: encrypt the address again

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { parseKmsConfig, type KmsConfig } from './db/kms-config';
+import { parseKmsConfig, type KmsConfig } from './config/kms';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 const seconds = (fallback: number) =>

@@ -12,10 +12,14 @@ import {
   type ConsentRenewalResult,
   type LinkUse,
 } from './definitions';
+import { activityFailures } from './failures';
 
 const { sendRenewalReminder, renewConsent, applyConsentExpiry } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '5 minutes' },
+  retry: {
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [activityFailures.notInWorkflow],
+  },
 });
 
 const DAY = 86_400_000;

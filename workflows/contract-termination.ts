@@ -18,6 +18,7 @@ import {
   type ContractTerminationInput,
   type ContractTerminationResult,
 } from './definitions';
+import { activityFailures } from './failures';
 
 const {
   applyContractEnd,
@@ -28,7 +29,10 @@ const {
   certifyDeletion,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  retry: { maximumInterval: '5 minutes' },
+  retry: {
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [activityFailures.tenantNotFrozen, activityFailures.tenantNotDeleted],
+  },
 });
 
 /** Ends a tenant's contract as planned, or as the latest plan or a renewal says. */

@@ -11,6 +11,7 @@ import {
   type DoubleOptInResult,
   type LinkUse,
 } from './definitions';
+import { activityFailures } from './failures';
 
 // Local activities: each step is one short database or SMTP exchange, and running them in
 // the workflow task saves the engine a task round trip per step (a subscription is the
@@ -19,7 +20,13 @@ const { sendConfirmation, activateSubscription, eraseUnconfirmed } =
   proxyLocalActivities<Activities>({
     startToCloseTimeout: '1 minute',
     localRetryThreshold: '1 minute',
-    retry: { maximumInterval: '5 minutes' },
+    retry: {
+      maximumInterval: '5 minutes',
+      nonRetryableErrorTypes: [
+        activityFailures.subscriptionMissing,
+        activityFailures.notInWorkflow,
+      ],
+    },
   });
 
 const HOUR = 3_600_000;

@@ -6,13 +6,14 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EncryptionProbeInput, EncryptionProbeResult } from './definitions';
+import { activityFailures, workflowFailures } from './failures';
 
 const { writeEncryptedProbe, readEncryptedProbe } = proxyActivities<Activities>({
   // A single database round trip; a worker that dies mid-write is noticed within this time.
   startToCloseTimeout: '15 seconds',
   retry: {
     maximumInterval: '10 seconds',
-    nonRetryableErrorTypes: ['ProbeMissing', 'ProbeNotDecrypted'],
+    nonRetryableErrorTypes: [activityFailures.probeMissing, activityFailures.probeNotDecrypted],
   },
 });
 
@@ -25,7 +26,7 @@ export async function encryptionProbeWorkflow(
   if (read.fingerprint !== written.fingerprint) {
     throw ApplicationFailure.nonRetryable(
       'decrypted value differs from the value written',
-      'EncryptionProbeMismatch',
+      workflowFailures.encryptionProbeMismatch,
     );
   }
   return { probeId: input.probeId, verified: true };

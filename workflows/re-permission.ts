@@ -10,10 +10,14 @@ import {
   type RePermissionInput,
   type RePermissionResult,
 } from './definitions';
+import { activityFailures } from './failures';
 
 const { sendRePermission, keepMember, pruneInactive } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '5 minutes' },
+  retry: {
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [activityFailures.notInWorkflow],
+  },
 });
 
 const DAY = 86_400_000;

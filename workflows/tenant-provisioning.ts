@@ -6,6 +6,7 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TenantProvisioningResult, TenantRef } from './definitions';
+import { activityFailures, workflowFailures } from './failures';
 
 const { prepareTenantDatabase, createFirstAdmin, activateTenant, abandonTenant } =
   proxyActivities<Activities>({
@@ -13,7 +14,7 @@ const { prepareTenantDatabase, createFirstAdmin, activateTenant, abandonTenant }
     retry: {
       maximumAttempts: 10,
       maximumInterval: '30 seconds',
-      nonRetryableErrorTypes: ['TenantMissing'],
+      nonRetryableErrorTypes: [activityFailures.tenantMissing],
     },
   });
 
@@ -29,7 +30,7 @@ export async function tenantProvisioningWorkflow(
     await abandonTenant(input); // no half-made tenant
     throw ApplicationFailure.nonRetryable(
       `tenant provisioning failed and was undone`,
-      'TenantProvisioningFailed',
+      workflowFailures.tenantProvisioningFailed,
       {
         cause: err instanceof Error ? err.name : 'unknown',
       },

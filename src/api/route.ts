@@ -22,8 +22,8 @@ import express, {
 } from 'express';
 import { z } from 'zod';
 import type { Feature } from '../auth/permissions';
-import { badRequest, HttpError } from './errors';
-import { toHttpError } from './middleware/error-handler';
+import { AppError, invalid } from '../errors';
+import { toHttpProblem, type HttpProblem } from './middleware/error-handler';
 import { requireFeature } from './middleware/tenant-auth';
 
 /**
@@ -124,11 +124,11 @@ export interface RouteSpec<
   /** Extra middleware run after authentication and before validation (body parsers, CORS). */
   middleware?: readonly RequestHandler[];
   /**
-   * Presents this route's expected failures (invalid input, a refused body, HttpErrors of
-   * the handler) itself, for routes people see in a browser; omitted: the JSON error shape.
+   * Presents this route's expected failures (invalid input, a refused body, product errors
+   * of the handler, as their HTTP form) itself, for routes people see in a browser; omitted: the JSON error shape.
    * Error statuses it sends are declared in `responses` with their `contentType`.
    */
-  renderError?: (error: HttpError, req: Request, res: Response) => void;
+  renderError?: (error: HttpProblem, req: Request, res: Response) => void;
   handler: (
     input: {
       params: P extends z.ZodObject ? z.output<P> : PathParams<Path>;
@@ -182,7 +182,7 @@ function parsePart<T extends z.ZodType>(schema: T, value: unknown, part: string)
     issue?.code === 'unrecognized_keys'
       ? `unknown ${part === 'body' ? 'field' : 'parameter'}${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
       : (issue?.message ?? 'invalid');
-  throw badRequest(`${where}: ${message}`);
+  throw invalid(`${where}: ${message}`);
 }
 
 const hasBody = (body: unknown) =>
@@ -214,8 +214,8 @@ function checkResponses(route: RouteDefinition, res: Response) {
     if (type && !type.includes('json')) {
       const declared = route.responses[res.statusCode]?.contentType;
       if (!declared || !type.startsWith(declared))
-        throw new HttpError(
-          500,
+        throw new AppError(
+          'internal',
           'response_mismatch',
           `${route.method} ${route.path}: ${res.statusCode} ${type} is not declared`,
         );
@@ -227,13 +227,17 @@ function checkResponses(route: RouteDefinition, res: Response) {
     const status = res.statusCode;
     const declared = route.responses[status];
     const schema = declared?.schema ?? (status >= 400 ? errorShape : undefined);
-    // An HttpError, so the mismatch shows in the failing test's response body.
+    // A product error, so the mismatch shows in the failing test's response body.
     if (status < 400 && !declared)
-      throw new HttpError(500, 'response_mismatch', `${route.path}: undeclared status ${status}`);
+      throw new AppError(
+        'internal',
+        'response_mismatch',
+        `${route.path}: undeclared status ${status}`,
+      );
     const result = schema?.safeParse(body);
     if (result && !result.success)
-      throw new HttpError(
-        500,
+      throw new AppError(
+        'internal',
         'response_mismatch',
         `${route.method} ${route.path}: response ${status} does not match its schema: ${result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
       );
@@ -259,7 +263,7 @@ function chainFor(
       body: body ? parsePart(body, req.body ?? {}, 'body') : undefined,
     };
     if (!body && !takesRaw && hasBody(req.body))
-      throw badRequest('body: this route takes no request body');
+      throw invalid('body: this route takes no request body');
     await route.handler(input, req, res);
   };
   const authenticate = route.auth === 'none' ? undefined : auth[route.auth];
@@ -268,7 +272,7 @@ function chainFor(
   const renderError = route.renderError;
   const presentError: ErrorRequestHandler | undefined = renderError
     ? (err, req, res, next) => {
-        const known = toHttpError(err);
+        const known = toHttpProblem(err);
         if (!known || res.headersSent) return next(err);
         res.set(known.headers);
         renderError(known, req, res);

@@ -8,7 +8,7 @@ import type { FieldEncryption } from '../db/encryption';
 import type { StoredPermissions, UserDocument } from '../db/models/user';
 import type { ControlModels } from '../db/tenant-access';
 import { normaliseEmail } from '../domain/email-address';
-import { badRequest, HttpError, notFound } from '../api/errors';
+import { conflict, invalid, notFound } from '../errors';
 import type { AccessLog } from './access-log';
 import { forgetApiKey, forgetApiKeys } from './api-key-cache';
 import { assertPasswordAllowed, effectivePolicy } from './password-policy';
@@ -101,7 +101,7 @@ export function createAccounts(deps: {
       input: { email: string; initialPassword: string; permissions: StoredPermissions },
     ): Promise<UserDocument> {
       const email = normaliseEmail(input.email);
-      if (!email) throw badRequest('email: not a valid email address');
+      if (!email) throw invalid('email: not a valid email address');
       await assertPasswordAllowed(await policyOf(actor.tenantId), input.initialPassword);
       const encrypted = await deps.encryption.encryptPlatformSearchable(email);
       const now = new Date();
@@ -121,8 +121,7 @@ export function createAccounts(deps: {
         await log(actor, 'user.created', created._id, { features: input.permissions.features });
         return { ...created.toObject(), email } as UserDocument;
       } catch (err) {
-        if (isDuplicateKey(err))
-          throw new HttpError(409, 'email_taken', 'email already belongs to a user');
+        if (isDuplicateKey(err)) throw conflict('email_taken', 'email already belongs to a user');
         throw err;
       }
     },
@@ -134,7 +133,7 @@ export function createAccounts(deps: {
     ): Promise<UserDocument> {
       const user = await userOfTenant(actor.tenantId, actor.userId);
       if (!(await verifyPassword(input.currentPassword, user.passwordHash)))
-        throw new HttpError(400, 'wrong_password', 'currentPassword is not the current password');
+        throw invalid('currentPassword is not the current password', 'wrong_password');
       const history = [user.passwordHash, ...(user.passwordHistory ?? [])];
       await assertPasswordAllowed(await policyOf(actor.tenantId), input.newPassword, history);
       const version = (user.sessionVersion ?? 0) + 1;
@@ -183,10 +182,9 @@ export function createAccounts(deps: {
       change: { permissions?: StoredPermissions; disabled?: boolean },
     ): Promise<UserDocument> {
       if (userId === actor.userId)
-        throw new HttpError(
-          400,
-          'own_account',
+        throw invalid(
           'admins cannot change their own permissions or disable themselves',
+          'own_account',
         );
       const user = await userOfTenant(actor.tenantId, userId);
       const set: Record<string, unknown> = {};

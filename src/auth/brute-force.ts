@@ -14,7 +14,7 @@ import { createHmac } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import type { Sweep } from '../sweeps';
-import { HttpError } from '../api/errors';
+import { tooMany } from '../errors';
 
 /** Thresholds, from configuration. */
 export interface BruteForceSettings {
@@ -33,9 +33,7 @@ const SWEEP_INTERVAL_MS = 5 * 60_000;
 
 /** 429 with Retry-After; the same for existing and unknown accounts. */
 export const tooManyAttempts = (seconds: number) =>
-  new HttpError(429, 'too_many_attempts', 'too many failed attempts; try again later', {
-    'Retry-After': String(seconds),
-  });
+  tooMany('too_many_attempts', 'too many failed attempts; try again later', seconds);
 
 const TABLES = ['auth_failures', 'auth_blocks'];
 

@@ -1,5 +1,5 @@
 /** Least privilege when granting: nobody can give a user or key more than they hold. */
-import { HttpError } from '../api/errors';
+import { invalid } from '../errors';
 import { fieldAccess, type FieldAccess, type Permissions } from './principal';
 
 const rank: Record<FieldAccess, number> = { none: 0, view: 1, edit: 2 };
@@ -7,7 +7,7 @@ const rank: Record<FieldAccess, number> = { none: 0, view: 1, edit: 2 };
 /** Throws 400 `permissions_exceed_own` naming what `granted` has beyond `holder`. */
 export function assertWithin(granted: Permissions, holder: Permissions): void {
   const refuse = (what: string) =>
-    new HttpError(400, 'permissions_exceed_own', `${what}: cannot grant more than you hold`);
+    invalid(`${what}: cannot grant more than you hold`, 'permissions_exceed_own');
   const extra = granted.features.filter((f) => !holder.features.includes(f));
   if (extra.length > 0) throw refuse(`features ${extra.join(', ')}`);
   if (holder.lists !== 'all') {

@@ -8,7 +8,7 @@ import type { FieldEncryption } from '../db/encryption';
 import type { UserDocument } from '../db/models/user';
 import type { ControlModels } from '../db/tenant-access';
 import { normaliseEmail } from '../domain/email-address';
-import { HttpError } from '../api/errors';
+import { AppError } from '../errors';
 import type { AccessLog } from './access-log';
 import type { BruteForce } from './brute-force';
 import { effectivePolicy, passwordExpired } from './password-policy';
@@ -31,7 +31,7 @@ export type LoginResult =
 
 /** The one refusal every failed login gets. */
 export const invalidCredentials = () =>
-  new HttpError(401, 'invalid_credentials', 'the email, password or code is not valid');
+  new AppError('unauthorized', 'invalid_credentials', 'the email, password or code is not valid');
 
 /** Dependencies of the login check. */
 export interface LoginDeps {

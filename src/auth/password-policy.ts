@@ -5,7 +5,7 @@
  */
 import { dictionary } from '@zxcvbn-ts/language-common';
 import type { StoredPasswordPolicy } from '../db/models/tenant';
-import { HttpError } from '../api/errors';
+import { invalid } from '../errors';
 import { BCRYPT_MAX_BYTES, verifyPassword } from './passwords';
 
 /** Character classes a policy can require. */
@@ -54,8 +54,7 @@ const common = new Set(
   (dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()),
 );
 
-const refuse = (rule: string, message: string) =>
-  new HttpError(400, 'password_policy', `${rule}: ${message}`);
+const refuse = (rule: string, message: string) => invalid(`${rule}: ${message}`, 'password_policy');
 
 /**
  * Throws a 400 `password_policy` error naming the first failed rule (length, max_length,

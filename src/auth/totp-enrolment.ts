@@ -6,7 +6,7 @@
 import type { FieldEncryption } from '../db/encryption';
 import type { UserDocument } from '../db/models/user';
 import type { ControlModels } from '../db/tenant-access';
-import { HttpError } from '../api/errors';
+import { conflict, invalid } from '../errors';
 import type { AccessLog } from './access-log';
 import { checkTotp, newRecoveryCodes, newTotpSecret, totpEnrolment } from './totp';
 
@@ -21,7 +21,7 @@ export function createTotpEnrolment(deps: {
     /** Starts (or restarts) enrolment; returns the secret, its otpauth URL and QR code. */
     async start(user: UserDocument) {
       if (user.totp?.enabledAt)
-        throw new HttpError(409, 'totp_already_enabled', 'a second factor is already enrolled');
+        throw conflict('totp_already_enabled', 'a second factor is already enrolled');
       const secret = newTotpSecret();
       await User.updateOne(
         { _id: user._id },
@@ -33,9 +33,9 @@ export function createTotpEnrolment(deps: {
     /** Enables the pending secret once a code from it checks; returns the recovery codes. */
     async confirm(user: UserDocument, code: string, ip: string): Promise<string[]> {
       if (!user.totp || user.totp.enabledAt)
-        throw new HttpError(409, 'totp_not_pending', 'start enrolment first');
+        throw conflict('totp_not_pending', 'start enrolment first');
       const step = await checkTotp(String(user.totp.secret), code);
-      if (step === undefined) throw new HttpError(400, 'invalid_code', 'the code is not valid');
+      if (step === undefined) throw invalid('the code is not valid', 'invalid_code');
       const recovery = newRecoveryCodes();
       const enabled = await User.updateOne(
         { _id: user._id, 'totp.enabledAt': { $exists: false } },
@@ -47,8 +47,7 @@ export function createTotpEnrolment(deps: {
           },
         },
       );
-      if (enabled.modifiedCount !== 1)
-        throw new HttpError(409, 'totp_not_pending', 'start enrolment first');
+      if (enabled.modifiedCount !== 1) throw conflict('totp_not_pending', 'start enrolment first');
       await deps.accessLog.record({
         tenantId: user.tenantId,
         event: 'totp.enrolled',

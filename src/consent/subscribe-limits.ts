@@ -19,20 +19,26 @@ import type { MongoClient } from 'mongodb';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DatabaseNames } from '../db/names';
 import type { Sweep } from '../sweeps';
+import { AppError } from '../errors';
 
 const HOUR_S = 3600;
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 
-/** Thrown when a limit is reached; `retryAfterS` goes into `Retry-After`. */
-export class SubscribeLimitError extends Error {
+/** Thrown when a limit is reached (429 `rate_limited`, `retryAfterS` in `Retry-After`). */
+export class SubscribeLimitError extends AppError {
+  declare readonly retryAfterS: number;
+
   constructor(
     readonly scope: 'address' | 'ip',
-    readonly retryAfterS: number,
+    retryAfterS: number,
   ) {
     super(
+      'too_many',
+      'rate_limited',
       scope === 'address'
-        ? 'too many subscription requests for this address'
-        : 'too many subscription requests from this address of origin',
+        ? 'too many subscription requests for this address; retry later'
+        : 'too many subscription requests from this address of origin; retry later',
+      { retryAfterS },
     );
     this.name = 'SubscribeLimitError';
   }

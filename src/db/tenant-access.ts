@@ -22,11 +22,12 @@ import { sendModel } from './models/send';
 import { subscriptionModel } from './models/subscription';
 import { consentTraceModel } from './models/consent-trace';
 import { tenantIdPattern, type DatabaseNames } from './names';
+import { AppError } from '../errors';
 
 /** Thrown for a tenant that does not exist or was deleted; routes answer 404. */
-export class UnknownTenantError extends Error {
+export class UnknownTenantError extends AppError {
   constructor() {
-    super('tenant not found');
+    super('not_found', 'not_found', 'tenant not found');
     this.name = 'UnknownTenantError';
   }
 }

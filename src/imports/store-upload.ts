@@ -6,17 +6,17 @@
  */
 import type { Readable } from 'node:stream';
 import type { TenantScope } from '../db/tenant-access';
+import { AppError } from '../errors';
 
 /** Chunk size: large enough for few round trips, well under the 16 MB document limit. */
 const CHUNK_BYTES = 512 * 1024;
 
-/** Why an upload was refused. */
-export class UploadError extends Error {
-  constructor(
-    readonly id: 'invalid_encoding' | 'body_too_large',
-    message: string,
-  ) {
-    super(message);
+/** Why an upload was refused: 413 `body_too_large` or 400 `invalid_encoding`. */
+export class UploadError extends AppError {
+  declare readonly id: 'invalid_encoding' | 'body_too_large';
+
+  constructor(id: 'invalid_encoding' | 'body_too_large', message: string) {
+    super(id === 'body_too_large' ? 'too_large' : 'invalid', id, message);
     this.name = 'UploadError';
   }
 }

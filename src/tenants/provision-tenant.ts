@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword } from '../auth/passwords';
 import type { DataLayer } from '../db/open';
 import { normaliseEmail } from '../domain/email-address';
-import { badRequest, HttpError } from '../api/errors';
+import { conflict, invalid } from '../errors';
 import type { WorkflowGateway } from '../temporal/workflows';
 import { isDuplicateKey } from '../db/duplicate-key';
 
@@ -41,14 +41,13 @@ export function newTenantId(idempotencyKey?: string): string {
 export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenantInput) {
   const { Tenant, User } = deps.data.tenants.control;
   const email = normaliseEmail(input.admin.email);
-  if (!email) throw badRequest('admin.email: not a valid email address');
+  if (!email) throw invalid('admin.email: not a valid email address');
   const tenantId = newTenantId(input.idempotencyKey);
 
   const existing = await Tenant.findById(tenantId).lean();
   if (existing?.status === 'active') return presentTenant(existing);
   if (existing && existing.status !== 'provisioning') {
-    throw new HttpError(
-      409,
+    throw conflict(
       'tenant_not_provisionable',
       `the tenant for this Idempotency-Key is ${existing.status}; use a new key`,
     );
@@ -56,7 +55,7 @@ export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenan
   if (!existing) {
     const encryptedEmail = await deps.data.encryption.encryptPlatformSearchable(email);
     if (await User.exists({ email: encryptedEmail })) {
-      throw new HttpError(409, 'email_taken', 'admin.email already belongs to a user');
+      throw conflict('email_taken', 'admin.email already belongs to a user');
     }
     const record = {
       _id: tenantId,

@@ -1,7 +1,7 @@
 /**
  * The Temporal client of a process, with the product's payload encryption, and the workflow
- * gateway over it: what both the api
- * (which starts workflows) and the worker (whose activities start workflows too) connect with.
+ * gateway over it: what both the api (which starts workflows) and the worker (whose
+ * activities start workflows too) connect with.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';

@@ -4,7 +4,7 @@
  * that deletes expired records, and a success that clears an account.
  */
 import { MongoClient } from 'mongodb';
-import type { HttpError } from '../../src/api/errors';
+import { toHttpProblem } from '../../src/api/middleware/error-handler';
 import { createBruteForce, prepareBruteForceStore } from '../../src/auth/brute-force';
 import { testServices, uniqueSuffix } from '../helpers/services';
 
@@ -25,7 +25,7 @@ describe('brute-force store', () => {
   const retryAfter = (promise: Promise<void>) =>
     promise.then(
       () => 0,
-      (err: HttpError) => Number(err.headers['Retry-After']),
+      (err: unknown) => Number(toHttpProblem(err)?.headers['Retry-After']),
     );
 
   it('blocks, lets blocks lapse, blocks again over the lapsed record, and sweeps what expired', async () => {

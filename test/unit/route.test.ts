@@ -3,7 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import { errorHandler } from '../../src/api/middleware/error-handler';
-import { HttpError } from '../../src/api/errors';
+import { AppError } from '../../src/errors';
 import { defineRoute, mountRoutes } from '../../src/api/route';
 import { createLogger } from '../../src/logger';
 
@@ -48,7 +48,7 @@ const form = defineRoute({
   renderError: (error, _req, res) =>
     void res.status(error.status).type('html').send(`<p>${error.id}: ${error.message}</p>`),
   handler: ({ params, body }, _req, res) => {
-    if (body.name === 'gone') throw new HttpError(410, 'gone', 'it went');
+    if (body.name === 'gone') throw new AppError('gone', 'gone', 'it went');
     res.type('html').send(`<p>${params.id} ${body.name}</p>`);
   },
 });

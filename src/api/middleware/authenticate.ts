@@ -20,7 +20,7 @@ import type { Principal } from '../../auth/principal';
 import { userPrincipal } from '../../auth/user-principal';
 import type { UserDocument } from '../../db/models/user';
 import type { ControlModels } from '../../db/tenant-access';
-import { HttpError, unauthorized } from '../errors';
+import { forbidden, unauthorized } from '../../errors';
 
 /** What passport keeps in the session: the user and the version of their credentials. */
 interface SessionRef {
@@ -180,23 +180,19 @@ export function createAuthentication(deps: AuthenticationDeps) {
     res.locals.principal = userPrincipal(user);
     res.locals.sessionUser = user;
     if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !csrf.isRequestValid(req)) {
-      return next(
-        new HttpError(403, 'csrf_token_invalid', 'the X-CSRF-Token header is missing or wrong'),
-      );
+      return next(forbidden('csrf_token_invalid', 'the X-CSRF-Token header is missing or wrong'));
     }
     if (!allowedWhileRestricted.includes(route)) {
       if (user.mustChangePassword)
         return next(
-          new HttpError(
-            403,
+          forbidden(
             'password_change_required',
             'change the password first (POST /api/v1/auth/password)',
           ),
         );
       if (req.session.mustEnrolTotp)
         return next(
-          new HttpError(
-            403,
+          forbidden(
             'totp_enrolment_required',
             'enrol a second factor first (POST /api/v1/auth/totp/enrol)',
           ),

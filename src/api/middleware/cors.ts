@@ -6,7 +6,7 @@
  * operator's browser. Requests without `Origin` (the CLI, scripts) pass untouched.
  */
 import type { RequestHandler } from 'express';
-import { HttpError } from '../errors';
+import { forbidden } from '../../errors';
 
 /** What a cross-origin caller may do. */
 export interface CorsPolicy {
@@ -23,9 +23,7 @@ export function allowOrigins(policy: CorsPolicy): RequestHandler {
     const origin = req.get('origin');
     if (origin === undefined) return next();
     if (!allowed.has(origin)) {
-      return next(
-        new HttpError(403, 'origin_not_allowed', 'this origin may not call this endpoint'),
-      );
+      return next(forbidden('origin_not_allowed', 'this origin may not call this endpoint'));
     }
     res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true' });
     if (req.method !== 'OPTIONS') return next();

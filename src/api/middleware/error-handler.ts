@@ -5,15 +5,43 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../../logger';
-import { HttpError } from '../errors';
-import { UnknownTenantError } from '../../db/tenant-access';
-import { SubscribeLimitError } from '../../consent/subscribe-limits';
+import { AppError, type ErrorKind } from '../../errors';
+
+/** The public form of an expected error: status, stable id, safe message, headers. */
+export interface HttpProblem {
+  status: number;
+  id: string;
+  message: string;
+  headers: Record<string, string>;
+}
+
+/** The HTTP status of each kind of product error. */
+const statusOf: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  too_large: 413,
+  unsupported: 415,
+  too_many: 429,
+  internal: 500,
+  unavailable: 503,
+};
 
 /** Errors raised by body parsers carry these fields. */
 interface ParserError {
   type?: string;
   status?: number;
 }
+
+const problem = (status: number, id: string, message: string): HttpProblem => ({
+  status,
+  id,
+  message,
+  headers: {},
+});
 
 const parserErrors: Record<string, [number, string, string]> = {
   'entity.parse.failed': [400, 'invalid_json', 'request body is not valid JSON'],
@@ -23,30 +51,31 @@ const parserErrors: Record<string, [number, string, string]> = {
 };
 
 /**
- * The public form of an expected error (a route's HttpError, a refused tenant, a flood
- * limit, invalid input, a body parser's refusal); undefined for anything unexpected.
+ * The public form of an expected error (a product error from src/errors.ts, invalid input,
+ * a body parser's refusal); undefined for anything unexpected.
  */
-export function toHttpError(err: unknown): HttpError | undefined {
-  if (err instanceof HttpError) return err;
-  if (err instanceof UnknownTenantError) return new HttpError(404, 'not_found', 'tenant not found');
-  if (err instanceof SubscribeLimitError)
-    return new HttpError(429, 'rate_limited', `${err.message}; retry later`, {
-      'Retry-After': String(err.retryAfterS),
-    });
+export function toHttpProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof AppError)
+    return {
+      status: statusOf[err.kind],
+      id: err.id,
+      message: err.message,
+      headers: err.retryAfterS === undefined ? {} : { 'Retry-After': String(err.retryAfterS) },
+    };
   if (err instanceof ZodError) {
     const first = err.issues[0];
     const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-    return new HttpError(400, 'invalid_request', `${where}${first?.message ?? 'invalid request'}`);
+    return problem(400, 'invalid_request', `${where}${first?.message ?? 'invalid request'}`);
   }
   const parser = parserErrors[(err as ParserError)?.type ?? ''];
-  return parser ? new HttpError(...parser) : undefined;
+  return parser ? problem(...parser) : undefined;
 }
 
 /** Builds the final error middleware. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     // The type is set explicitly: a page may have set text/html before failing.
-    const known = toHttpError(err);
+    const known = toHttpProblem(err);
     if (known)
       return res
         .status(known.status)

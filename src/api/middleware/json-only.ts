@@ -1,6 +1,6 @@
 /** Refuses state-changing requests whose body is not JSON, instead of silently ignoring it. */
 import type { RequestHandler } from 'express';
-import { HttpError } from '../errors';
+import { AppError } from '../../errors';
 
 /** 415 unless a request with a body declares `application/json`. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -9,7 +9,11 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
     (req.headers['content-length'] || req.headers['transfer-encoding']);
   if (hasBody && !req.is('application/json')) {
     return next(
-      new HttpError(415, 'unsupported_media_type', 'request body must be application/json'),
+      new AppError(
+        'unsupported',
+        'unsupported_media_type',
+        'request body must be application/json',
+      ),
     );
   }
   next();

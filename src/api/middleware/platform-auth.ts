@@ -1,7 +1,7 @@
 /** Guards platform-operator routes with the platform bearer token. */
 import type { RequestHandler } from 'express';
 import { tokensMatch } from '../../auth/platform-token';
-import { unauthorized } from '../errors';
+import { unauthorized } from '../../errors';
 
 /** Accepts only `Authorization: Bearer <platform token>`. */
 export function requirePlatformToken(expected: string): RequestHandler {

@@ -9,7 +9,7 @@ import type { Feature } from '../../auth/permissions';
 import { canSeeList, type Principal } from '../../auth/principal';
 import { readableStatuses } from '../../db/models/tenant';
 import { UnknownTenantError, type TenantAccess, type TenantScope } from '../../db/tenant-access';
-import { HttpError, notFound, unauthorized } from '../errors';
+import { forbidden, notFound, unauthorized } from '../../errors';
 
 /** What an authenticated request carries. */
 export interface TenantLocals {
@@ -50,8 +50,7 @@ async function scopeFor(tenants: TenantAccess, tenantId: string, reads: boolean)
     if (!(err instanceof UnknownTenantError)) throw err;
     const tenant = await tenants.control.Tenant.findById(tenantId, { status: 1 }).lean();
     if (tenant?.status === 'frozen')
-      throw new HttpError(
-        403,
+      throw forbidden(
         'tenant_frozen',
         'the contract has ended: the tenant can be read, not changed, until its deletion',
       );
@@ -63,7 +62,7 @@ async function scopeFor(tenants: TenantAccess, tenantId: string, reads: boolean)
 export function requireFeature(feature: Feature): RequestHandler {
   return (_req, res, next) => {
     if (!tenantOf(res).principal.permissions.features.includes(feature)) {
-      return next(new HttpError(403, 'forbidden', `the ${feature} permission is required`));
+      return next(forbidden('forbidden', `the ${feature} permission is required`));
     }
     next();
   };
@@ -78,7 +77,7 @@ export function requireSessionAuth(tenants: TenantAccess): RequestHandler {
     const principal = res.locals.principal as Principal | undefined;
     if (!principal) return next(unauthorized('a console session is required'));
     if (principal.kind !== 'user')
-      return next(new HttpError(403, 'session_required', 'this route needs a console session'));
+      return next(forbidden('session_required', 'this route needs a console session'));
     res.locals.tenant = await scopeFor(tenants, principal.tenantId, readOnly(req.method, res));
     next();
   };

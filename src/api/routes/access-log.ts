@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { accessEvents, type AccessLogDocument } from '../../db/models/access-log';
 import type { ControlModels } from '../../db/tenant-access';
-import { badRequest } from '../errors';
+import { invalid } from '../../errors';
 import { tenantOf } from '../middleware/tenant-auth';
 import { accessEntrySchema, presentAccessEntry } from '../presenters/access-entry';
 import { recordAccess } from '../record-access';
@@ -53,8 +53,7 @@ export function accessLogRoutes(deps: { control: ControlModels }) {
           const at: Record<string, Date> = {};
           if (q.from) at.$gte = new Date(q.from);
           if (q.to) at.$lte = new Date(q.to);
-          if (at.$gte && at.$lte && at.$gte > at.$lte)
-            throw badRequest('from: must not be after to');
+          if (at.$gte && at.$lte && at.$gte > at.$lte) throw invalid('from: must not be after to');
           filter.at = at;
         }
         const entries = (

@@ -8,7 +8,7 @@ import { revokeApiKey } from '../../auth/api-key-cache';
 import { createApiKey } from '../../auth/api-keys';
 import { features } from '../../auth/permissions';
 import type { ControlModels } from '../../db/tenant-access';
-import { HttpError, notFound } from '../errors';
+import { invalid, notFound } from '../../errors';
 import { clientIp } from '../middleware/authenticate';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
@@ -59,11 +59,7 @@ export function apiKeyRoutes(deps: { control: ControlModels; accessLog: AccessLo
         const scopes = body.scopes ?? principal.permissions.features;
         const beyond = scopes.filter((scope) => !principal.permissions.features.includes(scope));
         if (beyond.length > 0)
-          throw new HttpError(
-            400,
-            'invalid_scopes',
-            `scopes: you do not hold ${beyond.join(', ')}`,
-          );
+          throw invalid(`scopes: you do not hold ${beyond.join(', ')}`, 'invalid_scopes');
         const key = await createApiKey(deps.control, {
           tenantId: principal.tenantId,
           name: body.name,

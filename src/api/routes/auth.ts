@@ -10,7 +10,7 @@ import type { TotpEnrolment } from '../../auth/totp-enrolment';
 import type { ControlModels } from '../../db/tenant-access';
 import type { AccessLogDocument } from '../../db/models/access-log';
 import type { UserDocument } from '../../db/models/user';
-import { HttpError, unauthorized } from '../errors';
+import { AppError, invalid, unauthorized } from '../../errors';
 import { clientIp, sessionUserOf, type Authentication } from '../middleware/authenticate';
 import { errorBody } from '../openapi';
 import { accessEntrySchema, presentAccessEntry } from '../presenters/access-entry';
@@ -96,10 +96,9 @@ export function authRoutes(deps: AuthRouteDeps) {
       async handler(_input, req, res) {
         // A request with an API key never opens the session store (authenticate.ts).
         if (!req.session)
-          throw new HttpError(
-            400,
-            'api_key_not_accepted',
+          throw invalid(
             'a login carries no API key: send it without the Authorization header',
+            'api_key_not_accepted',
           );
         const result = await authentication.checkLogin(req);
         if (result.kind === 'totp_required') {
@@ -191,7 +190,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         const updated = await accounts
           .changePassword(actorOf(user, clientIp(req)), body)
           .catch(async (err) => {
-            if (err instanceof HttpError && err.id === 'wrong_password')
+            if (err instanceof AppError && err.id === 'wrong_password')
               await bruteForce.fail(keys.account, keys.ip);
             throw err;
           });

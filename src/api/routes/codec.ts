@@ -22,7 +22,7 @@ import { tenantIdPattern } from '../../db/names';
 import type { Logger } from '../../logger';
 import { isEncryptedPayload, sealPayload, TenantPayloadCodec } from '../../temporal/payload-codec';
 import { PayloadKeyUnavailableError, type PayloadKeySource } from '../../temporal/payload-keys';
-import { badRequest, notFound, unauthorized } from '../errors';
+import { invalid, notFound, unauthorized } from '../../errors';
 import { allowOrigins } from '../middleware/cors';
 import { requireJsonBody } from '../middleware/json-only';
 import { defineRoute, type RouteDefinition } from '../route';
@@ -97,7 +97,7 @@ export function codecRoutes(
     if (!mayRead(req)) throw unauthorized('platform token or codec URL required');
     const tenantId = req.get(TENANT_HEADER);
     if (!tenantId || !tenantIdPattern.test(tenantId)) {
-      throw badRequest(`encoding needs the tenant id in ${TENANT_HEADER}`, 'tenant_required');
+      throw invalid(`encoding needs the tenant id in ${TENANT_HEADER}`, 'tenant_required');
     }
     let key: Buffer;
     try {

@@ -19,7 +19,7 @@ import type { TenantScope } from '../../db/tenant-access';
 import { normaliseEmail } from '../../domain/email-address';
 import { normalisePhone } from '../../domain/phone-number';
 import { customFieldName } from '../../imports/contact-row';
-import { badRequest, HttpError, notFound } from '../errors';
+import { forbidden, invalid, notFound } from '../../errors';
 import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
 import {
   contactRecordSchema,
@@ -92,7 +92,7 @@ export const contactRoutes = () => [
     },
     async handler({ query }, _req, res) {
       const email = normaliseEmail(query.email);
-      if (!email) throw badRequest('email: not a valid email address');
+      if (!email) throw invalid('email: not a valid email address');
       const { tenant, principal } = tenantOf(res);
       const found = await findVisible(
         tenant,
@@ -144,13 +144,9 @@ export const contactRoutes = () => [
       ];
       const refused = uneditableFields(principal.permissions, changed);
       if (refused.length > 0)
-        throw new HttpError(
-          403,
-          'field_not_editable',
-          `no edit permission for ${refused.join(', ')}`,
-        );
+        throw forbidden('field_not_editable', `no edit permission for ${refused.join(', ')}`);
       if (body.email !== undefined)
-        throw badRequest(
+        throw invalid(
           'email: the address identifies the contact; rectify it with a rights request',
           'email_immutable',
         );
@@ -158,8 +154,7 @@ export const contactRoutes = () => [
       if (body.phone === null) phone = null;
       else if (body.phone !== undefined) {
         const normalised = normalisePhone(body.phone);
-        if (!normalised)
-          throw badRequest('phone: not a valid international number (+country code)');
+        if (!normalised) throw invalid('phone: not a valid international number (+country code)');
         phone = await tenant.searchable(normalised);
       }
       // Names and custom fields live in the contact's one encrypted `details` value: they are

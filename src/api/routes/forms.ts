@@ -13,7 +13,8 @@ import type { Logger } from '../../logger';
 import { SubscribeLimitError, type SubscribeLimits } from '../../consent/subscribe-limits';
 import type { TenantAccess } from '../../db/tenant-access';
 import type { WorkflowGateway } from '../../temporal/workflows';
-import { HttpError } from '../errors';
+import { AppError, tooMany } from '../../errors';
+import type { HttpProblem } from '../middleware/error-handler';
 import { esc, page, pageQuery, sendPage } from '../pages/page';
 import { defineRoute } from '../route';
 import type { DoubleOptInInput } from '../../../workflows/definitions';
@@ -32,10 +33,11 @@ const formBody = z.strictObject({
     .meta({ description: 'which form on the tenant’s site; recorded as the proof’s source' }),
 });
 
-const formNotFound = () => new HttpError(404, 'not_found', 'There is no such subscription form.');
+const formNotFound = () =>
+  new AppError('not_found', 'not_found', 'There is no such subscription form.');
 
 /** A failure of the form: the missing form, or what was wrong, with a way back. */
-function renderFormProblem(error: HttpError, req: Request, res: Response) {
+function renderFormProblem(error: HttpProblem, req: Request, res: Response) {
   if (error.status === 404)
     return sendPage(res, 404, 'Form not found', `<p>${esc(error.message)}</p>`);
   sendPage(
@@ -133,9 +135,11 @@ export function formRoutes(deps: {
           ));
         } catch (err) {
           if (err instanceof SubscribeLimitError)
-            throw new HttpError(429, 'rate_limited', 'Too many requests. Please try again later.', {
-              'Retry-After': String(err.retryAfterS),
-            });
+            throw tooMany(
+              'rate_limited',
+              'Too many requests. Please try again later.',
+              err.retryAfterS,
+            );
           throw err;
         }
         sendPage(

@@ -7,9 +7,9 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { createImportRecord } from '../../imports/import-record';
-import { storeUpload, UploadError } from '../../imports/store-upload';
+import { storeUpload } from '../../imports/store-upload';
 import { workflowIdOf, type WorkflowGateway } from '../../temporal/workflows';
-import { HttpError, notFound } from '../errors';
+import { AppError, notFound } from '../../errors';
 import { canSeeList } from '../../auth/principal';
 import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
@@ -27,8 +27,8 @@ const importQuery = z.strictObject({
 function formatOf(req: Request): 'csv' | 'ndjson' {
   if (req.is('text/csv')) return 'csv';
   if (req.is('application/x-ndjson')) return 'ndjson';
-  throw new HttpError(
-    415,
+  throw new AppError(
+    'unsupported',
     'unsupported_media_type',
     'send the file as text/csv (with a header row) or application/x-ndjson',
   );
@@ -98,9 +98,7 @@ export const importRoutes = (deps: { workflows: WorkflowGateway }) => [
           { _id: importId },
           { $set: { status: 'failed', failure: 'upload refused' } },
         );
-        if (err instanceof UploadError)
-          throw new HttpError(err.id === 'body_too_large' ? 413 : 400, err.id, err.message);
-        throw err;
+        throw err; // an UploadError says why (413 or 400)
       }
       await Import.updateOne({ _id: importId }, { $set: { status: 'running', ...stored } });
       await deps.workflows.start(

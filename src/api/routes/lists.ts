@@ -11,7 +11,7 @@ import { canSeeList, visibleListsFilter } from '../../auth/principal';
 import { doubleOptInSchema } from '../../consent/double-opt-in-settings';
 import { syncListSchedules, type ScheduleDeps } from '../../consent/list-schedules';
 import type { TenantAccess } from '../../db/tenant-access';
-import { HttpError, notFound } from '../errors';
+import { forbidden, notFound } from '../../errors';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
 
@@ -115,7 +115,7 @@ export const listRoutes = (deps: ListRouteDeps) => [
     async handler({ body }, _req, res) {
       const { tenant, principal } = tenantOf(res);
       if (principal.permissions.lists !== 'all')
-        throw new HttpError(403, 'forbidden', 'creating lists needs access to all lists');
+        throw forbidden('forbidden', 'creating lists needs access to all lists');
       const id = `l${randomBytes(8).toString('hex')}`;
       await deps.tenants.control.ListDirectory.create({ _id: id, tenantId: tenant.tenantId });
       const list = await tenant.models.List.create({

@@ -25,7 +25,8 @@ import {
   renewSignal,
   type LinkUse,
 } from '../../../workflows/definitions';
-import { HttpError } from '../errors';
+import { AppError } from '../../errors';
+import type { HttpProblem } from '../middleware/error-handler';
 import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';
 import { defineRoute } from '../route';
 
@@ -47,13 +48,13 @@ const linkUse = (req: Request): LinkUse => ({
 });
 
 /** A refused link: the page says why, and that nothing changed. */
-const refused = (status: 400 | 409 | 410, message: string) =>
-  new HttpError(status, status === 409 ? 'link_used' : 'link_refused', message);
+const refused = (kind: 'invalid' | 'conflict' | 'gone', message: string) =>
+  new AppError(kind, kind === 'conflict' ? 'link_used' : 'link_refused', message);
 
 const INVALID = 'This link is not valid. Please use the complete link from your email.';
 
 /** Every failure of a link page is a page; invalid input of any kind reads as a bad link. */
-const renderLinkProblem = (error: HttpError, _req: Request, res: Response) =>
+const renderLinkProblem = (error: HttpProblem, _req: Request, res: Response) =>
   sendLinkProblem(res, error.status, error.status === 400 ? INVALID : error.message);
 
 /** The responses every link page may give besides its own success page. */
@@ -76,8 +77,8 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       claims = await deps.tokens.verify(token, purposes);
     } catch (err) {
       if (!(err instanceof LinkTokenError)) throw err;
-      if (err.problem === 'expired') throw refused(410, 'This link has expired.');
-      throw refused(400, INVALID);
+      if (err.problem === 'expired') throw refused('gone', 'This link has expired.');
+      throw refused('invalid', INVALID);
     }
     let tenant: TenantScope;
     try {
@@ -89,7 +90,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
         evenFrozen ? readableStatuses : undefined,
       );
     } catch {
-      throw refused(410, 'This link no longer leads anywhere.');
+      throw refused('gone', 'This link no longer leads anywhere.');
     }
     return { claims, tenant };
   }
@@ -140,7 +141,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       async handler({ params }, req, res) {
         const { claims, tenant } = await open(params.token, ['confirm', 'renew']);
         if (claims.purpose === 'confirm') {
-          if (!claims.ref) throw refused(400, INVALID);
+          if (!claims.ref) throw refused('invalid', INVALID);
           // The request's workflow decides: nothing to read before the click reaches it.
           const signalled = await click('doubleOptIn', claims, confirmSignal, req);
           if (!signalled) {
@@ -150,16 +151,17 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
               status: 1,
             }).lean(); // not the encrypted fields: nothing to decrypt
             if (subscription?.status === 'confirmed' && subscription.contactId === claims.contactId)
-              throw refused(409, 'This subscription was already confirmed with this link.');
+              throw refused('conflict', 'This subscription was already confirmed with this link.');
             throw refused(
-              410,
+              'gone',
               'This subscription request no longer exists: it expired without confirmation.',
             );
           }
           const outcome = signalled.result?.outcome;
           if (outcome === 'withdrawn')
-            throw refused(410, 'This subscription request was withdrawn.');
-          if (outcome === 'expired') throw refused(410, 'This subscription request has expired.');
+            throw refused('gone', 'This subscription request was withdrawn.');
+          if (outcome === 'expired')
+            throw refused('gone', 'This subscription request has expired.');
           if (outcome === 'confirmed')
             return sendPage(
               res,
@@ -177,7 +179,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
           );
         }
         if (!(await click('consentRenewal', claims, renewSignal, req)))
-          throw refused(410, 'This renewal link was already used or its renewal period is over.');
+          throw refused('gone', 'This renewal link was already used or its renewal period is over.');
         sendPage(res, 200, 'Consent renewed', '<p>Thank you: you stay subscribed.</p>');
       },
     }),
@@ -192,7 +194,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       async handler({ params }, req, res) {
         const { claims } = await open(params.token, ['keep']);
         if (!(await click('rePermission', claims, keepSignal, req)))
-          throw refused(410, 'This link was already used or its waiting period is over.');
+          throw refused('gone', 'This link was already used or its waiting period is over.');
         sendPage(res, 200, 'You stay subscribed', '<p>Thank you: you stay subscribed.</p>');
       },
     }),
@@ -256,7 +258,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
         const contact = await tenant.models.Contact.findById(claims.contactId, {
           lists: 1,
         }).lean();
-        if (!contact) throw refused(410, 'We hold no data about you any more.');
+        if (!contact) throw refused('gone', 'We hold no data about you any more.');
         const ids = Object.keys(contact.lists ?? {});
         const lists = await tenant.models.List.find({ _id: { $in: ids } }, { name: 1 }).lean();
         const names = new Map(lists.map((l) => [l._id, l.name]));

@@ -10,7 +10,7 @@ import type { SubscribeLimits } from '../../consent/subscribe-limits';
 import type { Logger } from '../../logger';
 import type { WorkflowGateway } from '../../temporal/workflows';
 import { validateContactRow } from '../../imports/contact-row';
-import { badRequest, notFound } from '../errors';
+import { invalid, notFound } from '../../errors';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
 
@@ -42,11 +42,11 @@ const reserved = new Set(['email', 'consentedAt', 'consentIp', 'consentSource'])
 /** Validates address and fields into a contact row; throws a 400 naming the problem. */
 export function subscriberRow(email: string, fields: Record<string, unknown> = {}) {
   const clash = Object.keys(fields).find((name) => reserved.has(name));
-  if (clash) throw badRequest(`fields.${clash}: cannot be set here`);
+  if (clash) throw invalid(`fields.${clash}: cannot be set here`);
   const result = validateContactRow({ ...fields, email });
   if (!result.ok) {
     const id = result.reason.startsWith('email:') ? 'invalid_email' : 'invalid_request';
-    throw badRequest(
+    throw invalid(
       result.reason.startsWith('email:') ? 'email: not a valid mailbox address' : result.reason,
       id,
     );

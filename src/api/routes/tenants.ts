@@ -17,7 +17,7 @@ import {
   renewContract,
 } from '../../tenants/contract-end';
 import { presentTenant, provisionTenant } from '../../tenants/provision-tenant';
-import { badRequest, HttpError, notFound } from '../errors';
+import { AppError, conflict, invalid, notFound } from '../../errors';
 import { errorBody } from '../openapi';
 import { defineRoute } from '../route';
 import { readableStatuses } from '../../db/models/tenant';
@@ -97,7 +97,7 @@ function contractEndOf(value: string): Date {
 
 /** A change overridden by a later one before it was recorded. */
 const superseded = () =>
-  new HttpError(409, 'superseded', 'a later change of the contract’s end overrode this one');
+  conflict('superseded', 'a later change of the contract’s end overrode this one');
 
 /** Runs a change of the termination; 503 when it does not answer in time. */
 async function changeOrUnavailable<T>(change: () => Promise<T>): Promise<T> {
@@ -105,8 +105,8 @@ async function changeOrUnavailable<T>(change: () => Promise<T>): Promise<T> {
     return await change();
   } catch (err) {
     if (err instanceof ContractChangeTimeoutError)
-      throw new HttpError(
-        503,
+      throw new AppError(
+        'unavailable',
         'termination_unavailable',
         'the contract termination did not answer in time; retry',
       );
@@ -174,21 +174,21 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
       async handler({ params, body }, _req, res) {
         const tenant = await findTenant(params.id);
         if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
-          throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+          throw conflict('deletion_started', 'the tenant’s deletion has begun');
         if (!readableStatuses.includes(tenant.status)) throw notFound('tenant');
         const endsAt = contractEndOf(body.endsAt);
         // An end in the past deletes soon or at once: a mistyped year must not do that.
         if (endsAt.getTime() < Date.now() - PAST_TOLERANCE_MS)
-          throw badRequest('endsAt: in the past; for an end now, send the current time');
+          throw invalid('endsAt: in the past; for an end now, send the current time');
         let plan;
         try {
           plan = planContractEnd(endsAt, body.exportWindowDays ?? DEFAULT_EXPORT_WINDOW_DAYS);
         } catch (err) {
-          throw badRequest(`exportWindowDays: ${(err as Error).message}`);
+          throw invalid(`exportWindowDays: ${(err as Error).message}`);
         }
         const answer = await changeOrUnavailable(() => moveContractEnd(deps, tenant._id, plan));
         if (answer === 'deletion-started')
-          throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+          throw conflict('deletion_started', 'the tenant’s deletion has begun');
         if (answer === 'superseded') throw superseded();
         res.status(202).json(presentTenant(await findTenant(tenant._id)));
       },
@@ -210,17 +210,17 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
       async handler({ params }, _req, res) {
         const tenant = await findTenant(params.id);
         if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
-          throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+          throw conflict('deletion_started', 'the tenant’s deletion has begun');
         const answer = await changeOrUnavailable(() => renewContract(deps, tenant._id));
         if (answer === 'not-scheduled') {
           // No termination runs: none was scheduled, or it has just deleted the tenant.
           const now = await findTenant(tenant._id);
           if (now.status === 'deleted' || now.deletion?.startedAt)
-            throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
-          throw new HttpError(409, 'no_contract_end', 'no contract end is scheduled');
+            throw conflict('deletion_started', 'the tenant’s deletion has begun');
+          throw conflict('no_contract_end', 'no contract end is scheduled');
         }
         if (answer === 'deletion-started')
-          throw new HttpError(409, 'deletion_started', 'the tenant’s deletion has begun');
+          throw conflict('deletion_started', 'the tenant’s deletion has begun');
         if (answer === 'superseded') throw superseded();
         res.json(presentTenant(await findTenant(tenant._id)));
       },

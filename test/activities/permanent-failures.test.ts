@@ -1,0 +1,98 @@
+/**
+ * Conditions no retry can change fail an activity for good, with the stable type its
+ * workflow lists as non-retryable and a message naming opaque ids only. Runs the real
+ * activities against the real database in Temporal's mock activity context.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import request from 'supertest';
+import { createDoubleOptInActivities } from '../../activities/double-opt-in';
+import { createImportActivities } from '../../activities/imports';
+import { createImportRecord } from '../../src/imports/import-record';
+import { activityFailures } from '../../workflows/failures';
+import type { DoubleOptInInput } from '../../workflows/definitions';
+import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { uniqueSuffix } from '../helpers/services';
+import { buildTenant } from '../helpers/tenant-fixtures';
+
+// The failures here are expected: the SDK's warning for each would only be noise.
+const activityEnv = () =>
+  new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+
+/** The failure a promise rejects with. */
+const failureOf = async (promise: Promise<unknown>) => {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  const failure = err as ApplicationFailure;
+  return { type: failure.type, nonRetryable: failure.nonRetryable, message: failure.message };
+};
+
+describe('permanent activity failures', () => {
+  let stack: AppStack;
+  let tenantId: string;
+  let listId: string;
+  beforeAll(async () => {
+    stack = await startAppStack();
+    const tenant = await buildTenant(stack.app, stack.platformToken);
+    tenantId = tenant.tenantId;
+    const list = await request(stack.app)
+      .post('/api/v1/lists')
+      .set('Authorization', `Bearer ${tenant.apiKey}`)
+      .send({ name: 'Permanent failures' });
+    listId = list.body.id;
+  });
+  afterAll(() => stack?.stop());
+
+  it('fails an import whose record is gone for good', async () => {
+    const { importContacts } = createImportActivities(stack.activityDeps);
+    const importId = `i${uniqueSuffix()}`;
+    expect(await failureOf(activityEnv().run(importContacts, { tenantId, importId }))).toEqual({
+      type: activityFailures.importMissing,
+      nonRetryable: true,
+      message: `import ${importId} missing`,
+    });
+  });
+
+  it('fails a double opt-in import whose list is gone for good', async () => {
+    const tenant = await stack.data.tenants.forTenant(tenantId);
+    const gone = `l${uniqueSuffix()}`;
+    const importId = await createImportRecord(tenant, {
+      listId: gone,
+      format: 'csv',
+      consent: 'double-opt-in',
+      workflowIdFor: (id) => `contact-import:${tenantId}:${id}`,
+    });
+    const { importContacts } = createImportActivities(stack.activityDeps);
+    expect(await failureOf(activityEnv().run(importContacts, { tenantId, importId }))).toEqual({
+      type: activityFailures.listMissing,
+      nonRetryable: true,
+      message: `list ${gone} of import ${importId} missing`,
+    });
+  });
+
+  const doubleOptIn = (): DoubleOptInInput => ({
+    tenantId,
+    listId,
+    subscriptionId: `s${uniqueSuffix()}`,
+    contactId: `c${uniqueSuffix()}`,
+    confirmWithinHours: 24,
+    reminderAfterHours: null,
+  });
+
+  it('fails a confirmation whose subscription request (and so its proof) is gone for good', async () => {
+    const { activateSubscription } = createDoubleOptInActivities(stack.activityDeps);
+    const input = doubleOptIn();
+    const confirmation = { at: new Date().toISOString() };
+    expect(
+      await failureOf(activityEnv().run(activateSubscription, { ...input, confirmation })),
+    ).toEqual({
+      type: activityFailures.subscriptionMissing,
+      nonRetryable: true,
+      message: `subscription ${input.subscriptionId} missing`,
+    });
+  });
+});
