@@ -5,7 +5,8 @@
  * starts nothing twice; the workflow's first step clears the mark.
  */
 import { Context } from '@temporalio/activity';
-import { doubleOptInInput, startDoubleOptIn } from '../src/consent/subscribe';
+import { doubleOptInInput } from '../src/consent/subscription/ids';
+import { startDoubleOptIn } from '../src/consent/subscription/start';
 import type { ListDocument } from '../src/db/models/list';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { WorkflowGateway } from '../src/temporal/workflows';

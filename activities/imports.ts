@@ -26,7 +26,8 @@ import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import { rowDetails, validateContactRow, type ContactRow } from '../src/imports/contact-row';
 import { parseRecords } from '../src/imports/parse-rows';
 import { StageClock } from '../src/imports/stage-clock';
-import { startDoubleOptIn, subscribe } from '../src/consent/subscribe';
+import { subscribeImportedRow } from '../src/consent/subscription/command';
+import { subscribeListFields } from '../src/consent/subscription/ids';
 import type { WorkflowGateway } from '../src/temporal/workflows';
 import type { ImportRef } from '../workflows/definitions';
 import { activityFailures } from '../workflows/failures';
@@ -85,7 +86,7 @@ export function createImportActivities({ tenants, workflows }: ImportActivityDep
       // request (subscribe is idempotent, so a replayed batch starts nothing twice).
       const doiList =
         job.consent === 'double-opt-in'
-          ? await tenant.models.List.findById(job.listId, { name: 1, doubleOptIn: 1 }).lean()
+          ? await tenant.models.List.findById(job.listId, subscribeListFields).lean()
           : undefined;
       if (job.consent === 'double-opt-in' && !doiList)
         throw ApplicationFailure.nonRetryable(
@@ -95,13 +96,11 @@ export function createImportActivities({ tenants, workflows }: ImportActivityDep
       const subscribeRows = async (rows: { row: ContactRow }[]) => {
         for (let i = 0; i < rows.length; i += SUBSCRIBE_SLICE)
           await Promise.all(
-            rows.slice(i, i + SUBSCRIBE_SLICE).map(async ({ row }) => {
-              const { start } = await subscribe(
-                { tenant },
-                { list: doiList!, row, source: { kind: 'import', id: importId } },
-              );
-              if (start) await startDoubleOptIn({ workflows }, start);
-            }),
+            rows
+              .slice(i, i + SUBSCRIBE_SLICE)
+              .map(({ row }) =>
+                subscribeImportedRow({ workflows }, tenant, { list: doiList!, row, importId }),
+              ),
           );
       };
       const batchSize = doiList ? SUBSCRIBE_BATCH : IMPORT_BATCH;

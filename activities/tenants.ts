@@ -142,7 +142,7 @@ export function createTenantActivities({
       await DkimKey.deleteOne({ _id: tenantId });
       await ListDirectory.deleteMany({ tenantId });
       // Subscription flood counters, keyed `<prefix>:<tenant>:<opaque key>`
-      // (src/consent/subscribe-limits.ts).
+      // (src/consent/subscription/flood-limits.ts).
       await control()
         .collection('rate_limits')
         .deleteMany({ key: { $regex: `^sub-(address|ip):${tenantId}:` } });

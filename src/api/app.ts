@@ -11,7 +11,7 @@ import type { HealthChecks } from '../health';
 import { projectRoot } from '../util/project-root';
 import type { LinkTokens } from '../consent/link-tokens';
 import type { RecipientLinks } from '../consent/recipient-links';
-import type { SubscribeLimits } from '../consent/subscribe-limits';
+import type { SubscriptionCommand } from '../consent/subscription/command';
 import type { DataLayer } from '../db/open';
 import type { DkimKeys } from '../mail/dkim-keys';
 import type { WorkflowGateway } from '../temporal/workflows';
@@ -71,8 +71,8 @@ export interface AppDeps {
   codec?: CodecEndpointDeps;
   /** Recipients' links and the tenant DKIM keys (src/consent/open.ts). */
   recipients: { tokens: LinkTokens; links: RecipientLinks; dkim: DkimKeys };
-  /** Subscription flood limits. */
-  limits: SubscribeLimits;
+  /** Subscribing with double opt-in (API and forms), flood limits included. */
+  subscriptions: SubscriptionCommand;
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
   /** Console sessions, logins, accounts and brute-force protection. */
@@ -144,7 +144,7 @@ export function createApp(deps: AppDeps): Express {
   // page parses its own form posts.
   const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, workflows: deps.workflows };
   mount(recipientLinkRoutes(publicDeps));
-  mount(formRoutes({ ...publicDeps, limits: deps.limits, logger: deps.logger }));
+  mount(formRoutes({ ...publicDeps, subscriptions: deps.subscriptions }));
   // Resolves the caller (API key or console session, with CSRF for cookie calls that change
   // state) once for everything under /api/v1; each route's auth kind then insists on what it
   // needs. Platform routes check their own token.

@@ -17,7 +17,8 @@ import { createSessionMiddleware, sessionSweep } from '../auth/sessions';
 import { createTotpEnrolment } from '../auth/totp-enrolment';
 import type { Config } from '../config';
 import { openConsentServices, type ConsentServices } from '../consent/open';
-import { createSubscribeLimits } from '../consent/subscribe-limits';
+import { createSubscriptionCommand } from '../consent/subscription/command';
+import { createSubscribeLimits, type SubscribeLimits } from '../consent/subscription/flood-limits';
 import { pingMongo } from '../db/connection';
 import { openDataLayer } from '../db/open';
 import type { Logger } from '../logger';
@@ -31,6 +32,8 @@ export interface ApiServices {
   app: AppDeps;
   temporal: TemporalClientServices;
   consent: ConsentServices;
+  /** The subscription flood limits (the app's subscription command counts against them). */
+  limits: SubscribeLimits;
   /** Background clean-ups for the entry point to start (src/sweeps.ts). */
   sweeps: Sweep[];
   /** The platform token, when this start generated it (printed once by the entry point). */
@@ -82,7 +85,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
       corsOrigins: config.codec.corsOrigins,
     },
     recipients: consent,
-    limits,
+    subscriptions: createSubscriptionCommand({ limits, workflows: temporal.workflows, logger }),
     publicUrl: config.http.publicUrl,
     health: {
       temporal: () => temporal.connection.healthService.check({}),
@@ -110,6 +113,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     app,
     temporal,
     consent,
+    limits,
     sweeps: [sessionSweep(mongo, names.control), bruteForce.periodicSweep, limits.periodicSweep],
     createdPlatformToken: platformToken.created ? platformToken.token : undefined,
     createdCodecToken: codecToken.created,

@@ -4,7 +4,10 @@
  * counters whose hour is over while live ones keep counting.
  */
 import { MongoClient } from 'mongodb';
-import { createSubscribeLimits, SubscribeLimitError } from '../../src/consent/subscribe-limits';
+import {
+  createSubscribeLimits,
+  SubscribeLimitError,
+} from '../../src/consent/subscription/flood-limits';
 import { databaseNames } from '../../src/db/names';
 import { testServices, uniqueSuffix } from '../helpers/services';
 

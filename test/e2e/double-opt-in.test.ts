@@ -12,6 +12,8 @@ import { freePort } from '../../src/local/ports';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createPayloadKeyStore } from '../../src/temporal/payload-keys';
 import { createWorkflowGateway } from '../../src/temporal/workflows';
+import { createSubscriptionCommand } from '../../src/consent/subscription/command';
+import { createLogger } from '../../src/logger';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { linkPath, mailTo as mailToIn } from '../helpers/dev-mail';
 import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
@@ -179,14 +181,20 @@ describe('double opt-in over HTTP', () => {
       serverSelectionTimeoutMS: 300,
     });
     const keys = createPayloadKeyStore({ ...stack.data, mongo: unreachable });
+    const workflows = createWorkflowGateway({
+      client: new Client({
+        connection: stack.client.connection,
+        namespace: stack.config.temporal.namespace,
+        dataConverter: createDataConverter(keys),
+      }),
+      taskQueue: stack.config.temporal.taskQueue,
+    });
     const cut = stack.appWith({
-      workflows: createWorkflowGateway({
-        client: new Client({
-          connection: stack.client.connection,
-          namespace: stack.config.temporal.namespace,
-          dataConverter: createDataConverter(keys),
-        }),
-        taskQueue: stack.config.temporal.taskQueue,
+      workflows,
+      subscriptions: createSubscriptionCommand({
+        limits: stack.limits,
+        workflows,
+        logger: createLogger('test', 'silent'),
       }),
     });
     try {

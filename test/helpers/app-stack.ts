@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
 import type { ActivityDeps } from '../../activities';
 import type { ConsentServices } from '../../src/consent/open';
+import type { SubscribeLimits } from '../../src/consent/subscription/flood-limits';
 import { createApp, type AppDeps } from '../../src/api/app';
 import type { Config } from '../../src/config';
 import type { DataLayer } from '../../src/db/open';
@@ -31,6 +32,8 @@ export interface AppStack {
   codecToken: string;
   /** Mail, links and DKIM keys, as the api and worker use them. */
   consent: ConsentServices;
+  /** The subscription flood limits the app counts against. */
+  limits: SubscribeLimits;
   /** What the worker's activities were built from. */
   activityDeps: ActivityDeps;
   /** Another api app over the same services, with some dependencies replaced. */
@@ -71,6 +74,7 @@ export async function startAppStack(
     payloadKeys: api.temporal.payloadKeys,
     codecToken: api.app.codec!.codecToken,
     consent: api.consent,
+    limits: api.limits,
     activityDeps: workerServices.activityDeps,
     appWith: (overrides) => createApp({ ...appDeps, ...overrides }),
     async stop() {

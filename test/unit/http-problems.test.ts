@@ -1,6 +1,6 @@
 import { ZodError, z } from 'zod';
 import { toHttpProblem } from '../../src/api/middleware/error-handler';
-import { SubscribeLimitError } from '../../src/consent/subscribe-limits';
+import { SubscribeLimitError } from '../../src/consent/subscription/flood-limits';
 import { UnknownTenantError } from '../../src/db/tenant-access';
 import {
   AppError,

@@ -7,12 +7,12 @@ import { BSON, MongoClient } from 'mongodb';
 import request from 'supertest';
 import { createActivities, type Activities } from '../../activities';
 import { readSinkMessages } from '../../src/mail/sink-messages';
+import { contactIdOf } from '../../src/consent/subscription/ids';
+import { startDoubleOptIn } from '../../src/consent/subscription/start';
 import {
-  contactIdOf,
-  startDoubleOptIn,
-  subscribe,
+  storeSubscription as subscribe,
   type SubscribeRequest,
-} from '../../src/consent/subscribe';
+} from '../../src/consent/subscription/store';
 import { unsubscribeContact } from '../../src/consent/unsubscribe';
 import * as memberships from '../../src/db/memberships';
 import { validateContactRow, type ContactRow } from '../../src/imports/contact-row';

@@ -8,17 +8,14 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { resolveDoubleOptIn } from '../../consent/double-opt-in-settings';
-import { startAfterAnswer, subscribe } from '../../consent/subscribe';
-import type { Logger } from '../../logger';
-import { SubscribeLimitError, type SubscribeLimits } from '../../consent/subscribe-limits';
+import type { SubscriptionCommand } from '../../consent/subscription/command';
+import { SubscribeLimitError } from '../../consent/subscription/flood-limits';
+import { subscribeListFields } from '../../consent/subscription/ids';
 import type { TenantAccess } from '../../db/tenant-access';
-import type { WorkflowGateway } from '../../temporal/workflows';
 import { AppError, tooMany } from '../../errors';
 import type { HttpProblem } from '../middleware/error-handler';
 import { esc, page, pageQuery, sendPage } from '../pages/page';
 import { defineRoute } from '../route';
-import type { DoubleOptInInput } from '../../../workflows/definitions';
-import { subscriberRow } from './subscriptions';
 
 const formBody = z.strictObject({
   email: z.string().max(320),
@@ -55,18 +52,13 @@ const formPage = {
 } as const;
 
 /** The hosted form routes. */
-export function formRoutes(deps: {
-  tenants: TenantAccess;
-  workflows: WorkflowGateway;
-  limits: SubscribeLimits;
-  logger: Logger;
-}) {
+export function formRoutes(deps: { tenants: TenantAccess; subscriptions: SubscriptionCommand }) {
   /** The list behind a public form id and its tenant; a 404 when there is none. */
   async function listOf(listId: string) {
     const entry = await deps.tenants.control.ListDirectory.findById(listId).lean();
     if (!entry) throw formNotFound();
     const tenant = await deps.tenants.forTenant(entry.tenantId).catch(() => undefined);
-    const list = await tenant?.models.List.findById(listId, { name: 1, doubleOptIn: 1 }).lean();
+    const list = await tenant?.models.List.findById(listId, subscribeListFields).lean();
     if (!tenant || !list) throw formNotFound();
     return { tenant, list };
   }
@@ -113,26 +105,26 @@ export function formRoutes(deps: {
       async handler({ params, body }, req, res) {
         const { tenant, list } = await listOf(params.listId);
         const { email, firstName, lastName, formId } = body;
-        const row = subscriberRow(email, {
-          ...(firstName ? { firstName } : {}),
-          ...(lastName ? { lastName } : {}),
-        });
-        let start: DoubleOptInInput | undefined;
         try {
-          await deps.limits.checkIp(tenant.tenantId, req.ip);
-          ({ start } = await subscribe(
-            {
-              tenant,
-              guard: (contactId) => deps.limits.checkAddress(tenant.tenantId, contactId),
-            },
+          await deps.subscriptions.request(
+            tenant,
             {
               list,
-              row,
+              email,
+              fields: { ...(firstName ? { firstName } : {}), ...(lastName ? { lastName } : {}) },
               ip: req.ip,
               userAgent: req.get('user-agent')?.slice(0, 500),
               source: { kind: 'form', id: formId ?? 'hosted' },
             },
-          ));
+            // Stored: the person has the answer; the workflow (and its mail) starts next.
+            () =>
+              sendPage(
+                res,
+                200,
+                'Almost done',
+                '<p>Please check your inbox and open the link in the email we sent you to confirm.</p>',
+              ),
+          );
         } catch (err) {
           if (err instanceof SubscribeLimitError)
             throw tooMany(
@@ -142,14 +134,6 @@ export function formRoutes(deps: {
             );
           throw err;
         }
-        sendPage(
-          res,
-          200,
-          'Almost done',
-          '<p>Please check your inbox and open the link in the email we sent you to confirm.</p>',
-        );
-        // Stored: the person has the answer; the workflow (and its mail) starts now.
-        if (start) startAfterAnswer(deps, start);
       },
     }),
   ];

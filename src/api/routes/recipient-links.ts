@@ -179,7 +179,10 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
           );
         }
         if (!(await click('consentRenewal', claims, renewSignal, req)))
-          throw refused('gone', 'This renewal link was already used or its renewal period is over.');
+          throw refused(
+            'gone',
+            'This renewal link was already used or its renewal period is over.',
+          );
         sendPage(res, 200, 'Consent renewed', '<p>Thank you: you stay subscribed.</p>');
       },
     }),

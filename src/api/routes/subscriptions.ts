@@ -5,12 +5,8 @@
  */
 import { z } from 'zod';
 import { canSeeList } from '../../auth/principal';
-import { startAfterAnswer, subscribe } from '../../consent/subscribe';
-import type { SubscribeLimits } from '../../consent/subscribe-limits';
-import type { Logger } from '../../logger';
-import type { WorkflowGateway } from '../../temporal/workflows';
-import { validateContactRow } from '../../imports/contact-row';
-import { invalid, notFound } from '../../errors';
+import type { SubscriptionCommand } from '../../consent/subscription/command';
+import { notFound } from '../../errors';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
 
@@ -36,24 +32,6 @@ const body = z.strictObject({
     .meta({ description: 'free text stored (encrypted) with the proof, e.g. a campaign' }),
 });
 
-/** Field names a subscriber cannot set: the address itself and consent proof. */
-const reserved = new Set(['email', 'consentedAt', 'consentIp', 'consentSource']);
-
-/** Validates address and fields into a contact row; throws a 400 naming the problem. */
-export function subscriberRow(email: string, fields: Record<string, unknown> = {}) {
-  const clash = Object.keys(fields).find((name) => reserved.has(name));
-  if (clash) throw invalid(`fields.${clash}: cannot be set here`);
-  const result = validateContactRow({ ...fields, email });
-  if (!result.ok) {
-    const id = result.reason.startsWith('email:') ? 'invalid_email' : 'invalid_request';
-    throw invalid(
-      result.reason.startsWith('email:') ? 'email: not a valid mailbox address' : result.reason,
-      id,
-    );
-  }
-  return result.row;
-}
-
 const subscribed = z
   .strictObject({
     subscriptionId: z.string(),
@@ -66,11 +44,7 @@ const subscribed = z
   .meta({ id: 'Subscription' });
 
 /** The subscription route. */
-export const subscriptionRoutes = (deps: {
-  workflows: WorkflowGateway;
-  limits: SubscribeLimits;
-  logger: Logger;
-}) => [
+export const subscriptionRoutes = (deps: { subscriptions: SubscriptionCommand }) => [
   defineRoute({
     method: 'post',
     path: '/api/v1/lists/:listId/subscriptions',
@@ -89,21 +63,12 @@ export const subscriptionRoutes = (deps: {
       const { tenant, principal } = tenantOf(res);
       const { listId } = params;
       if (!canSeeList(principal.permissions, listId)) throw notFound('list');
-      const row = subscriberRow(input.email, input.fields);
-      // Independent round trips, side by side: the list, and the per-IP count.
-      const [list] = await Promise.all([
-        tenant.models.List.findById(listId, { name: 1, doubleOptIn: 1 }).lean(),
-        deps.limits.checkIp(tenant.tenantId, input.ip),
-      ]);
-      if (!list) throw notFound('list');
-      const { result, start } = await subscribe(
+      await deps.subscriptions.request(
+        tenant,
         {
-          tenant,
-          guard: (contactId) => deps.limits.checkAddress(tenant.tenantId, contactId),
-        },
-        {
-          list,
-          row,
+          list: listId,
+          email: input.email,
+          fields: input.fields,
           ip: input.ip,
           userAgent: input.userAgent,
           // Through the API either way; the id tells an API key (16 hex digits) from a
@@ -114,11 +79,8 @@ export const subscriptionRoutes = (deps: {
             ...(input.source ? { detail: input.source } : {}),
           },
         },
+        (result) => res.status(202).json(result),
       );
-      res.status(202).json(result);
-      // Stored, so nothing is lost: the caller has its answer, the workflow starts now (or,
-      // if this process dies first, by the sweep).
-      if (start) startAfterAnswer(deps, start);
     },
   }),
 ];

@@ -17,9 +17,9 @@
 import { createHmac } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
-import type { DatabaseNames } from '../db/names';
-import type { Sweep } from '../sweeps';
-import { AppError } from '../errors';
+import type { DatabaseNames } from '../../db/names';
+import type { Sweep } from '../../sweeps';
+import { AppError } from '../../errors';
 
 const HOUR_S = 3600;
 const SWEEP_INTERVAL_MS = 10 * 60_000;

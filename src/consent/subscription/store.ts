@@ -1,34 +1,25 @@
 /**
- * Subscribing an address to a list with double opt-in; the one command behind the API, the
- * hosted and embedded forms, and imports with `consent=double-opt-in`.
+ * Storing a subscription request, and taking it back when it cannot be stored whole.
  *
- * Every id is derived from opaque ids, so a repeated request lands on the same records and
- * the same workflow: the contact id comes from the address's deterministic ciphertext, the
- * subscription id from contact and list, the workflow id from the subscription. A pending or
- * active address therefore never gets a second workflow (the start uses the running one),
- * while a subscription that expired or was withdrawn can start afresh (the id may be reused
- * once the earlier run has closed).
- *
- * Storing and starting are separate steps, so that a caller answering a person (the API, the
- * forms) can answer as soon as the request is stored and start the workflow afterwards. The
- * subscription keeps `startPendingSince` until its workflow's first step runs; the tenant's
- * double opt-in sweep starts whatever still has it after a grace period (a process that died
- * between answer and start), and a repeated start is harmless (the running workflow is used).
+ * A pending or active address never gets a second request: a repeat answers with the stored
+ * one (repairing its proof record if a failure left it out), an active member gets
+ * `active` and nothing new; a subscription that expired or was withdrawn can start afresh.
+ * A new address is inserted pending with its fields; a known contact only gets the membership
+ * (an unconfirmed request must not change its data). If a write fails, what this request
+ * wrote is taken back, so nothing is left that no workflow would ever erase.
  */
-import { createHash } from 'node:crypto';
 import type { Binary } from 'mongodb';
-import * as consentRecords from '../db/consent-records';
-import type { PlainDocument } from '../db/encryption';
-import * as memberships from '../db/memberships';
-import { contactIdFor, hasDetails, type ListMembership } from '../db/models/contact';
-import type { ListDocument } from '../db/models/list';
-import type { TenantScope } from '../db/tenant-access';
-import { rowDetails, type ContactRow } from '../imports/contact-row';
-import type { Logger } from '../logger';
-import { workflowIdOf, type WorkflowGateway } from '../temporal/workflows';
-import type { DoubleOptInInput, RequestProof } from '../../workflows/definitions';
-import { resolveDoubleOptIn } from './double-opt-in-settings';
-import { isDuplicateKey } from '../db/duplicate-key';
+import * as consentRecords from '../../db/consent-records';
+import { isDuplicateKey } from '../../db/duplicate-key';
+import type { PlainDocument } from '../../db/encryption';
+import * as memberships from '../../db/memberships';
+import { hasDetails, type ListMembership } from '../../db/models/contact';
+import type { TenantScope } from '../../db/tenant-access';
+import { rowDetails, type ContactRow } from '../../imports/contact-row';
+import { workflowIdOf } from '../../temporal/workflows';
+import type { DoubleOptInInput } from '../../../workflows/definitions';
+import { resolveDoubleOptIn } from '../double-opt-in-settings';
+import { contactIdOf, doubleOptInInput, subscriptionIdFor, type SubscribeList } from './ids';
 
 /** Where a subscription came from. */
 export interface SubscribeSource {
@@ -39,9 +30,9 @@ export interface SubscribeSource {
   detail?: string;
 }
 
-/** A subscription request. */
+/** A subscription request, validated. */
 export interface SubscribeRequest {
-  list: Pick<ListDocument, '_id' | 'name' | 'doubleOptIn'>;
+  list: SubscribeList;
   /** The validated row: normalised address and fields. */
   row: ContactRow;
   ip?: string;
@@ -63,81 +54,19 @@ export interface SubscribeOutcome {
   start?: DoubleOptInInput;
 }
 
-/** What subscribing needs. */
-export interface SubscribeDeps {
+/** What storing needs. */
+export interface StoreDeps {
   tenant: TenantScope;
   /** Called with the contact id before anything is written (flood limits); may throw. */
   guard?: (contactId: string) => Promise<void>;
 }
 
-/** What starting the workflow needs. */
-export interface StartDeps {
-  workflows: WorkflowGateway;
-}
-
-/** The subscription id of a contact on a list. */
-export const subscriptionIdFor = (contactId: string, listId: string) =>
-  `s${createHash('sha256').update(`${contactId}:${listId}`).digest('hex').slice(0, 24)}`;
-
-/** The contact id of a normalised address within a tenant. */
-export async function contactIdOf(
-  tenant: TenantScope,
-  email: string,
-): Promise<{ id: string; encrypted: Binary }> {
-  const encrypted = await tenant.searchable(email);
-  return { id: contactIdFor(encrypted), encrypted };
-}
-
-/** The workflow input of a subscription under the list's current double opt-in settings. */
-export function doubleOptInInput(
-  tenantId: string,
-  list: Pick<ListDocument, '_id' | 'name' | 'doubleOptIn'>,
-  ids: { subscriptionId: string; contactId: string },
-  proof: RequestProof,
-): DoubleOptInInput {
-  const settings = resolveDoubleOptIn(list.name, list.doubleOptIn);
-  return {
-    tenantId,
-    listId: list._id,
-    ...ids,
-    confirmWithinHours: settings.confirmWithinHours,
-    reminderAfterHours: settings.reminderAfterHours,
-    proof,
-  };
-}
-
-/**
- * Starts (or finds running) the double opt-in of a subscription. Used again for a pending
- * repeat and by the sweep: if the workflow runs, the start returns it unchanged; if an
- * earlier run closed, a new one starts (the kind's id policies, src/temporal/workflows.ts).
- */
-export async function startDoubleOptIn(deps: StartDeps, input: DoubleOptInInput): Promise<void> {
-  await deps.workflows.start('doubleOptIn', input);
-}
-
-/**
- * Starts the workflow of a request that was already answered. A failure is only logged (ids
- * are opaque): the subscription is stored with `startPendingSince`, so the sweep starts it.
- */
-export function startAfterAnswer(deps: StartDeps & { logger: Logger }, input: DoubleOptInInput) {
-  startDoubleOptIn(deps, input).catch((err: unknown) =>
-    deps.logger.warn(
-      {
-        tenantId: input.tenantId,
-        subscriptionId: input.subscriptionId,
-        err: err instanceof Error ? err.message : String(err),
-      },
-      'double opt-in start failed; the sweep will start it',
-    ),
-  );
-}
-
 /**
  * Stores the subscription (or finds the existing one). The caller then starts the workflow
- * with `startDoubleOptIn` (now, or after answering) when `start` is set.
+ * (src/consent/subscription/start.ts; now, or after answering) when `start` is set.
  */
-export async function subscribe(
-  deps: SubscribeDeps,
+export async function storeSubscription(
+  deps: StoreDeps,
   request: SubscribeRequest,
 ): Promise<SubscribeOutcome> {
   const { tenant } = deps;
