@@ -69,7 +69,7 @@ export interface AppDeps {
   mailSinkDir?: string;
   /** The payload codec endpoint for the Temporal Web UI and CLI; absent: not mounted. */
   codec?: CodecEndpointDeps;
-  /** Recipients' links and the tenant DKIM keys (src/consent/open.ts). */
+  /** Recipients' links and the tenant DKIM keys (src/wiring/recipients.ts). */
   recipients: { tokens: LinkTokens; links: RecipientLinks; dkim: DkimKeys };
   /** Subscribing with double opt-in (API and forms), flood limits included. */
   subscriptions: SubscriptionCommand;

@@ -16,7 +16,7 @@ import { ensureSessionSecret } from '../auth/session-secret';
 import { createSessionMiddleware, sessionSweep } from '../auth/sessions';
 import { createTotpEnrolment } from '../auth/totp-enrolment';
 import type { Config } from '../config';
-import { openConsentServices, type ConsentServices } from '../consent/open';
+import { openConsentServices, type ConsentServices } from './recipients';
 import { createSubscriptionCommand } from '../consent/subscription/command';
 import { createSubscribeLimits, type SubscribeLimits } from '../consent/subscription/flood-limits';
 import { pingMongo } from '../db/connection';

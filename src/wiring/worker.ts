@@ -7,7 +7,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { Config } from '../config';
-import { openConsentServices, type ConsentServices } from '../consent/open';
+import { openConsentServices, type ConsentServices } from './recipients';
 import { openDataLayer, type DataLayer } from '../db/open';
 import { reach } from '../startup';
 import { registerSearchAttributes } from '../temporal/search-attributes';

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
 import type { ActivityDeps } from '../../activities';
-import type { ConsentServices } from '../../src/consent/open';
+import type { ConsentServices } from '../../src/wiring/recipients';
 import type { SubscribeLimits } from '../../src/consent/subscription/flood-limits';
 import { createApp, type AppDeps } from '../../src/api/app';
 import type { Config } from '../../src/config';

@@ -1,7 +1,8 @@
 /**
- * Opens what recipients' mail and links need in a process (api and worker alike): the link
- * secret (configured, or generated once under the data folder so every process agrees), the
- * token signer, the link builder, the DKIM key store, the SMTP transport and the mailer.
+ * Part of the wiring module: opens what recipients' mail and links need in a process (api and
+ * worker alike): the link secret (configured, or generated once under the data folder so
+ * every process agrees), the token signer, the link builder, the DKIM key store, the SMTP
+ * transport and the mailer.
  */
 import type { Config } from '../config';
 import type { DataLayer } from '../db/open';
@@ -9,14 +10,14 @@ import { createDkimKeys } from '../mail/dkim-keys';
 import { createMailer } from '../mail/mailer';
 import { createMailTransport } from '../mail/transport';
 import { ensureGeneratedToken } from '../util/secret-file';
-import { createLinkTokens } from './link-tokens';
-import { createRecipientLinks } from './recipient-links';
+import { createLinkTokens } from '../consent/link-tokens';
+import { createRecipientLinks } from '../consent/recipient-links';
 
 /** The opened mail and link services. */
 export type ConsentServices = Awaited<ReturnType<typeof openConsentServices>>;
 
-/** Opens the services; `smtpUrl` overrides the configured relay (tests). */
-export async function openConsentServices(config: Config, data: DataLayer, smtpUrl?: string) {
+/** Opens the services. */
+export async function openConsentServices(config: Config, data: DataLayer) {
   const { token: secret } = await ensureGeneratedToken(
     config.links.secret,
     config.links.secretFile,
@@ -25,7 +26,7 @@ export async function openConsentServices(config: Config, data: DataLayer, smtpU
   const tokens = createLinkTokens(secret);
   const links = createRecipientLinks(tokens, config.http.publicUrl);
   const dkim = createDkimKeys(data, config.smtp.domain);
-  const transport = createMailTransport(smtpUrl ?? config.smtp.url, {
+  const transport = createMailTransport(config.smtp.url, {
     requireTls: config.smtp.requireTls,
   });
   const mailer = createMailer({ transport, dkim, tenants: data.tenants, from: config.smtp.from });
