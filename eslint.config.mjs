@@ -84,8 +84,24 @@ const layers = [
 
   // Commands and domain modules: used by the api and by activities, never the reverse.
   restrict(
-    ['src/{auth,consent,tenants,imports,mail,temporal}/**/*.ts'],
+    ['src/{auth,consent,tenants,imports}/**/*.ts'],
     [noApi, noActivities, noLocal, noEntryPoints, workflowCodeAsTypes],
+  ),
+
+  // The Temporal client side and mail sit below the commands that use them.
+  restrict(
+    ['src/{mail,temporal}/**/*.ts'],
+    [
+      noApi,
+      noActivities,
+      noLocal,
+      noEntryPoints,
+      workflowCodeAsTypes,
+      {
+        regex: src(['auth', 'consent', 'tenants', 'imports']),
+        message: 'src/mail and src/temporal sit below the commands: they import none of them.',
+      },
+    ],
   ),
 
   // The database layer, below every command module.
@@ -111,7 +127,7 @@ const layers = [
 
   // The wiring module builds every service of a process from the config: it may import
   // every layer (activities included, for the worker) but the dev services and entry points.
-  restrict(['src/wiring/**/*.ts'], [noLocal, noEntryPoints]),
+  restrict(['src/wiring/**/*.ts'], [noLocal, noEntryPoints, workflowCodeAsTypes]),
 
   // Shared infrastructure: configuration, logger, start-up errors, health, sweeps, utilities.
   restrict(
@@ -141,6 +157,7 @@ const layers = [
           'worker',
           'cli',
           'commands',
+          'wiring',
         ]),
         message:
           'Configuration, logger, start-up and utilities sit below every layer and import none.',

@@ -1,6 +1,7 @@
 /**
  * Every activity the worker registers, built from injected dependencies. Workflows import
- * the `Activities` type only; the worker is the one place that calls `createActivities`.
+ * the `Activities` type only; the worker's wiring (`createProductWorker` in
+ * src/wiring/worker.ts) is the one place in the product that calls `createActivities`.
  */
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
 import { createContractEndActivities, type ContractEndDeps } from './contract-end';
@@ -11,7 +12,7 @@ import { createEncryptionProbeActivities, type EncryptionProbeDeps } from './enc
 import { createImportActivities, type ImportActivityDeps } from './imports';
 import { createTenantActivities, type TenantActivityDeps } from './tenants';
 
-/** Everything activities may use; wired once in src/worker.ts. */
+/** Everything activities may use; built once by the worker's wiring (src/wiring/worker.ts). */
 export type ActivityDeps = EncryptionProbeDeps &
   TenantActivityDeps &
   ImportActivityDeps &

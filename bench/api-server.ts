@@ -15,12 +15,14 @@ import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { databaseNames } from '../src/db/names';
 import { createLogger } from '../src/logger';
+import { startSweeps } from '../src/sweeps';
 import { openApiServices } from '../src/wiring/api';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger('api', config.logLevel);
   const services = await openApiServices(config, logger);
+  startSweeps(services.sweeps, logger);
   const app = createApp(services.app);
 
   const plain = await new MongoClient(config.mongo.uri).connect();

@@ -3,7 +3,14 @@
  * recipient follows the link. One reminder goes out if configured; a request never confirmed
  * is erased, so an address typed by someone else leaves no personal data behind.
  */
-import { condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   confirmSignal,
@@ -57,7 +64,16 @@ export async function doubleOptInWorkflow(input: DoubleOptInInput): Promise<Doub
     await eraseUnconfirmed(input); // data minimisation: nothing kept of an unconfirmed address
     return { outcome: 'expired' };
   }
-  if ((await activateSubscription({ ...input, confirmation: confirmation! })) === 'withdrawn') {
+  let activated: Awaited<ReturnType<typeof activateSubscription>>;
+  try {
+    activated = await activateSubscription({ ...input, confirmation: confirmation! });
+  } catch (err) {
+    if (!isFailureOf(err, activityFailures.subscriptionMissing)) throw err;
+    // The request's record is gone, so no proof can be written: nothing may be kept.
+    await eraseUnconfirmed(input);
+    return { outcome: 'expired' };
+  }
+  if (activated === 'withdrawn') {
     // Unsubscribed from the confirmation mail before the click: never confirmed, so erased
     // now rather than at the deadline.
     await eraseUnconfirmed(input);
@@ -65,3 +81,9 @@ export async function doubleOptInWorkflow(input: DoubleOptInInput): Promise<Doub
   }
   return { outcome: 'confirmed' };
 }
+
+/** Whether an activity failed permanently with this type. */
+const isFailureOf = (err: unknown, type: string) =>
+  err instanceof ActivityFailure &&
+  err.cause instanceof ApplicationFailure &&
+  err.cause.type === type;

@@ -272,18 +272,6 @@ export interface WorkflowGateway {
     input: WorkflowInput<K>,
     ...refs: StartRefArgs<K>
   ): Promise<WorkflowResult<K>>;
-  /** Waits for the result of the workflow with this id (its latest run). */
-  result<K extends WorkflowKind>(
-    kind: K,
-    tenantId: string,
-    opaqueId: string,
-  ): Promise<WorkflowResult<K>>;
-  /** The handle of the workflow with this id (its latest run); nothing is called yet. */
-  handle<K extends WorkflowKind>(
-    kind: K,
-    tenantId: string,
-    opaqueId: string,
-  ): WorkflowHandle<WorkflowOf<K>>;
   /** Signals a running workflow; false when none runs with this id. */
   signal<K extends WorkflowKind, Args extends unknown[]>(
     kind: K,
@@ -374,7 +362,6 @@ export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps
 
   return {
     start,
-    handle,
     signal,
 
     async startOnce(kind, input, ...refs) {
@@ -398,8 +385,6 @@ export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps
         });
       return started.result();
     },
-
-    result: (kind, tenantId, opaqueId) => handle(kind, tenantId, opaqueId).result(),
 
     async signalAndSettle(kind, tenantId, opaqueId, def, arg, settleMs) {
       if (!(await signal(kind, tenantId, opaqueId, def, arg))) return false;

@@ -16,7 +16,7 @@ import { ensureSessionSecret } from '../auth/session-secret';
 import { createSessionMiddleware, sessionSweep } from '../auth/sessions';
 import { createTotpEnrolment } from '../auth/totp-enrolment';
 import type { Config } from '../config';
-import { openConsentServices, type ConsentServices } from './recipients';
+import { openRecipientServices, type RecipientServices } from './recipients';
 import { createSubscriptionCommand } from '../consent/subscription/command';
 import { createSubscribeLimits, type SubscribeLimits } from '../consent/subscription/flood-limits';
 import { pingMongo } from '../db/connection';
@@ -31,7 +31,7 @@ export interface ApiServices {
   /** What `createApp` takes. */
   app: AppDeps;
   temporal: TemporalClientServices;
-  consent: ConsentServices;
+  consent: RecipientServices;
   /** The subscription flood limits (the app's subscription command counts against them). */
   limits: SubscribeLimits;
   /** Background clean-ups for the entry point to start (src/sweeps.ts). */
@@ -58,7 +58,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
   const temporal = await openTemporalClient(config, data);
   // Its own transport, so the health check says whether the relay answers now.
   const relay = createMailTransport(config.smtp.url, { requireTls: config.smtp.requireTls });
-  const consent = await openConsentServices(config, data);
+  const consent = await openRecipientServices(config, data);
   const limits = await createSubscribeLimits(mongo, names, {
     ...config.subscribe,
     secret: consent.secret,

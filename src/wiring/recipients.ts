@@ -14,10 +14,10 @@ import { createLinkTokens } from '../consent/link-tokens';
 import { createRecipientLinks } from '../consent/recipient-links';
 
 /** The opened mail and link services. */
-export type ConsentServices = Awaited<ReturnType<typeof openConsentServices>>;
+export type RecipientServices = Awaited<ReturnType<typeof openRecipientServices>>;
 
 /** Opens the services. */
-export async function openConsentServices(config: Config, data: DataLayer) {
+export async function openRecipientServices(config: Config, data: DataLayer) {
   const { token: secret } = await ensureGeneratedToken(
     config.links.secret,
     config.links.secretFile,

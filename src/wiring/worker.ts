@@ -7,7 +7,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { Config } from '../config';
-import { openConsentServices, type ConsentServices } from './recipients';
+import { openRecipientServices, type RecipientServices } from './recipients';
 import { openDataLayer, type DataLayer } from '../db/open';
 import { reach } from '../startup';
 import { registerSearchAttributes } from '../temporal/search-attributes';
@@ -19,7 +19,7 @@ export interface WorkerServices {
   native: NativeConnection;
   /** The client activities start workflows with (double opt-in per imported row, renewals). */
   temporal: TemporalClientServices;
-  consent: ConsentServices;
+  consent: RecipientServices;
   /** What the activities are built from. */
   activityDeps: ActivityDeps;
   close(): Promise<void>;
@@ -32,7 +32,7 @@ export interface WorkerServices {
 export interface SharedServices {
   data: DataLayer;
   temporal: TemporalClientServices;
-  consent: ConsentServices;
+  consent: RecipientServices;
 }
 
 /**
@@ -49,7 +49,7 @@ export async function openWorkerServices(
   );
   await registerSearchAttributes(native, config.temporal.namespace);
   const temporal = shared?.temporal ?? (await openTemporalClient(config, data));
-  const consent = shared?.consent ?? (await openConsentServices(config, data));
+  const consent = shared?.consent ?? (await openRecipientServices(config, data));
   const activityDeps: ActivityDeps = {
     ...data,
     mailer: consent.mailer,

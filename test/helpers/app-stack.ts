@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
 import type { ActivityDeps } from '../../activities';
-import type { ConsentServices } from '../../src/wiring/recipients';
+import type { RecipientServices } from '../../src/wiring/recipients';
 import type { SubscribeLimits } from '../../src/consent/subscription/flood-limits';
 import { createApp, type AppDeps } from '../../src/api/app';
 import type { Config } from '../../src/config';
@@ -31,7 +31,7 @@ export interface AppStack {
   payloadKeys: PayloadKeyStore;
   codecToken: string;
   /** Mail, links and DKIM keys, as the api and worker use them. */
-  consent: ConsentServices;
+  consent: RecipientServices;
   /** The subscription flood limits the app counts against. */
   limits: SubscribeLimits;
   /** What the worker's activities were built from. */

@@ -118,6 +118,12 @@ const wrong: [string, string, string, string][] = [
     'only definitions.ts and failures.ts are imported',
   ],
   [
+    'src/mail importing a command module',
+    'src/mail/layer-fixture.ts',
+    "import { subscriberRow } from '../consent/subscription/subscriber-row';\nexport const r = subscriberRow;\n",
+    'src/mail and src/temporal sit below the commands',
+  ],
+  [
     'a route importing the wiring module',
     'src/api/routes/layer-fixture.ts',
     "import { openApiServices } from '../../wiring/api';\nexport const o = openApiServices;\n",

@@ -174,6 +174,30 @@ describe('double opt-in workflow', () => {
     });
   });
 
+  it('erases the request instead of confirming it when its record is gone and the workflow carries no proof', async () => {
+    // An earlier version's workflow reads its proof from the stored request; without it
+    // nothing can prove the consent, so nothing of the address may stay.
+    const email = `orphan.${marker}@example.test`;
+    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
+      const tenant = await stack.data.tenants.forTenant(tenantId);
+      const { result, start: input } = await subscribe(
+        { tenant },
+        { list, row: rowOf(email, firstNameOf(email)), source: { kind: 'api', id: 'k-orphan' } },
+      );
+      await startDoubleOptIn(ts.temporalDeps(taskQueue), { ...input!, proof: undefined });
+      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
+        result.workflowId,
+      );
+      await tenant.models.Subscription.deleteOne({ _id: result.subscriptionId });
+      await handle.signal(confirmSignal, { at: new Date().toISOString() });
+      expect(await handle.result()).toEqual({ outcome: 'expired' });
+      expect(await tenant.models.Contact.findById(result.contactId).lean()).toBeNull();
+      expect(
+        await tenant.models.ConsentRecord.countDocuments({ contactId: result.contactId }),
+      ).toBe(0);
+    });
+  });
+
   it('never writes back the proof of a request whose erasure has begun when the address subscribes again', async () => {
     const email = `meanwhile.${marker}@example.test`;
     const tenant = await stack.data.tenants.forTenant(tenantId);

@@ -34,7 +34,8 @@ export function startAfterAnswer(deps: StartDeps & { logger: Logger }, input: Do
       {
         tenantId: input.tenantId,
         subscriptionId: input.subscriptionId,
-        err: err instanceof Error ? err.message : String(err),
+        // The error's kind only: a message may quote what the request carried.
+        err: err instanceof Error ? err.name : typeof err,
       },
       'double opt-in start failed; the sweep will start it',
     ),
