@@ -55,7 +55,9 @@ async function pool(count: number, limit: number, work: (i: number) => Promise<v
  */
 function confirmationOf(raw: string): { to: string; link?: string } {
   const to = /^To: *<?([^>\r\n]*)/im.exec(raw)?.[1] ?? '';
-  const link = /\/c\/[A-Za-z0-9._-]+/.exec(raw.replace(/=\r?\n/g, ''))?.[0];
+  // The body only: the DKIM signature's base64 can hold `/c/` too.
+  const body = raw.slice(raw.search(/\r?\n\r?\n/));
+  const link = /\/c\/[A-Za-z0-9._-]+/.exec(body.replace(/=\r?\n/g, ''))?.[0];
   return { to, link };
 }
 
