@@ -5,6 +5,11 @@
  * workflow that fails itself on purpose does so with one of the workflow types. Messages
  * name opaque ids only, never an address, a name or an IP: they are kept in the history.
  *
+ * Not listed here on purpose: a value that comes back still encrypted (a DKIM key, a
+ * contact's details). The driver cannot decrypt while the key vault or the KMS is out of
+ * reach, which passes; when the tenant's key was shredded instead, the tenant's workflows
+ * are terminated by the shredding, so a retry never outlives it.
+ *
  * A plain module without imports, safe for the workflow sandbox and for activities alike.
  */
 
