@@ -6,9 +6,9 @@
  * name opaque ids only, never an address, a name or an IP: they are kept in the history.
  *
  * Not listed here on purpose: a value that comes back still encrypted (a DKIM key, a
- * contact's details). The driver cannot decrypt while the key vault or the KMS is out of
- * reach, which passes; when the tenant's key was shredded instead, the tenant's workflows
- * are terminated by the shredding, so a retry never outlives it.
+ * contact's details) means its tenant's data key is gone, i.e. the tenant is being
+ * crypto-shredded. The shredding terminates the tenant's workflows, so such a retry ends
+ * with them, and a step racing the shredding leaves no failure of its own in the history.
  *
  * A plain module without imports, safe for the workflow sandbox and for activities alike.
  */
