@@ -11,6 +11,7 @@
 import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ControlModels } from '../db/tenant-access';
+import { AppError } from '../errors';
 import type { WorkflowGateway } from '../temporal/workflows';
 import {
   moveContractEndUpdate,
@@ -47,9 +48,13 @@ export const CHANGE_WAIT_MS = 20_000;
  * Thrown when the termination did not answer in time (its worker is down, say). The change
  * may still take effect later: the Update stays with the workflow.
  */
-export class ContractChangeTimeoutError extends Error {
+export class ContractChangeTimeoutError extends AppError {
   constructor() {
-    super('the contract termination did not answer in time');
+    super(
+      'unavailable',
+      'termination_unavailable',
+      'the contract termination did not answer in time; retry',
+    );
     this.name = 'ContractChangeTimeoutError';
   }
 }

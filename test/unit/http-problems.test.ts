@@ -13,6 +13,7 @@ import {
   type ErrorKind,
 } from '../../src/errors';
 import { UploadError } from '../../src/imports/store-upload';
+import { ContractChangeTimeoutError } from '../../src/tenants/contract-end';
 
 describe('the HTTP form of product errors', () => {
   it.each<[ErrorKind, number]>([
@@ -79,6 +80,12 @@ describe('the HTTP form of product errors', () => {
     expect(toHttpProblem(new UploadError('invalid_encoding', 'not UTF-8'))).toMatchObject({
       status: 400,
       id: 'invalid_encoding',
+    });
+    expect(toHttpProblem(new ContractChangeTimeoutError())).toEqual({
+      status: 503,
+      id: 'termination_unavailable',
+      message: 'the contract termination did not answer in time; retry',
+      headers: {},
     });
   });
 

@@ -9,7 +9,6 @@ import { fullPermissions } from '../../auth/principal';
 import type { DataLayer } from '../../db/open';
 import { tenantIdPattern } from '../../db/names';
 import {
-  ContractChangeTimeoutError,
   DEFAULT_EXPORT_WINDOW_DAYS,
   MAX_DELETION_DAYS,
   moveContractEnd,
@@ -17,7 +16,7 @@ import {
   renewContract,
 } from '../../tenants/contract-end';
 import { presentTenant, provisionTenant } from '../../tenants/provision-tenant';
-import { AppError, conflict, invalid, notFound } from '../../errors';
+import { conflict, invalid, notFound } from '../../errors';
 import { errorBody } from '../openapi';
 import { defineRoute } from '../route';
 import { readableStatuses } from '../../db/models/tenant';
@@ -99,21 +98,6 @@ function contractEndOf(value: string): Date {
 const superseded = () =>
   conflict('superseded', 'a later change of the contract’s end overrode this one');
 
-/** Runs a change of the termination; 503 when it does not answer in time. */
-async function changeOrUnavailable<T>(change: () => Promise<T>): Promise<T> {
-  try {
-    return await change();
-  } catch (err) {
-    if (err instanceof ContractChangeTimeoutError)
-      throw new AppError(
-        'unavailable',
-        'termination_unavailable',
-        'the contract termination did not answer in time; retry',
-      );
-    throw err;
-  }
-}
-
 /** The tenant routes (platform token). */
 export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway }) {
   const { Tenant, DeletionCertificate } = deps.data.tenants.control;
@@ -186,7 +170,7 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
         } catch (err) {
           throw invalid(`exportWindowDays: ${(err as Error).message}`);
         }
-        const answer = await changeOrUnavailable(() => moveContractEnd(deps, tenant._id, plan));
+        const answer = await moveContractEnd(deps, tenant._id, plan);
         if (answer === 'deletion-started')
           throw conflict('deletion_started', 'the tenant’s deletion has begun');
         if (answer === 'superseded') throw superseded();
@@ -211,7 +195,7 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
         const tenant = await findTenant(params.id);
         if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
           throw conflict('deletion_started', 'the tenant’s deletion has begun');
-        const answer = await changeOrUnavailable(() => renewContract(deps, tenant._id));
+        const answer = await renewContract(deps, tenant._id);
         if (answer === 'not-scheduled') {
           // No termination runs: none was scheduled, or it has just deleted the tenant.
           const now = await findTenant(tenant._id);
