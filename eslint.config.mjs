@@ -253,8 +253,9 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
+          // Any use of a client's workflow API, called at once or taken apart first.
           selector:
-            "MemberExpression[object.property.name='workflow'][property.name=/^(start|execute|getHandle|signalWithStart|list)$/]",
+            "MemberExpression[property.name='workflow'], VariableDeclarator > ObjectPattern > Property[key.name='workflow']",
           message: 'Reach workflows through the workflow gateway (src/temporal/workflows.ts).',
         },
         {
