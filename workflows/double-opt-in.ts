@@ -82,8 +82,11 @@ export async function doubleOptInWorkflow(input: DoubleOptInInput): Promise<Doub
   return { outcome: 'confirmed' };
 }
 
-/** Whether an activity failed permanently with this type. */
-const isFailureOf = (err: unknown, type: string) =>
-  err instanceof ActivityFailure &&
-  err.cause instanceof ApplicationFailure &&
-  err.cause.type === type;
+/**
+ * Whether an activity failed permanently with this type. A local activity's failure arrives
+ * as the ApplicationFailure itself, a regular one's wrapped in an ActivityFailure.
+ */
+const isFailureOf = (err: unknown, type: string): boolean =>
+  err instanceof ApplicationFailure
+    ? err.type === type
+    : err instanceof ActivityFailure && isFailureOf(err.cause, type);

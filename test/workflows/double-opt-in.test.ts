@@ -37,6 +37,7 @@ describe('double opt-in workflow', () => {
   let ts: TimeSkipping;
   let raw: MongoClient;
   let tenantId: string;
+  let apiKey: string;
   let list: SubscribeRequest['list'];
   const marker = uniqueSuffix();
 
@@ -46,6 +47,7 @@ describe('double opt-in workflow', () => {
     raw = await new MongoClient(testServices().mongoUri).connect();
     const tenant = await buildTenant(stack.app, stack.platformToken);
     tenantId = tenant.tenantId;
+    apiKey = tenant.apiKey;
     const created = await request(stack.app)
       .post('/api/v1/lists')
       .set('Authorization', `Bearer ${tenant.apiKey}`)
@@ -178,11 +180,21 @@ describe('double opt-in workflow', () => {
     // An earlier version's workflow reads its proof from the stored request; without it
     // nothing can prove the consent, so nothing of the address may stay.
     const email = `orphan.${marker}@example.test`;
+    // A list of its own: the erasure's trace must not count among the other tests'.
+    const created = await request(stack.app)
+      .post('/api/v1/lists')
+      .set('Authorization', `Bearer ${apiKey}`)
+      .send({ name: `Orphans ${marker}` });
+    const orphans = { _id: created.body.id, name: created.body.name, doubleOptIn: undefined };
     await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
       const tenant = await stack.data.tenants.forTenant(tenantId);
       const { result, start: input } = await subscribe(
         { tenant },
-        { list, row: rowOf(email, firstNameOf(email)), source: { kind: 'api', id: 'k-orphan' } },
+        {
+          list: orphans,
+          row: rowOf(email, firstNameOf(email)),
+          source: { kind: 'api', id: 'k-orphan' },
+        },
       );
       await startDoubleOptIn(ts.temporalDeps(taskQueue), { ...input!, proof: undefined });
       const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
