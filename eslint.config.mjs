@@ -134,6 +134,7 @@ const layers = [
     [
       'src/config.ts',
       'src/sweeps.ts',
+      'src/supervisor-status.ts',
       'src/config/**/*.ts',
       'src/logger.ts',
       'src/startup.ts',

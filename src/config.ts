@@ -48,6 +48,8 @@ const schema = z.object({
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'must be scheme://host[:port]')))
     .optional(),
   CONSENTFLOW_PUBLIC_URL: z.url().optional(),
+  /** Set by `npm start` for its children: where its supervisor reports them. */
+  CONSENTFLOW_SUPERVISOR_STATUS: z.string().min(1).optional(),
   CONSENTFLOW_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
@@ -125,6 +127,10 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
     },
     dataDir,
     logLevel: env.CONSENTFLOW_LOG_LEVEL,
+    /** The file in which `npm start`'s supervisor reports its children; unset otherwise. */
+    supervisorStatusFile: env.CONSENTFLOW_SUPERVISOR_STATUS
+      ? path.resolve(env.CONSENTFLOW_SUPERVISOR_STATUS)
+      : undefined,
     /** Both files, or undefined: then the api serves plain HTTP (behind a TLS proxy, say). */
     tls:
       env.CONSENTFLOW_TLS_CERT && env.CONSENTFLOW_TLS_KEY

@@ -1,9 +1,12 @@
 /**
  * `npm start`: runs the whole system on one machine. Starts the embedded services that no
- * external URL replaces, then the worker and the api as child processes, prints where
- * everything is, and on Ctrl-C (or any child dying) stops every process it started.
+ * external URL replaces, then the worker and the api as child processes, and prints where
+ * everything is. Once the system is ready it supervises the two children: one that dies is
+ * started again with backoff (src/local/supervise.ts), and the api's `/healthz` says while
+ * the worker is down. A child dying before the system is ready stops everything (a bad
+ * setting, an unreachable service); Ctrl-C stops every process it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import http from 'node:http';
@@ -17,6 +20,8 @@ import { projectRoot as root } from '../util/project-root';
 import { startEmbeddedServices, stopServices } from './embedded-services';
 import { isPortFree } from './ports';
 import { stopChild, type Service } from './service';
+import { supervise, type Supervised } from './supervise';
+import { writeSupervisorStatus } from '../supervisor-status';
 
 const log = (message: string) => console.log(`[consentflow] ${message}`);
 
@@ -50,50 +55,71 @@ runMain('consentflow', async () => {
     log,
   });
 
+  // The children's health as the supervisor sees it, for the api's `/healthz`.
+  const statusFile = path.join(config.dataDir, 'supervisor.json');
+  const spawnChild = (entry: 'worker' | 'server') =>
+    spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', `${entry}.ts`)], {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        CONSENTFLOW_PLATFORM_TOKEN: token,
+        CONSENTFLOW_CODEC_TOKEN: codecToken.token,
+        CONSENTFLOW_SUPERVISOR_STATUS: statusFile,
+      },
+    });
+  const first = { worker: spawnChild('worker'), api: spawnChild('server') };
+  await writeSupervisorStatus(statusFile, {
+    worker: { state: 'running', pid: first.worker.pid, restarts: 0 },
+    api: { state: 'running', pid: first.api.pid, restarts: 0 },
+  });
+  /** Set once the system is ready: from then on a child that dies is started again. */
+  const supervision: { of?: Record<'worker' | 'api', Supervised> } = {};
+
   let stopping = false;
-  const children: ChildProcess[] = [];
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
-    await Promise.all(children.map((child) => stopChild(child)));
+    const children = supervision.of
+      ? Object.values(supervision.of).map((s) => {
+          s.release();
+          return s.child();
+        })
+      : Object.values(first);
+    await Promise.all(children.map((child) => child && stopChild(child)));
     await stopServices(services);
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  for (const entry of ['worker', 'server']) {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(root, 'src', `${entry}.ts`)],
-      {
-        cwd: root,
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          CONSENTFLOW_PLATFORM_TOKEN: token,
-          CONSENTFLOW_CODEC_TOKEN: codecToken.token,
-        },
-      },
-    );
+  // Before the system is ready, a child that dies is a start-up failure: everything stops.
+  for (const [name, child] of Object.entries(first)) {
     child.once('exit', (code, signal) => {
-      if (stopping) return;
-      log(
-        `${entry === 'server' ? 'api' : 'worker'} exited (${signal ?? `code ${code}`}); stopping everything`,
-      );
+      if (stopping || supervision.of) return;
+      log(`${name} exited (${signal ?? `code ${code}`}); stopping everything`);
       void shutdown(1);
     });
-    children.push(child);
   }
 
   try {
     await waitForHealthy(config, () => stopping);
   } catch (err) {
-    await Promise.all(children.map((child) => stopChild(child)));
+    await Promise.all(Object.values(first).map((child) => stopChild(child)));
     await stopServices(services);
     throw err;
   }
+  const report = () =>
+    void writeSupervisorStatus(statusFile, {
+      worker: supervision.of?.worker.status(),
+      api: supervision.of?.api.status(),
+    }).catch(() => undefined); // the next change writes it again
+  const hooks = { log, changed: report };
+  supervision.of = {
+    worker: supervise('worker', first.worker, () => spawnChild('worker'), hooks),
+    api: supervise('api', first.api, () => spawnChild('server'), hooks),
+  };
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   log(`ready in ${seconds} s`);
   log(`  API and UI       ${apiUrl}  (health: /healthz)`);

@@ -24,6 +24,7 @@ import { openDataLayer } from '../db/open';
 import type { Logger } from '../logger';
 import { createMailTransport } from '../mail/transport';
 import type { Sweep } from '../sweeps';
+import { assertWorkerRunning } from '../supervisor-status';
 import { openTemporalClient, type TemporalClientServices } from './temporal';
 
 /** The api's services, its sweeps, and how to close them. */
@@ -91,6 +92,9 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
       temporal: () => temporal.connection.healthService.check({}),
       mongo: () => pingMongo(mongo),
       smtp: () => relay.verify(),
+      ...(config.supervisorStatusFile
+        ? { worker: () => assertWorkerRunning(config.supervisorStatusFile!) }
+        : {}),
     },
     auth: {
       accessLog,

@@ -1,14 +1,15 @@
 /**
  * `npm start` as a user runs it: every embedded service, the worker and the api as real
  * processes on their own ports and data folder. Checks health, the Temporal Web UI and its
- * codec endpoint, a workflow through the whole system, the port-taken message, and that
- * Ctrl-C (SIGINT) leaves no process behind.
+ * codec endpoint, a workflow through the whole system, the port-taken message, a worker
+ * that dies being restarted, and that Ctrl-C (SIGINT) leaves no process behind.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { payloadToJson } from '../../src/api/schemas/codec-payloads';
 import { freePort, isPortFree } from '../../src/local/ports';
+import type { SupervisorStatus } from '../../src/supervisor-status';
 import { historyPayloads } from '../helpers/history-payloads';
 import { descendantsOf, isAlive, spawnNode, type Spawned } from '../helpers/processes';
 import { testServices, uniqueSuffix } from '../helpers/services';
@@ -129,6 +130,48 @@ maybe('npm start', () => {
     expect(await second.exit).not.toBe(0);
     expect(second.output()).toMatch(new RegExp(`port ${env.PORT} \\(PORT\\) is already in use`));
     expect(second.output()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('restarts a worker that dies, says so in /healthz meanwhile, and runs workflows again', async () => {
+    const healthz = `http://127.0.0.1:${env.PORT}/healthz`;
+    const statusFile = path.join(env.CONSENTFLOW_DATA_DIR!, 'supervisor.json');
+    const status = async () => JSON.parse(await readFile(statusFile, 'utf8')) as SupervisorStatus;
+    const before = (await status()).worker!;
+    expect(before).toMatchObject({ state: 'running', restarts: 0 });
+    process.kill(before.pid!, 'SIGKILL');
+
+    // While it is down (the first restart waits 1 s), the health report names it.
+    let down: unknown;
+    for (const until = Date.now() + 5000; !down && Date.now() < until;) {
+      const res = await fetch(healthz);
+      if (res.status === 503) down = await res.json();
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(down).toEqual({
+      status: 'failing',
+      temporal: 'ok',
+      mongo: 'ok',
+      smtp: 'ok',
+      worker: 'failing',
+    });
+    await system!.waitFor(/worker exited \(SIGKILL\); restarting it in 1 s/, 5000);
+    await system!.waitFor(/worker restarted \(restart 1, pid \d+\)/, 10_000);
+    const after = (await status()).worker!;
+    expect(after).toMatchObject({ state: 'running', restarts: 1 });
+    expect(after.pid).not.toBe(before.pid);
+    expect((await fetch(healthz)).status).toBe(200);
+
+    // The restarted worker runs workflows.
+    const token = (
+      await readFile(path.join(env.CONSENTFLOW_DATA_DIR!, 'platform-token'), 'utf8')
+    ).trim();
+    const res = await fetch(`http://127.0.0.1:${env.PORT}/api/v1/diagnostics/encryption-probe`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tenantId: `restart${uniqueSuffix()}` }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'completed', verified: true });
   });
 
   it('stops every process it started on SIGINT', async () => {

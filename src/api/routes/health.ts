@@ -5,7 +5,16 @@ import { defineRoute } from '../route';
 
 const state = z.enum(['ok', 'failing']);
 const report = z
-  .strictObject({ status: state, temporal: state, mongo: state, smtp: state })
+  .strictObject({
+    status: state,
+    temporal: state,
+    mongo: state,
+    smtp: state,
+    worker: z.literal('failing').optional().meta({
+      description:
+        'under `npm start`: its worker is down and being restarted (absent while it runs)',
+    }),
+  })
   .meta({ id: 'Health' });
 
 /** The health route. */
@@ -14,7 +23,7 @@ export const healthRoutes = (checks: HealthChecks) => [
     method: 'get',
     path: '/healthz',
     tag: 'operations',
-    summary: 'Whether Temporal, MongoDB and SMTP answer',
+    summary: 'Whether Temporal, MongoDB and SMTP answer (and, under `npm start`, the worker runs)',
     auth: 'none',
     responses: {
       200: { description: 'every dependency answers within 3 s', schema: report },
