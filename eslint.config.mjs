@@ -246,17 +246,17 @@ export default tseslint.config(
   },
   {
     // The workflow gateway (src/temporal/workflows.ts) is the one way to start, signal, update
-    // or query a workflow, and the one builder of workflow ids, their policies and search
-    // attributes. bench/doi.ts's no-op baseline measures the raw client on purpose.
+    // or query a workflow or to keep a Schedule, and the one builder of workflow ids, their
+    // policies and search attributes. bench/doi.ts's no-op baseline measures the raw client on purpose.
     files: ['src/**/*.ts', 'activities/**/*.ts', 'bench/**/*.ts'],
     ignores: ['src/temporal/workflows.ts', 'bench/doi.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
-          // Any use of a client's workflow API, called at once or taken apart first.
+          // Any use of a client's workflow or Schedule API, called at once or taken apart first.
           selector:
-            "MemberExpression[property.name='workflow'], VariableDeclarator > ObjectPattern > Property[key.name='workflow']",
+            'MemberExpression[property.name=/^(workflow|schedule)$/], VariableDeclarator > ObjectPattern > Property[key.name=/^(workflow|schedule)$/]',
           message: 'Reach workflows through the workflow gateway (src/temporal/workflows.ts).',
         },
         {

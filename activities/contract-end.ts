@@ -6,18 +6,18 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import { ScheduleNotFoundError, type ScheduleClient } from '@temporalio/client';
 import { tenantScheduleIds } from '../src/consent/list-schedules';
 import type { TenantAccess } from '../src/db/tenant-access';
 import { recordContractEnd } from '../src/tenants/contract-end';
+import type { WorkflowGateway } from '../src/temporal/workflows';
 import type { ContractTerminationInput, TenantRef } from '../workflows/definitions';
 import { activityFailures } from '../workflows/failures';
 
 /** What the contract-end activities need. */
 export interface ContractEndDeps {
   tenants: TenantAccess;
-  /** Pauses and resumes the tenant's Schedules: the Schedules API, which is no workflow call. */
-  schedules: ScheduleClient;
+  /** Pauses and resumes the tenant's Schedules. */
+  workflows: WorkflowGateway;
 }
 
 /** What a tenant's deletion destroys, in the order `shredTenant` does it. */
@@ -35,23 +35,20 @@ const certificateIdOf = (tenantId: string) =>
   `dc${createHash('sha256').update(`deletion:${tenantId}`).digest('hex').slice(0, 24)}`;
 
 /** Creates the contract-end activities. */
-export function createContractEndActivities({ tenants, schedules }: ContractEndDeps) {
+export function createContractEndActivities({ tenants, workflows }: ContractEndDeps) {
   const { Tenant, ListDirectory, DeletionCertificate } = tenants.control;
 
   /** Pauses or resumes every Schedule of the tenant; missing ones are skipped. */
   async function setSchedulesPaused(tenantId: string, paused: boolean): Promise<void> {
     const lists = await ListDirectory.find({ tenantId }, { _id: 1 }).lean();
-    for (const id of tenantScheduleIds(
-      tenantId,
-      lists.map(({ _id }) => String(_id)),
-    )) {
-      const handle = schedules.getHandle(id);
-      await (
-        paused ? handle.pause('the contract has ended') : handle.unpause('the contract goes on')
-      ).catch((err: unknown) => {
-        if (!(err instanceof ScheduleNotFoundError)) throw err;
-      });
-    }
+    await workflows.setSchedulesPaused(
+      tenantScheduleIds(
+        tenantId,
+        lists.map(({ _id }) => String(_id)),
+      ),
+      paused,
+      paused ? 'the contract has ended' : 'the contract goes on',
+    );
   }
 
   return {

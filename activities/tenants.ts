@@ -4,7 +4,6 @@
  * idempotent, so a retry after a crash converges on the same state.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { ScheduleNotFoundError, type ScheduleClient } from '@temporalio/client';
 import { tenantScheduleIds } from '../src/consent/list-schedules';
 import type { DataLayer } from '../src/db/open';
 import { payloadKeyCollection } from '../src/temporal/payload-keys';
@@ -14,21 +13,9 @@ import { activityFailures } from '../workflows/failures';
 
 /** What the tenant activities need. */
 export type TenantActivityDeps = Pick<DataLayer, 'mongo' | 'names' | 'encryption' | 'tenants'> & {
-  /** Terminates a shredded tenant's workflows. */
+  /** Deletes a shredded tenant's Schedules and terminates its workflows. */
   workflows: WorkflowGateway;
-  /** Deletes a shredded tenant's Schedules: the Schedules API, which is no workflow call. */
-  schedules: ScheduleClient;
 };
-
-/** Deletes a schedule; one that is gone already is what we want. */
-async function deleteSchedule(schedules: ScheduleClient, scheduleId: string): Promise<void> {
-  await schedules
-    .getHandle(scheduleId)
-    .delete()
-    .catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
-}
 
 /** Creates the tenant lifecycle activities. */
 export function createTenantActivities({
@@ -37,7 +24,6 @@ export function createTenantActivities({
   encryption,
   tenants,
   workflows,
-  schedules,
 }: TenantActivityDeps) {
   const { Tenant, User, AccessLog, ApiKey, DkimKey, ListDirectory } = tenants.control;
   const control = () => mongo.db(names.control);
@@ -50,7 +36,7 @@ export function createTenantActivities({
       tenantId,
       lists.map(({ _id }) => String(_id)),
     );
-    for (const id of ids) await deleteSchedule(schedules, id);
+    await workflows.deleteSchedules(ids);
   }
 
   return {

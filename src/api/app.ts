@@ -2,7 +2,6 @@
  * Builds the express app from its dependencies without listening, so tests drive the same
  * app the server runs. Routes are thin; errors all leave through one middleware.
  */
-import type { ScheduleClient } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
@@ -59,10 +58,8 @@ const uiDir = path.join(projectRoot, 'ui');
 export interface AppDeps {
   logger: Logger;
   health: HealthChecks;
-  /** Starts, signals and updates workflows (src/temporal/workflows.ts). */
+  /** Starts, signals and updates workflows, and keeps lists' Schedules (src/temporal/workflows.ts). */
   workflows: WorkflowGateway;
-  /** Temporal Schedules of lists (created, deleted); their actions come from `workflows`. */
-  schedules: ScheduleClient;
   platformToken: string;
   data: DataLayer;
   /** Folder of the embedded SMTP sink; set only while the sink is the relay. */

@@ -8,19 +8,7 @@
  * sweep, every few minutes, which starts requests stored without a running workflow. It is
  * ensured with every list, so a tenant has it from its first list on.
  */
-import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type ScheduleClient,
-} from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
-import {
-  startedWorkflowId,
-  type ScheduledStart,
-  type WorkflowGateway,
-  type WorkflowKind,
-} from '../temporal/workflows';
+import { startedWorkflowId, type WorkflowGateway } from '../temporal/workflows';
 import type { ListRef } from '../../workflows/definitions';
 
 /** How often a tenant's double opt-in sweep runs: the longest a lost start waits for repair. */
@@ -28,13 +16,8 @@ const DOUBLE_OPT_IN_SWEEP_EVERY = '5 minutes';
 
 /** What keeping a list's Schedules needs. */
 export interface ScheduleDeps {
-  /** Builds each Schedule's action: workflow id, task queue, search attributes. */
+  /** Creates and deletes the Schedules (src/temporal/workflows.ts). */
   workflows: WorkflowGateway;
-  /**
-   * The Schedules API itself (create, delete): a Schedule is no workflow, so the gateway does
-   * not wrap it; what a Schedule starts still comes from the gateway.
-   */
-  schedules: ScheduleClient;
 }
 
 const sweeps = [
@@ -59,43 +42,13 @@ export async function syncListSchedules(
   list: { consentPolicy?: unknown; inactivityPolicy?: unknown },
 ): Promise<void> {
   for (const sweep of sweeps) {
-    if (!list[sweep.policy]) {
-      await deps.schedules
-        .getHandle(startedWorkflowId(sweep.kind, ref))
-        .delete()
-        .catch((err: unknown) => {
-          if (!(err instanceof ScheduleNotFoundError)) throw err;
-        });
-      continue;
-    }
-    await createSchedule(deps.schedules, deps.workflows.scheduledStart(sweep.kind, ref), '1 day');
+    if (list[sweep.policy]) await deps.workflows.ensureSchedule(sweep.kind, ref, '1 day');
+    else await deps.workflows.deleteSchedules([startedWorkflowId(sweep.kind, ref)]);
   }
-  await ensureDoubleOptInSweep(deps, ref.tenantId);
-}
-
-/** The tenant's double opt-in sweep schedule; created if missing. */
-export async function ensureDoubleOptInSweep(deps: ScheduleDeps, tenantId: string): Promise<void> {
-  await createSchedule(
-    deps.schedules,
-    deps.workflows.scheduledStart('doubleOptInSweep', { tenantId }),
+  // The tenant's double opt-in sweep; created with its first list.
+  await deps.workflows.ensureSchedule(
+    'doubleOptInSweep',
+    { tenantId: ref.tenantId },
     DOUBLE_OPT_IN_SWEEP_EVERY,
   );
-}
-
-/** Creates a sweep schedule; one that exists already does the job. */
-async function createSchedule<K extends WorkflowKind>(
-  schedules: ScheduleClient,
-  start: ScheduledStart<K>,
-  every: Duration,
-): Promise<void> {
-  try {
-    await schedules.create({
-      ...start, // id, action and search attributes
-      spec: { intervals: [{ every }] },
-      // A sweep still running when the next is due means a big list: skip, not pile up.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: every },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err; // exists: it already does the job
-  }
 }

@@ -2,12 +2,16 @@
  * The one way to the workflows from outside them: a registry of every workflow kind (its
  * workflow, the policies of its id, the search attributes it carries) and the gateway that
  * starts, signals, updates and queries them on the task queue. Workflow ids
- * `<kind>:<tenantId>:<opaqueId>` and search attributes are built here and nowhere else
+ * `<kind>:<tenantId>:<opaqueId>` and search attributes are built here and nowhere else, and
+ * the Schedules that start sweeps on their own are created, paused and deleted here too
  * (workflow-tenant.ts reads them back). Temporal stores both unencrypted, so they hold opaque
  * ids and fixed vocabulary only, never an address, a name or an IP. Workflows are referenced
  * by type only: nothing of the sandboxed code is loaded where this module is.
  */
 import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type Client,
@@ -18,6 +22,7 @@ import {
 import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
+  type Duration,
   type QueryDefinition,
   type SearchAttributePair,
   type SignalDefinition,
@@ -312,12 +317,21 @@ export interface WorkflowGateway {
     def: QueryDefinition<Ret, Args>,
     ...args: Args
   ): Promise<Ret>;
-  /** The Schedule options of a kind's workflow (see `scheduledStartOf`). */
-  scheduledStart<K extends WorkflowKind>(
+  /**
+   * Ensures the Schedule that starts a kind's workflow `every` so long (its id is the
+   * workflow id the runs get `-<time>` appended to). One that exists already does the job. A
+   * run still going when the next is due is skipped, not piled up.
+   */
+  ensureSchedule<K extends WorkflowKind>(
     kind: K,
     input: WorkflowInput<K>,
+    every: Duration,
     ...refs: StartRefArgs<K>
-  ): ScheduledStart<K>;
+  ): Promise<void>;
+  /** Deletes Schedules by id (`startedWorkflowId`); ones already gone are skipped. */
+  deleteSchedules(scheduleIds: string[]): Promise<void>;
+  /** Pauses or resumes Schedules by id, with a note shown in the Web UI; missing ones are skipped. */
+  setSchedulesPaused(scheduleIds: string[], paused: boolean, note: string): Promise<void>;
   /** Terminates every running workflow of the tenant (found by `TenantId`) but `except`. */
   terminateTenantWorkflows(
     tenantId: string,
@@ -327,7 +341,7 @@ export interface WorkflowGateway {
 
 /** What the gateway needs: a client (with the payload codec) and the workers' task queue. */
 export interface WorkflowGatewayDeps {
-  client: Pick<Client, 'workflow' | 'withAbortSignal'>;
+  client: Pick<Client, 'workflow' | 'schedule' | 'withAbortSignal'>;
   taskQueue: string;
 }
 
@@ -417,7 +431,29 @@ export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps
     query: (kind, tenantId, opaqueId, def, ...args) =>
       handle(kind, tenantId, opaqueId).query(def, ...args),
 
-    scheduledStart: (kind, input, ...refs) => scheduledStartOf(taskQueue, kind, input, ...refs),
+    async ensureSchedule(kind, input, every, ...refs) {
+      try {
+        await client.schedule.create({
+          ...scheduledStartOf(taskQueue, kind, input, ...refs), // id, action, search attributes
+          spec: { intervals: [{ every }] },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: every },
+        });
+      } catch (err) {
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err; // exists: it does the job
+      }
+    },
+
+    async deleteSchedules(scheduleIds) {
+      for (const id of scheduleIds)
+        await client.schedule.getHandle(id).delete().catch(unlessScheduleGone);
+    },
+
+    async setSchedulesPaused(scheduleIds, paused, note) {
+      for (const id of scheduleIds) {
+        const schedule = client.schedule.getHandle(id);
+        await (paused ? schedule.pause(note) : schedule.unpause(note)).catch(unlessScheduleGone);
+      }
+    },
 
     async terminateTenantWorkflows(tenantId, { reason, except }) {
       const running = client.workflow.list({
@@ -434,4 +470,9 @@ export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps
       }
     },
   };
+}
+
+/** Lets a missing Schedule pass (what deleting or pausing it wants), rethrows anything else. */
+function unlessScheduleGone(err: unknown): void {
+  if (!(err instanceof ScheduleNotFoundError)) throw err;
 }

@@ -77,8 +77,6 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     platformToken: platformToken.token,
     data,
     workflows: temporal.workflows,
-    // A Schedule is not a workflow call: list Schedules are created through the client's own API.
-    schedules: temporal.client.schedule,
     mailSinkDir: config.smtp.embedded ? config.smtp.sinkDir : undefined,
     codec: {
       keys: temporal.payloadKeys,

@@ -55,8 +55,6 @@ export async function openWorkerServices(
     mailer: consent.mailer,
     links: consent.links,
     workflows: temporal.workflows,
-    // Shredding and the contract's freeze delete and pause Schedules through the client's API.
-    schedules: temporal.client.schedule,
   };
   return {
     native,

@@ -21,7 +21,7 @@ export interface TimeSkipping {
   /** Runs `body` while a worker with `activities` polls a fresh task queue. */
   withWorker<T>(activities: object, body: (taskQueue: string) => Promise<T>): Promise<T>;
   /** What activities and commands reach Temporal through, over this environment's client. */
-  temporalDeps(taskQueue: string): { workflows: WorkflowGateway; schedules: Client['schedule'] };
+  temporalDeps(taskQueue: string): { workflows: WorkflowGateway };
 }
 
 /** Starts the environment; payloads encrypted with keys from `keys`. */
@@ -53,7 +53,6 @@ export async function startTimeSkipping(keys: PayloadKeySource): Promise<TimeSki
     client,
     temporalDeps: (taskQueue) => ({
       workflows: createWorkflowGateway({ client, taskQueue }),
-      schedules: client.schedule,
     }),
     async withWorker(activities, body) {
       const taskQueue = `ts-${uniqueSuffix()}`;

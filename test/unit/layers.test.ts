@@ -217,6 +217,11 @@ const bypass: [string, string, string][] = [
     "import type { Client } from '@temporalio/client';\nexport const go = (c: Client) => {\n  const { workflow } = c;\n  return workflow;\n};\n",
   ],
   [
+    'a command deleting a Schedule with the raw client',
+    'src/consent/layer-fixture.ts',
+    "import type { Client } from '@temporalio/client';\nexport const drop = (c: Client) => c.schedule.getHandle('s').delete();\n",
+  ],
+  [
     'a command building search attributes by hand',
     'src/consent/layer-fixture.ts',
     'export const options = { typedSearchAttributes: [] };\n',
