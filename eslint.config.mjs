@@ -256,7 +256,7 @@ export default tseslint.config(
         {
           // Any use of a client's workflow or Schedule API, called at once or taken apart first.
           selector:
-            'MemberExpression[property.name=/^(workflow|schedule)$/], VariableDeclarator > ObjectPattern > Property[key.name=/^(workflow|schedule)$/]',
+            'MemberExpression[property.name=/^(workflow|schedule)$/], MemberExpression[computed=true][property.value=/^(workflow|schedule)$/], ObjectPattern > Property[key.name=/^(workflow|schedule)$/]',
           message: 'Reach workflows through the workflow gateway (src/temporal/workflows.ts).',
         },
         {

@@ -6,9 +6,9 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 
-/** A supervised process: running, or waiting to be started again. */
+/** A supervised process: serving, started but not serving yet, or waiting to be started again. */
 export interface ChildStatus {
-  state: 'running' | 'restarting';
+  state: 'running' | 'starting' | 'restarting';
   pid?: number;
   restarts: number;
 }
@@ -16,11 +16,27 @@ export interface ChildStatus {
 /** The supervisor's view of its children. */
 export type SupervisorStatus = Partial<Record<'api' | 'worker', ChildStatus>>;
 
+let written = 0;
+
 /** Writes the status whole (written aside, then renamed: a reader never sees half). */
 export async function writeSupervisorStatus(file: string, status: SupervisorStatus) {
-  const aside = `${file}.${process.pid}.tmp`;
+  const aside = `${file}.${process.pid}.${(written += 1)}.tmp`;
   await writeFile(aside, JSON.stringify(status), { mode: 0o600 });
   await rename(aside, file);
+}
+
+/**
+ * A writer that keeps the file true to the latest status: writes one after another, the
+ * latest wins, and a failed write is tried again a second later.
+ */
+export function statusWriter(file: string, current: () => SupervisorStatus): () => void {
+  let chain = Promise.resolve();
+  const write = (): void => {
+    chain = chain
+      .then(() => writeSupervisorStatus(file, current()))
+      .catch(() => void setTimeout(write, 1000).unref());
+  };
+  return write;
 }
 
 /** Resolves while the supervisor reports the worker running; rejects otherwise. */

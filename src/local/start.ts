@@ -6,7 +6,7 @@
  * the worker is down. A child dying before the system is ready stops everything (a bad
  * setting, an unreachable service); Ctrl-C stops every process it started.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import http from 'node:http';
@@ -21,7 +21,7 @@ import { startEmbeddedServices, stopServices } from './embedded-services';
 import { isPortFree } from './ports';
 import { stopChild, type Service } from './service';
 import { supervise, type Supervised } from './supervise';
-import { writeSupervisorStatus } from '../supervisor-status';
+import { statusWriter } from '../supervisor-status';
 
 const log = (message: string) => console.log(`[consentflow] ${message}`);
 
@@ -69,12 +69,18 @@ runMain('consentflow', async () => {
       },
     });
   const first = { worker: spawnChild('worker'), api: spawnChild('server') };
-  await writeSupervisorStatus(statusFile, {
-    worker: { state: 'running', pid: first.worker.pid, restarts: 0 },
-    api: { state: 'running', pid: first.api.pid, restarts: 0 },
-  });
   /** Set once the system is ready: from then on a child that dies is started again. */
   const supervision: { of?: Record<'worker' | 'api', Supervised> } = {};
+  const reportStatus = statusWriter(statusFile, () =>
+    supervision.of
+      ? { worker: supervision.of.worker.status(), api: supervision.of.api.status() }
+      : {
+          worker: { state: 'running', pid: first.worker.pid, restarts: 0 },
+          api: { state: 'running', pid: first.api.pid, restarts: 0 },
+        },
+  );
+  /** Asks Temporal, once the system is ready, whether a restarted worker polls. */
+  const temporalLink: { connection?: Connection } = {};
 
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -88,6 +94,7 @@ runMain('consentflow', async () => {
         })
       : Object.values(first);
     await Promise.all(children.map((child) => child && stopChild(child)));
+    await temporalLink.connection?.close().catch(() => undefined);
     await stopServices(services);
     process.exit(code);
   };
@@ -96,12 +103,15 @@ runMain('consentflow', async () => {
 
   // Before the system is ready, a child that dies is a start-up failure: everything stops.
   for (const [name, child] of Object.entries(first)) {
-    child.once('exit', (code, signal) => {
+    const failed = (how: string) => {
       if (stopping || supervision.of) return;
-      log(`${name} exited (${signal ?? `code ${code}`}); stopping everything`);
+      log(`${name} ${how}; stopping everything`);
       void shutdown(1);
-    });
+    };
+    child.once('exit', (code, signal) => failed(`exited (${signal ?? `code ${code}`})`));
+    child.once('error', (err) => failed(`could not run (${err.name})`));
   }
+  reportStatus();
 
   try {
     await waitForHealthy(config, () => stopping);
@@ -110,15 +120,35 @@ runMain('consentflow', async () => {
     await stopServices(services);
     throw err;
   }
-  const report = () =>
-    void writeSupervisorStatus(statusFile, {
-      worker: supervision.of?.worker.status(),
-      api: supervision.of?.api.status(),
-    }).catch(() => undefined); // the next change writes it again
-  const hooks = { log, changed: report };
+  if (stopping) return; // Ctrl-C or a child's death during the start: shutdown has it
+  const polling = await Connection.connect({ address: config.temporal.address });
+  temporalLink.connection = polling;
+  const healthUrl = `${config.tls ? 'https' : 'http'}://127.0.0.1:${config.http.port}/healthz`;
+  /** Resolves once `ready` holds, checking every 250 ms while `child` lives. */
+  const readyWhen = (child: ChildProcess, ready: () => Promise<boolean>) =>
+    new Promise<void>((resolve, reject) => {
+      const check = async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return reject(new Error('died'));
+        if (await ready()) return resolve();
+        setTimeout(() => void check(), 250).unref();
+      };
+      void check();
+    });
   supervision.of = {
-    worker: supervise('worker', first.worker, () => spawnChild('worker'), hooks),
-    api: supervise('api', first.api, () => spawnChild('server'), hooks),
+    worker: supervise('worker', first.worker, () => spawnChild('worker'), {
+      log,
+      changed: reportStatus,
+      // The restarted worker serves once Temporal sees it poll (its identity names its pid).
+      ready: (child) =>
+        readyWhen(child, () =>
+          workerPolls(polling, config, (id) => id.startsWith(`${child.pid}@`)),
+        ),
+    }),
+    api: supervise('api', first.api, () => spawnChild('server'), {
+      log,
+      changed: reportStatus,
+      ready: (child) => readyWhen(child, () => answersOk(healthUrl, true)),
+    }),
   };
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   log(`ready in ${seconds} s`);
@@ -149,16 +179,16 @@ async function assertPortsFree(config: Config): Promise<void> {
 }
 
 /**
- * Whether a GET answers 200. Over HTTPS the certificate is not verified: this is the
+ * Whether a GET answers 200 (with `anyStatus`: answers at all). Over HTTPS the certificate is not verified: this is the
  * supervisor asking its own child on the loopback address, and the configured certificate
  * names the public host, not 127.0.0.1.
  */
-function answersOk(url: string): Promise<boolean> {
+function answersOk(url: string, anyStatus = false): Promise<boolean> {
   return new Promise((resolve) => {
     const get = url.startsWith('https:') ? https.get : http.get;
     const req = get(url, { rejectUnauthorized: false, timeout: 5000 }, (res) => {
       res.resume();
-      resolve(res.statusCode === 200);
+      resolve(anyStatus || res.statusCode === 200);
     });
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
@@ -170,21 +200,10 @@ async function waitForHealthy(config: Config, aborted: () => boolean): Promise<v
   const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${config.http.port}/healthz`;
   const deadline = Date.now() + 180_000;
   const connection = await Connection.connect({ address: config.temporal.address });
-  const workerPolls = () =>
-    connection.workflowService
-      .describeTaskQueue({
-        namespace: config.temporal.namespace,
-        taskQueue: { name: config.temporal.taskQueue },
-        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-      })
-      .then(
-        (queue) => (queue.pollers ?? []).length > 0,
-        () => false,
-      );
   try {
     while (!aborted()) {
       const apiOk = await answersOk(url);
-      if (apiOk && (await workerPolls())) return;
+      if (apiOk && (await workerPolls(connection, config))) return;
       if (Date.now() > deadline) {
         throw new StartupError(`the system did not become healthy at ${url} within 3 minutes`);
       }
@@ -193,4 +212,22 @@ async function waitForHealthy(config: Config, aborted: () => boolean): Promise<v
   } finally {
     await connection.close();
   }
+}
+
+/** Whether a worker (one whose identity `matches`, if given) polls the task queue. */
+function workerPolls(
+  connection: Connection,
+  config: Config,
+  matches: (identity: string) => boolean = () => true,
+): Promise<boolean> {
+  return connection.workflowService
+    .describeTaskQueue({
+      namespace: config.temporal.namespace,
+      taskQueue: { name: config.temporal.taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    })
+    .then(
+      (queue) => (queue.pollers ?? []).some((poller) => matches(poller.identity ?? '')),
+      () => false,
+    );
 }

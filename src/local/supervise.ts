@@ -2,7 +2,9 @@
  * Keeps a child process of `npm start` running: when it dies after the system was ready, it
  * is started again after a pause that doubles with each quick death (1 s … 30 s, back to 1 s
  * once it has run for a minute), with one line in the log each time. Durable work is not
- * lost meanwhile: Temporal keeps the workflows, and the restarted worker picks them up.
+ * lost meanwhile: Temporal keeps the workflows, and the restarted worker picks them up. A
+ * restarted child counts as `starting` until `ready` says it serves (the worker: polling its
+ * task queue), so the health report does not call a worker still loading up.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { ChildStatus } from '../supervisor-status';
@@ -20,44 +22,69 @@ export interface Supervised {
   release(): void;
 }
 
-/** Supervises the child `start` spawns (already spawned once: `first`). */
+/** What supervising needs besides the child. */
+export interface SuperviseHooks {
+  log: (line: string) => void;
+  /** Called whenever the status changes. */
+  changed: () => void;
+  /** Resolves once a (re)started child serves; rejects or never resolves otherwise. */
+  ready: (child: ChildProcess) => Promise<void>;
+}
+
+/** Supervises the child `start` spawns (already spawned once and serving: `first`). */
 export function supervise(
   name: string,
   first: ChildProcess,
   start: () => ChildProcess,
-  hooks: { log: (line: string) => void; changed: () => void },
+  hooks: SuperviseHooks,
 ): Supervised {
   let current: ChildProcess | undefined = first;
+  let serving = true;
   let startedAt = Date.now();
   let quickDeaths = 0;
   let restarts = 0;
   let released = false;
   let timer: NodeJS.Timeout | undefined;
 
-  const watch = (child: ChildProcess) =>
-    child.once('exit', (code, signal) => {
-      if (released) return;
-      current = undefined;
-      if (Date.now() - startedAt >= STABLE_MS) quickDeaths = 0;
-      const delay = BACKOFF_MS[Math.min(quickDeaths, BACKOFF_MS.length - 1)]!;
-      quickDeaths += 1;
-      hooks.log(`${name} exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`);
-      hooks.changed();
-      timer = setTimeout(() => {
-        if (released) return;
-        current = start();
-        startedAt = Date.now();
-        restarts += 1;
-        hooks.log(`${name} restarted (restart ${restarts}, pid ${current.pid})`);
-        watch(current);
+  const died = (child: ChildProcess, how: string) => {
+    if (released || current !== child) return; // stopping, or already handled
+    current = undefined;
+    serving = false;
+    if (Date.now() - startedAt >= STABLE_MS) quickDeaths = 0;
+    const delay = BACKOFF_MS[Math.min(quickDeaths, BACKOFF_MS.length - 1)]!;
+    quickDeaths += 1;
+    hooks.log(`${name} ${how}; restarting it in ${delay / 1000} s`);
+    hooks.changed();
+    timer = setTimeout(restart, delay);
+  };
+  const watch = (child: ChildProcess) => {
+    child.once('exit', (code, signal) => died(child, `exited (${signal ?? `code ${code}`})`));
+    // A child that cannot be spawned at all emits 'error' (and maybe no 'exit').
+    child.once('error', (err) => died(child, `could not run (${err.name})`));
+  };
+  const restart = () => {
+    if (released) return;
+    const child = start();
+    current = child;
+    startedAt = Date.now();
+    restarts += 1;
+    watch(child);
+    hooks.log(`${name} restarted (restart ${restarts}, pid ${child.pid})`);
+    hooks.changed();
+    hooks.ready(child).then(
+      () => {
+        if (released || current !== child) return;
+        serving = true;
         hooks.changed();
-      }, delay);
-    });
+      },
+      () => undefined, // it died first: its death is handled
+    );
+  };
   watch(first);
 
   return {
     status: () => ({
-      state: current ? 'running' : 'restarting',
+      state: !current ? 'restarting' : serving ? 'running' : 'starting',
       ...(current?.pid ? { pid: current.pid } : {}),
       restarts,
     }),

@@ -156,7 +156,12 @@ maybe('npm start', () => {
     });
     await system!.waitFor(/worker exited \(SIGKILL\); restarting it in 1 s/, 5000);
     await system!.waitFor(/worker restarted \(restart 1, pid \d+\)/, 10_000);
-    const after = (await status()).worker!;
+    // Running again once Temporal sees the new process poll; healthy from then on.
+    let after = (await status()).worker!;
+    for (const until = Date.now() + 30_000; after.state !== 'running' && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = (await status()).worker!;
+    }
     expect(after).toMatchObject({ state: 'running', restarts: 1 });
     expect(after.pid).not.toBe(before.pid);
     expect((await fetch(healthz)).status).toBe(200);
@@ -172,6 +177,28 @@ maybe('npm start', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'completed', verified: true });
+  });
+
+  it('restarts an api that dies, which then answers again', async () => {
+    const healthz = `http://127.0.0.1:${env.PORT}/healthz`;
+    const statusFile = path.join(env.CONSENTFLOW_DATA_DIR!, 'supervisor.json');
+    const before = (JSON.parse(await readFile(statusFile, 'utf8')) as SupervisorStatus).api!;
+    expect(before).toMatchObject({ state: 'running', restarts: 0 });
+    process.kill(before.pid!, 'SIGKILL');
+    await system!.waitFor(/api exited \(SIGKILL\); restarting it in 1 s/, 5000);
+    await system!.waitFor(/api restarted \(restart 1, pid \d+\)/, 10_000);
+    let status = 0;
+    for (const until = Date.now() + 30_000; status !== 200 && Date.now() < until;) {
+      status = await fetch(healthz).then(
+        (res) => res.status,
+        () => 0, // not listening yet
+      );
+      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe(200);
+    const after = (JSON.parse(await readFile(statusFile, 'utf8')) as SupervisorStatus).api!;
+    expect(after).toMatchObject({ state: 'running', restarts: 1 });
+    expect(after.pid).not.toBe(before.pid);
   });
 
   it('stops every process it started on SIGINT', async () => {

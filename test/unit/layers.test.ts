@@ -222,6 +222,11 @@ const bypass: [string, string, string][] = [
     "import type { Client } from '@temporalio/client';\nexport const drop = (c: Client) => c.schedule.getHandle('s').delete();\n",
   ],
   [
+    'an activity taking the workflow API apart in its parameters',
+    'activities/layer-fixture.ts',
+    "import type { Client } from '@temporalio/client';\nexport const go = ({ workflow }: Client) => workflow;\n",
+  ],
+  [
     'a command building search attributes by hand',
     'src/consent/layer-fixture.ts',
     'export const options = { typedSearchAttributes: [] };\n',
