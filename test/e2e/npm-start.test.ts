@@ -196,7 +196,14 @@ maybe('npm start', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toBe(200);
-    const after = (JSON.parse(await readFile(statusFile, 'utf8')) as SupervisorStatus).api!;
+    // The supervisor notices within its next check (every 250 ms) that the api answers.
+    const apiStatus = async () =>
+      (JSON.parse(await readFile(statusFile, 'utf8')) as SupervisorStatus).api!;
+    let after = await apiStatus();
+    for (const until = Date.now() + 10_000; after.state !== 'running' && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await apiStatus();
+    }
     expect(after).toMatchObject({ state: 'running', restarts: 1 });
     expect(after.pid).not.toBe(before.pid);
   });
