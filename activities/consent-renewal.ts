@@ -18,7 +18,7 @@ import type {
   LinkUse,
   ListRef,
 } from '../workflows/definitions';
-import { runKey } from './double-opt-in';
+import { runKey } from './run-key';
 import { sendMemberActionMail, sweepActiveMembers } from './member-sweep';
 
 const DAY = 86_400_000;

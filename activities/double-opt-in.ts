@@ -1,17 +1,25 @@
 /**
- * Double opt-in steps: send the confirmation (or its reminder), activate a confirmed
- * subscription with its consent proof, or erase an unconfirmed one leaving only a trace
- * without personal data. Each is idempotent, keyed by the workflow run and step.
+ * The step of a list's double opt-in workflow: one round over the list's requests, as data in
+ * the tenant database. It first acts on the deadlines due by the workflow's time (a reminder
+ * queued, a request never confirmed erased, an interrupted confirmation finished), then drains
+ * the mail outbox in batches, one claim and one mark per batch, the messages DKIM-signed and
+ * handed to the relay's pooled connections side by side, for as long as requests keep coming
+ * and `drainIdleMs` after the last. Every part is idempotent (mails by the request's key,
+ * erasures and repairs by status), so a retried round after a crash repeats nothing.
  */
-import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { confirmationMail } from '../src/consent/double-opt-in-settings';
+import { finishConfirmation } from '../src/consent/subscription/confirm';
+import { eraseUnconfirmed } from '../src/consent/subscription/erase-unconfirmed';
+import { subscribeListFields, type SubscribeList } from '../src/consent/subscription/ids';
+import { requestMessage } from '../src/consent/subscription/mail';
+import { DRAIN_AFTER_WAKE_MS } from '../src/consent/subscription/wake';
 import type { RecipientLinks } from '../src/consent/recipient-links';
-import * as consentRecords from '../src/db/consent-records';
-import * as memberships from '../src/db/memberships';
+import { queueMail, type OutboxDocument } from '../src/db/models/double-opt-in-outbox';
+import type { SubscriptionDocument } from '../src/db/models/subscription';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
-import type { DoubleOptInInput, LinkUse, RequestProof } from '../workflows/definitions';
+import type { DoubleOptInRound } from '../workflows/definitions';
 import { activityFailures } from '../workflows/failures';
 
 /** What the double opt-in activities need. */
@@ -19,175 +27,225 @@ export interface DoubleOptInDeps {
   tenants: TenantAccess;
   mailer: Mailer;
   links: RecipientLinks;
+  /** How long a drain goes on finding nothing (default DRAIN_AFTER_WAKE_MS; never less). */
+  drainIdleMs?: number;
 }
 
-/** `<workflowId>/<runId>`: the key of this run's idempotent steps. */
-export function runKey(): string {
-  const { workflowExecution } = Context.current().info;
-  if (!workflowExecution)
-    throw ApplicationFailure.nonRetryable(
-      'runs only as a workflow activity',
-      activityFailures.notInWorkflow,
-    );
-  return `${workflowExecution.workflowId}/${workflowExecution.runId}`;
+/** Mails per batch: one claim, one mark and one outbox delete each. */
+const MAIL_BATCH = 50;
+/** Requests whose deadline came, handled per query. */
+const DEADLINE_BATCH = 200;
+/** Erasures run side by side. */
+const ERASE_SLICE = 5;
+/** The longest a drain runs before the round ends (the workflow then looks at deadlines). */
+const MAX_DRAIN_MS = 60_000;
+/** The longest pause between two polls of an empty outbox. */
+const MAX_POLL_PAUSE_MS = 50;
+
+/** The input of a round. */
+export interface DoubleOptInRoundInput {
+  tenantId: string;
+  listId: string;
+  /** The workflow's time (ISO): deadlines due by then are acted on. */
+  now: string;
+  /** Whether to look at deadlines this round. */
+  deadlines: boolean;
 }
 
-/** The proof fields of a stored request (workflows started without them in their input). */
-async function storedProof(tenant: TenantScope, subscriptionId: string): Promise<RequestProof> {
-  // Not the encrypted fields: nothing to decrypt.
-  const subscription = await tenant.models.Subscription.findById(subscriptionId, {
-    'source.kind': 1,
-    'source.id': 1,
-    textVersion: 1,
-    textHash: 1,
-  }).lean();
-  if (!subscription)
-    throw ApplicationFailure.nonRetryable(
-      `subscription ${subscriptionId} missing`,
-      activityFailures.subscriptionMissing,
-    );
-  return {
-    sourceKind: subscription.source.kind,
-    sourceId: subscription.source.id,
-    textVersion: subscription.textVersion,
-    textHash: subscription.textHash,
-  };
-}
+type Due = Pick<
+  SubscriptionDocument,
+  | '_id'
+  | 'contactId'
+  | 'listId'
+  | 'status'
+  | 'requestedAt'
+  | 'expiresAt'
+  | 'dueAt'
+  | 'dueStep'
+  | 'source'
+  | 'textVersion'
+  | 'textHash'
+  | 'confirmation'
+>;
+
+const earliest = (a: Date | null, b: Date | null | undefined) =>
+  b && (!a || b < a) ? b : a;
 
 /** Creates the double opt-in activities. */
-export function createDoubleOptInActivities({ tenants, mailer, links }: DoubleOptInDeps) {
-  return {
-    /** Sends the confirmation mail, or its reminder; skipped once the request is gone. */
-    async sendConfirmation(
-      input: DoubleOptInInput & { step: 'confirmation' | 'reminder'; expiresAt: string },
-    ): Promise<'sent' | 'already-sent' | 'skipped'> {
-      const tenant = await tenants.forTenant(input.tenantId);
-      const { Contact, List, Subscription } = tenant.models;
-      const [contact, list, pending] = await Promise.all([
-        Contact.findById(input.contactId, { email: 1 }).lean(),
-        List.findById(input.listId).lean(),
-        // The first step also tells the sweep that this request's workflow runs, in the same
-        // round trip as the status check it replaces (a match means pending).
-        input.step === 'confirmation'
-          ? Subscription.updateOne(
-              { _id: input.subscriptionId, status: 'pending' },
-              { $unset: { startPendingSince: 1 } },
-            ).then((r) => r.matchedCount === 1)
-          : Subscription.exists({ _id: input.subscriptionId, status: 'pending' }).then(Boolean),
-      ]);
-      if (!contact || !list || !pending) return 'skipped';
-      if (typeof contact.email !== 'string') return 'skipped'; // key gone: nothing to send to
-      const link = await links.action(
+export function createDoubleOptInActivities({ tenants, mailer, links, ...options }: DoubleOptInDeps) {
+  const drainIdleMs = Math.max(options.drainIdleMs ?? DRAIN_AFTER_WAKE_MS, DRAIN_AFTER_WAKE_MS);
+
+  /** Acts on every deadline due by `now`. */
+  async function runDeadlines(tenant: TenantScope, listId: string, now: Date, round: DoubleOptInRound) {
+    const { Subscription, Outbox } = tenant.models;
+    for (;;) {
+      const due: Due[] = await Subscription.find(
+        { listId, dueAt: { $lte: now } },
         {
-          tenantId: input.tenantId,
-          purpose: 'confirm',
-          contactId: input.contactId,
-          listId: input.listId,
-          ref: input.subscriptionId,
+          contactId: 1,
+          listId: 1,
+          status: 1,
+          requestedAt: 1,
+          expiresAt: 1,
+          dueAt: 1,
+          dueStep: 1,
+          source: 1,
+          textVersion: 1,
+          textHash: 1,
+          confirmation: 1,
         },
-        new Date(input.expiresAt),
-      );
-      const mail = confirmationMail(list.name, list.doubleOptIn, link, input.step === 'reminder');
-      return mailer.sendOnce({
-        tenantId: input.tenantId,
-        sendKey: `${runKey()}:${input.step}`,
-        to: contact.email,
-        ...mail,
-        listId: input.listId,
-        unsubscribeUrl: await links.unsubscribe(input.tenantId, input.contactId, input.listId),
-        profileUrl: await links.profile(input.tenantId, input.contactId),
-      });
-    },
-
-    /**
-     * Activates the membership and appends the consent proof of the confirmation; `withdrawn`
-     * when the request was unsubscribed (or erased) before the click, which then confirms
-     * nothing.
-     */
-    async activateSubscription(
-      input: DoubleOptInInput & { confirmation: LinkUse },
-    ): Promise<'activated' | 'withdrawn'> {
-      const tenant = await tenants.forTenant(input.tenantId);
-      const { Contact, Subscription } = tenant.models;
-      const at = new Date(input.confirmation.at);
-      const proof = input.proof ?? (await storedProof(tenant, input.subscriptionId));
-      const { matched } = await memberships.activate(tenant, input, at);
-      if (!matched) {
-        // Not pending: activated by an earlier attempt (go on and finish its record), or
-        // unsubscribed before the click (then the click confirms nothing).
-        const now = await Contact.findById(input.contactId, { lists: 1 }).lean();
-        if (now?.lists?.[input.listId]?.status !== 'active') return 'withdrawn';
-      }
-      // Once per run: a retry after an attempt that appended it writes nothing.
-      await consentRecords.recordConfirmed(tenant, {
-        ...input,
-        key: runKey(),
-        use: input.confirmation,
-        proof,
-      });
-      await Subscription.updateOne(
-        { _id: input.subscriptionId, status: 'pending' },
-        { $set: { status: 'confirmed', confirmedAt: at } },
-      );
-      return 'activated';
-    },
-
-    /**
-     * Data minimisation for a request never confirmed: the contact (or, if it belongs to other
-     * lists, its membership of this one), the request and its consent records go; a trace with
-     * the list, the times and the source kind stays.
-     */
-    async eraseUnconfirmed(input: DoubleOptInInput): Promise<void> {
-      const tenant = await tenants.forTenant(input.tenantId);
-      const { Contact, Subscription, ConsentTrace } = tenant.models;
-      const subscription = await Subscription.findById(input.subscriptionId, {
-        status: 1,
-        requestedAt: 1,
-        erasingSince: 1,
-        'source.kind': 1,
-      }).lean();
-      if (subscription?.status === 'confirmed') return; // confirmed meanwhile
-      // Marked first: a repeat of the address arriving meanwhile is then a new request (it
-      // replaces the mark) instead of a repeat of this one, and what this erasure deletes is
-      // bounded by the mark's time.
-      const erasingSince = subscription?.erasingSince ?? new Date();
-      if (subscription?.status === 'pending')
-        await Subscription.updateOne(
-          { _id: input.subscriptionId, status: 'pending' },
-          { $set: { status: 'erasing', erasingSince } },
+      )
+        .sort({ dueAt: 1 })
+        .limit(DEADLINE_BATCH)
+        .lean();
+      if (due.length === 0) return;
+      const reminders = due.filter((d) => d.status === 'pending' && d.dueStep === 'reminder');
+      if (reminders.length > 0) {
+        // Queued, and the next deadline moved to the expiry, in one write each for all.
+        await Outbox.bulkWrite(
+          reminders.map((d) => queueMail(d._id, listId, 'reminder', new Date())),
+          { ordered: false },
         );
-      const contact = await Contact.findById(input.contactId, { lists: 1 }).lean();
-      // Pending, or unsubscribed from the confirmation mail itself: never confirmed either way.
-      if (contact && Object.keys(contact.lists ?? {}).every((id) => id === input.listId)) {
-        await memberships.erase(tenant, input, 'unconfirmed');
-      } else if (contact) {
-        await memberships.removeUnconfirmed(tenant, input);
+        await Subscription.bulkWrite(
+          reminders.map((d) => ({
+            updateOne: {
+              filter: { _id: d._id, status: 'pending', dueAt: d.dueAt },
+              update: { $set: { dueAt: d.expiresAt ?? d.dueAt, dueStep: 'expiry' } },
+            },
+          })),
+          { ordered: false },
+        );
       }
-      // This request's records (requested, and a withdrawal from its mail); proof of an
-      // earlier, confirmed period of the same address stays.
-      await consentRecords.deleteRequestRecords(tenant, input, {
-        subscriptionId: input.subscriptionId,
-        requestedAt: subscription?.requestedAt,
-        until: erasingSince,
-      });
-      const traceId = `t${createHash('sha256').update(runKey()).digest('hex').slice(0, 24)}`;
-      await ConsentTrace.updateOne(
-        { _id: traceId },
-        {
-          $setOnInsert: {
-            listId: input.listId,
-            outcome: 'unconfirmed-erased',
-            ...(subscription?.source ? { sourceKind: subscription.source.kind } : {}),
-            ...(subscription?.requestedAt ? { startedAt: subscription.requestedAt } : {}),
-            at: new Date(),
-          },
-        },
-        { upsert: true },
-      );
-      await Subscription.deleteOne({ _id: input.subscriptionId, status: 'erasing' });
-      // The send records name the workflow, whose id derives from the contact: gone too.
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
-      await tenant.models.Send.deleteMany({ _id: { $regex: `^${workflowId}/` } });
+      const rest = due.filter((d) => !reminders.includes(d));
+      for (let i = 0; i < rest.length; i += ERASE_SLICE)
+        await Promise.all(
+          rest.slice(i, i + ERASE_SLICE).map(async (d) => {
+            const ref = { subscriptionId: d._id, contactId: d.contactId, listId };
+            if (d.status === 'confirming' && d.confirmation) {
+              await finishConfirmation(tenant, d, d.confirmation);
+              round.repaired += 1;
+            } else if (d.status === 'confirmed' || d.status === 'confirming') {
+              // Nothing left to do: the deadline is stale.
+              await Subscription.updateOne(
+                { _id: d._id, dueAt: d.dueAt },
+                { $unset: { dueAt: 1, dueStep: 1 } },
+              );
+            } else if (await eraseUnconfirmed(tenant, ref, { dueBy: now })) {
+              round.erased += 1;
+            }
+          }),
+        );
+      Context.current().heartbeat();
+    }
+  }
+
+  /** Sends a batch of queued mail; deletes the entries done. */
+  async function sendQueued(
+    tenant: TenantScope,
+    list: SubscribeList | null,
+    batch: OutboxDocument[],
+    round: DoubleOptInRound,
+  ): Promise<{ nextDeadline: Date | null; failed: number }> {
+    const { Subscription, Contact, Outbox } = tenant.models;
+    const requests = new Map(
+      (
+        await Subscription.find(
+          { _id: { $in: batch.map((e) => e.subscriptionId) }, status: 'pending' },
+          { contactId: 1, requestedAt: 1, expiresAt: 1, dueAt: 1 },
+        ).lean()
+      ).map((r) => [r._id, r]),
+    );
+    const contacts = new Map(
+      (
+        await Contact.find(
+          { _id: { $in: [...requests.values()].map((r) => r.contactId) } },
+          { email: 1 },
+        ).lean()
+      ).map((c) => [c._id, c.email]),
+    );
+    // An entry whose request is no longer pending, whose list is gone or whose address cannot
+    // be read (its key gone) has nothing to send: it is done.
+    const sendable = batch.flatMap((entry) => {
+      const request = requests.get(entry.subscriptionId);
+      const to = request && contacts.get(request.contactId);
+      return list && request?.expiresAt && typeof to === 'string' ? [{ entry, request, to }] : [];
+    });
+    const messages = await Promise.all(
+      sendable.map(({ entry, request, to }) =>
+        requestMessage(links, {
+          tenantId: tenant.tenantId,
+          list: list!,
+          subscriptionId: entry.subscriptionId,
+          contactId: request.contactId,
+          requestedAt: request.requestedAt,
+          expiresAt: request.expiresAt!,
+          step: entry.step,
+          to,
+        }),
+      ),
+    );
+    const outcomes = await mailer.sendBatch(tenant.tenantId, messages);
+    const failed = new Set(sendable.filter((_, i) => outcomes[i] === 'failed').map((s) => s.entry._id));
+    await Outbox.deleteMany({ _id: { $in: batch.filter((e) => !failed.has(e._id)).map((e) => e._id) } });
+    let nextDeadline: Date | null = null;
+    sendable.forEach(({ entry, request }, i) => {
+      if (outcomes[i] !== 'sent') return;
+      if (entry.step === 'reminder') round.reminders += 1;
+      else round.sent += 1;
+      nextDeadline = earliest(nextDeadline, request.dueAt);
+    });
+    return { nextDeadline, failed: failed.size };
+  }
+
+  return {
+    /** One round of a list's double opt-in (see the file's comment). */
+    async runDoubleOptInRound(input: DoubleOptInRoundInput): Promise<DoubleOptInRound> {
+      const ctx = Context.current();
+      const tenant = await tenants.forTenant(input.tenantId);
+      const { List, Outbox, Subscription } = tenant.models;
+      const list = await List.findById(input.listId, subscribeListFields).lean();
+      const round: DoubleOptInRound = { sent: 0, reminders: 0, erased: 0, repaired: 0, nextDeadline: null };
+      if (input.deadlines) await runDeadlines(tenant, input.listId, new Date(input.now), round);
+
+      let nextDeadline: Date | null = null;
+      const started = performance.now();
+      let lastFound = started;
+      let pause = 0;
+      while (performance.now() - started < MAX_DRAIN_MS) {
+        const batch = await Outbox.find({ listId: input.listId })
+          .sort({ queuedAt: 1 })
+          .limit(MAIL_BATCH)
+          .lean();
+        if (batch.length > 0) {
+          const sent = await sendQueued(tenant, list, batch, round);
+          nextDeadline = earliest(nextDeadline, sent.nextDeadline);
+          ctx.heartbeat();
+          if (sent.failed > 0)
+            // The relay refused: retried with the activity's backoff, the rest kept queued.
+            throw ApplicationFailure.retryable(
+              `the relay refused ${sent.failed} of ${batch.length} messages`,
+              activityFailures.relayRefused,
+            );
+          lastFound = performance.now();
+          pause = 0;
+          continue;
+        }
+        if (performance.now() - lastFound >= drainIdleMs) break;
+        // Polled often right after work, less as the outbox stays empty.
+        pause = Math.min(Math.max(pause * 2, 2), MAX_POLL_PAUSE_MS);
+        await sleep(pause);
+        ctx.heartbeat();
+      }
+
+      if (!input.deadlines) return { ...round, nextDeadline: nextDeadline?.toISOString() ?? null };
+      // Looked at deadlines: the earliest one left is known exactly, and so is what is pending.
+      const [next, pending] = await Promise.all([
+        Subscription.findOne({ listId: input.listId, dueAt: { $exists: true } }, { dueAt: 1 })
+          .sort({ dueAt: 1 })
+          .lean(),
+        Subscription.countDocuments({ listId: input.listId, status: { $in: ['pending', 'confirming'] } }),
+      ]);
+      return { ...round, nextDeadline: next?.dueAt?.toISOString() ?? null, pending };
     },
   };
 }

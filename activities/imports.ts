@@ -28,7 +28,7 @@ import { parseRecords } from '../src/imports/parse-rows';
 import { StageClock } from '../src/imports/stage-clock';
 import { subscribeImportedRow } from '../src/consent/subscription/command';
 import { subscribeListFields } from '../src/consent/subscription/ids';
-import type { WorkflowGateway } from '../src/temporal/workflows';
+import type { DoubleOptInWake } from '../src/consent/subscription/wake';
 import type { ImportRef } from '../workflows/definitions';
 import { activityFailures } from '../workflows/failures';
 
@@ -49,16 +49,16 @@ const IMPORT_STAGES = ['read', 'encrypt', 'write', 'waitForWrite'] as const;
 /** What the import activities need. */
 export interface ImportActivityDeps {
   tenants: TenantAccess;
-  /** Starts a double opt-in per row for imports with `consent=double-opt-in`. */
-  workflows: WorkflowGateway;
+  /** Wakes the list's double opt-in for imports with `consent=double-opt-in`. */
+  wake: DoubleOptInWake;
 }
 
-/** Double opt-in starts in flight at once during an import. */
+/** Double opt-in subscriptions stored at once during an import. */
 const SUBSCRIBE_SLICE = 10;
 /**
- * Rows per batch of a double opt-in import. Each row is a subscription with its own workflow
- * start (tens to hundreds of ms on a busy server), so a batch of IMPORT_BATCH rows could
- * outlast the heartbeat timeout before its heartbeat; this many keep a batch to seconds.
+ * Rows per batch of a double opt-in import. Each row is a subscription of several round trips,
+ * so a batch of IMPORT_BATCH rows could outlast the heartbeat timeout before its heartbeat;
+ * this many keep a batch to seconds.
  */
 const SUBSCRIBE_BATCH = 100;
 
@@ -70,7 +70,7 @@ export interface ImportOutcome {
 }
 
 /** Creates the import activities. */
-export function createImportActivities({ tenants, workflows }: ImportActivityDeps) {
+export function createImportActivities({ tenants, wake }: ImportActivityDeps) {
   return {
     /** Imports every row of the upload; resumable from its last heartbeat. */
     async importContacts({ tenantId, importId }: ImportRef): Promise<ImportOutcome> {
@@ -83,7 +83,7 @@ export function createImportActivities({ tenants, workflows }: ImportActivityDep
         );
       const ctx = Context.current();
       // With double opt-in, rows are not imported as members: each gets a confirmation
-      // request (subscribe is idempotent, so a replayed batch starts nothing twice).
+      // request (subscribe is idempotent, so a replayed batch queues nothing twice).
       const doiList =
         job.consent === 'double-opt-in'
           ? await tenant.models.List.findById(job.listId, subscribeListFields).lean()
@@ -94,14 +94,17 @@ export function createImportActivities({ tenants, workflows }: ImportActivityDep
           activityFailures.listMissing,
         );
       const subscribeRows = async (rows: { row: ContactRow }[]) => {
-        for (let i = 0; i < rows.length; i += SUBSCRIBE_SLICE)
-          await Promise.all(
+        let queued = false;
+        for (let i = 0; i < rows.length; i += SUBSCRIBE_SLICE) {
+          const slice = await Promise.all(
             rows
               .slice(i, i + SUBSCRIBE_SLICE)
-              .map(({ row }) =>
-                subscribeImportedRow({ workflows }, tenant, { list: doiList!, row, importId }),
-              ),
+              .map(({ row }) => subscribeImportedRow(tenant, { list: doiList!, row, importId })),
           );
+          queued ||= slice.includes(true);
+        }
+        // Awaited: a failed wake fails the batch, and its retry wakes again.
+        if (queued) await wake.mailQueued(tenantId, doiList!._id);
       };
       const batchSize = doiList ? SUBSCRIBE_BATCH : IMPORT_BATCH;
       const resumeAfter =

@@ -17,7 +17,7 @@ import type {
   ListRef,
   RePermissionInput,
 } from '../workflows/definitions';
-import { runKey } from './double-opt-in';
+import { runKey } from './run-key';
 import { sendMemberActionMail, sweepActiveMembers } from './member-sweep';
 
 const DAY = 86_400_000;

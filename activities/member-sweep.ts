@@ -10,7 +10,7 @@ import type { RecipientLinks } from '../src/consent/recipient-links';
 import { activeOn } from '../src/db/memberships';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
-import { runKey } from './double-opt-in';
+import { runKey } from './run-key';
 
 /** Contacts read per page of a sweep (one heartbeat each). */
 const PAGE = 200;

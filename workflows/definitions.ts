@@ -1,4 +1,4 @@
-import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /**
  * Inputs, results, signals and queries of the workflows: the contract shared by the api
@@ -52,21 +52,16 @@ export const workflowKinds = {
   contractTermination: 'contract-termination',
 } as const;
 
-/** Input of the double opt-in workflow: opaque ids and the list's timing, nothing personal. */
+/**
+ * Input of a list's double opt-in workflow: the list, and what an earlier run handed on when it
+ * continued as new. The subscriptions themselves are data in the tenant database (requests,
+ * their deadlines and the mail outbox), never workflow payloads.
+ */
 export interface DoubleOptInInput {
   tenantId: string;
   listId: string;
-  subscriptionId: string;
-  contactId: string;
-  confirmWithinHours: number;
-  /** null: no reminder. */
-  reminderAfterHours: number | null;
-  /**
-   * What the proof of the confirmation repeats from the request: where it came from (opaque
-   * ids) and the consent text. Absent in workflows started by earlier versions, whose
-   * activation reads it from the stored request.
-   */
-  proof?: RequestProof;
+  /** From the run before (continue-as-new): what it knew and counted. */
+  carried?: DoubleOptInStatus;
 }
 
 /** The parts of a subscription request the proof of its confirmation repeats. */
@@ -81,8 +76,6 @@ export interface RequestProof {
 /** Input of a tenant's double opt-in sweep. */
 export interface DoubleOptInSweepInput {
   tenantId: string;
-  /** Requests stored at least this long ago without a running workflow are started (default 120). */
-  graceSeconds?: number;
 }
 
 /** How a recipient acted on a link: when, and from where (personal data; payloads are encrypted). */
@@ -92,14 +85,58 @@ export interface LinkUse {
   userAgent?: string;
 }
 
-/** Outcome of a double opt-in. */
-export interface DoubleOptInResult {
-  /** `withdrawn`: the link was followed after the request was unsubscribed from its mail. */
-  outcome: 'confirmed' | 'expired' | 'withdrawn';
+/** One round of a list's double opt-in: what it did and what is left. */
+export interface DoubleOptInRound {
+  /** Confirmation mails and reminders sent. */
+  sent: number;
+  reminders: number;
+  /** Requests erased unconfirmed, and confirmations finished after a crash of the page. */
+  erased: number;
+  repaired: number;
+  /**
+   * The earliest deadline (reminder, erasure, repair; ISO) known after the round: of every
+   * pending request when the round looked at deadlines, else of the requests it mailed. Null:
+   * none.
+   */
+  nextDeadline: string | null;
+  /** Pending requests of the list, when the round looked at deadlines. */
+  pending?: number;
 }
 
-/** The recipient followed the confirmation link. */
-export const confirmSignal = defineSignal<[LinkUse]>('confirm');
+/** What a list's double opt-in workflow shows ops (the `status` query). */
+export interface DoubleOptInStatus {
+  /** The earliest deadline it waits for (ISO), null when none. */
+  nextDeadline: string | null;
+  /** Pending requests at the last look at deadlines. */
+  pending: number;
+  /** Totals since the workflow first started (carried over continue-as-new). */
+  sent: number;
+  reminders: number;
+  erased: number;
+  repaired: number;
+  rounds: number;
+  lastRoundAt: string | null;
+}
+
+/** How a list's double opt-in workflow ended: nothing was left pending. */
+export interface DoubleOptInResult {
+  outcome: 'idle';
+  status: DoubleOptInStatus;
+}
+
+/**
+ * New work for a list's double opt-in: requests in the outbox, or (with `dueBy`) a deadline
+ * that came earlier than any known, such as a request withdrawn from its own mail.
+ */
+export const wakeSignal = defineSignal<[Wake]>('wake');
+
+/** The wake signal's argument. */
+export interface Wake {
+  dueBy?: string;
+}
+
+/** What the list's double opt-in is doing: counts, deadlines, totals; no personal data. */
+export const statusQuery = defineQuery<DoubleOptInStatus>('status');
 
 /** A list's consent policy, as snapshotted by a renewal cycle. */
 export interface ConsentPolicy {

@@ -1,92 +1,103 @@
 /**
- * Double opt-in: a new subscription is used for nothing but its confirmation until the
- * recipient follows the link. One reminder goes out if configured; a request never confirmed
- * is erased, so an address typed by someone else leaves no personal data behind.
+ * A list's double opt-in: one long-lived workflow per list sends the confirmation mail of every
+ * new subscription request, the one reminder if the list sends one, and erases each request
+ * never confirmed at its deadline, so an address typed by someone else leaves no personal data
+ * behind. The requests are data (their deadlines and the mail outbox, in the tenant database):
+ * the engine's cost is per round, not per subscription. The confirmation itself is recorded by
+ * the link's page (src/consent/subscription/confirm.ts), which the workflow then leaves alone.
+ *
+ * Each round is one activity: deadlines due by the workflow's time, then the outbox drained for
+ * as long as requests keep coming. Between rounds the workflow sleeps until the earliest
+ * deadline it knows of, or until a wake (new mail queued, a deadline brought forward). It ends
+ * when nothing of the list is pending (the next request starts it again) and continues as new
+ * before its history grows long, carrying what it knows.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   condition,
-  proxyLocalActivities,
+  continueAsNew,
+  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  confirmSignal,
+  statusQuery,
+  wakeSignal,
   type DoubleOptInInput,
   type DoubleOptInResult,
-  type LinkUse,
+  type DoubleOptInStatus,
 } from './definitions';
-import { activityFailures } from './failures';
 
-// Local activities: each step is one short database or SMTP exchange, and running them in
-// the workflow task saves the engine a task round trip per step (a subscription is the
-// hottest path of the product). Retries and idempotency are as for regular activities.
-const { sendConfirmation, activateSubscription, eraseUnconfirmed } =
-  proxyLocalActivities<Activities>({
-    startToCloseTimeout: '1 minute',
-    localRetryThreshold: '1 minute',
-    retry: {
-      maximumInterval: '5 minutes',
-      nonRetryableErrorTypes: [
-        activityFailures.subscriptionMissing,
-        activityFailures.notInWorkflow,
-      ],
-    },
-  });
+const { runDoubleOptInRound } = proxyActivities<Activities>({
+  // A round drains for at most a minute and heartbeats on every batch and poll.
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumInterval: '1 minute' },
+});
 
-const HOUR = 3_600_000;
+/** Rounds per run before continuing as new (about ten history events each). */
+const ROUNDS_PER_RUN = 1000;
 
-/** Confirms a new subscription by email before any marketing use. */
+const fresh: DoubleOptInStatus = {
+  nextDeadline: null,
+  pending: 0,
+  sent: 0,
+  reminders: 0,
+  erased: 0,
+  repaired: 0,
+  rounds: 0,
+  lastRoundAt: null,
+};
+
+/** Mails, reminds and erases for one list's subscription requests. */
 export async function doubleOptInWorkflow(input: DoubleOptInInput): Promise<DoubleOptInResult> {
-  let confirmation: LinkUse | undefined;
-  setHandler(confirmSignal, (use) => {
-    confirmation ??= use; // the first click counts; later ones change nothing
+  const status: DoubleOptInStatus = { ...fresh, ...input.carried };
+  // Unknown until the first round has looked (a fresh run knows nothing of earlier ones).
+  let nextDeadline: number | null | undefined = !input.carried
+    ? undefined
+    : status.nextDeadline === null
+      ? null
+      : Date.parse(status.nextDeadline);
+  let woken = true;
+  setHandler(wakeSignal, (wake) => {
+    woken = true;
+    const dueBy = wake.dueBy ? Date.parse(wake.dueBy) : NaN;
+    if (!Number.isNaN(dueBy)) nextDeadline = Math.min(nextDeadline ?? dueBy, dueBy);
   });
-  const startedAt = workflowInfo().startTime.getTime();
-  const deadline = startedAt + input.confirmWithinHours * HOUR;
-  const expiresAt = new Date(deadline).toISOString();
-  const confirmed = () => confirmation !== undefined;
-  /** Waits for the click until `time` (epoch ms); whether it came. */
-  const confirmedBy = async (time: number) => {
-    const left = time - Date.now();
-    return left > 0 ? condition(confirmed, left) : confirmed();
-  };
+  setHandler(statusQuery, () => status);
 
-  await sendConfirmation({ ...input, step: 'confirmation', expiresAt });
-  if (input.reminderAfterHours !== null) {
-    if (!(await confirmedBy(startedAt + input.reminderAfterHours * HOUR))) {
-      await sendConfirmation({ ...input, step: 'reminder', expiresAt });
-    }
+  for (let round = 0; ; round++) {
+    const now = Date.now();
+    const deadlines = nextDeadline === undefined || (nextDeadline !== null && nextDeadline <= now);
+    woken = false;
+    const done = await runDoubleOptInRound({
+      tenantId: input.tenantId,
+      listId: input.listId,
+      now: new Date(now).toISOString(),
+      deadlines,
+    });
+    const reported = done.nextDeadline === null ? null : Date.parse(done.nextDeadline);
+    // A round that looked at deadlines knows the earliest left; one that did not adds the
+    // deadlines of what it mailed to those known.
+    nextDeadline = deadlines
+      ? reported
+      : reported === null
+        ? (nextDeadline ?? null)
+        : Math.min(nextDeadline ?? reported, reported);
+    status.sent += done.sent;
+    status.reminders += done.reminders;
+    status.erased += done.erased;
+    status.repaired += done.repaired;
+    if (done.pending !== undefined) status.pending = done.pending;
+    status.rounds += 1;
+    status.lastRoundAt = new Date(now).toISOString();
+    status.nextDeadline = nextDeadline === null ? null : new Date(nextDeadline).toISOString();
+
+    if (woken) continue;
+    if (nextDeadline === null) return { outcome: 'idle', status };
+    if (round + 1 >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested)
+      await continueAsNew<typeof doubleOptInWorkflow>({ ...input, carried: status });
+    const wait = nextDeadline - Date.now();
+    if (wait > 0) await condition(() => woken, wait);
   }
-  if (!(await confirmedBy(deadline))) {
-    await eraseUnconfirmed(input); // data minimisation: nothing kept of an unconfirmed address
-    return { outcome: 'expired' };
-  }
-  let activated: Awaited<ReturnType<typeof activateSubscription>>;
-  try {
-    activated = await activateSubscription({ ...input, confirmation: confirmation! });
-  } catch (err) {
-    if (!isFailureOf(err, activityFailures.subscriptionMissing)) throw err;
-    // The request's record is gone, so no proof can be written: nothing may be kept.
-    await eraseUnconfirmed(input);
-    return { outcome: 'expired' };
-  }
-  if (activated === 'withdrawn') {
-    // Unsubscribed from the confirmation mail before the click: never confirmed, so erased
-    // now rather than at the deadline.
-    await eraseUnconfirmed(input);
-    return { outcome: 'withdrawn' };
-  }
-  return { outcome: 'confirmed' };
 }
-
-/**
- * Whether an activity failed permanently with this type. A local activity's failure arrives
- * as the ApplicationFailure itself, a regular one's wrapped in an ActivityFailure.
- */
-const isFailureOf = (err: unknown, type: string): boolean =>
-  err instanceof ApplicationFailure
-    ? err.type === type
-    : err instanceof ActivityFailure && isFailureOf(err.cause, type);

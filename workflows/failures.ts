@@ -27,12 +27,12 @@ export const activityFailures = {
   probeMissing: 'ProbeMissing',
   /** The encryption probe's field came back still encrypted. */
   probeNotDecrypted: 'ProbeNotDecrypted',
-  /** The subscription request a confirmation needs the proof of is gone. */
-  subscriptionMissing: 'SubscriptionMissing',
   /** The import record is gone. */
   importMissing: 'ImportMissing',
   /** The list a double opt-in import subscribes to is gone. */
   listMissing: 'ListMissing',
+  /** The mail relay refused messages (retryable: the relay may be back later). */
+  relayRefused: 'RelayRefused',
 } as const;
 
 /** Types workflows fail themselves with. */

@@ -21,7 +21,10 @@ export const consentRecordIds = {
   /** One per subscription request. */
   requested: (subscriptionId: string, requestedAt: Date) =>
     `${requestedPrefix(subscriptionId)}${requestedAt.getTime()}`,
-  /** One per double opt-in run (`key`: `<workflowId>/<runId>`). */
+  /**
+   * One per request (`key`: `r<request time>`; records of earlier versions have
+   * `<workflowId>/<runId>`).
+   */
   confirmed: (subscriptionId: string, key: string) => `${subscriptionId}:confirmed:${key}`,
   /** One per renewal or re-permission run. */
   renewed: ({ contactId, listId }: MemberRef, key: string) =>
@@ -38,11 +41,19 @@ export const consentRecordIds = {
 
 const requestedPrefix = (subscriptionId: string) => `${subscriptionId}:requested:`;
 
-/** Encrypts what a link use recorded (IP, user agent) under the tenant's key. */
-async function encryptLinkUse(tenant: TenantScope, use: LinkUse) {
+/** A link use whose IP and user agent may be encrypted already (a stored click). */
+export type RecordedUse = Omit<LinkUse, 'ip' | 'userAgent'> & {
+  ip?: string | Binary;
+  userAgent?: string | Binary;
+};
+
+/** Encrypts what a link use recorded (IP, user agent) under the tenant's key, unless it is. */
+async function encryptLinkUse(tenant: TenantScope, use: RecordedUse) {
+  const seal = (value: string | Binary) =>
+    typeof value === 'string' ? tenant.private(value) : value;
   return {
-    ...(use.ip ? { ip: await tenant.private(use.ip) } : {}),
-    ...(use.userAgent ? { userAgent: await tenant.private(use.userAgent) } : {}),
+    ...(use.ip ? { ip: await seal(use.ip) } : {}),
+    ...(use.userAgent ? { userAgent: await seal(use.userAgent) } : {}),
   };
 }
 
@@ -141,7 +152,7 @@ export async function takeBackRequested(
  */
 export async function recordConfirmed(
   tenant: TenantScope,
-  c: MemberRef & { subscriptionId: string; key: string; use: LinkUse; proof: RequestProof },
+  c: MemberRef & { subscriptionId: string; key: string; use: RecordedUse; proof: RequestProof },
 ): Promise<boolean> {
   return tenant.models.ConsentRecord.create({
     _id: consentRecordIds.confirmed(c.subscriptionId, c.key),

@@ -18,6 +18,7 @@ import { userModel } from './models/user';
 import { dkimKeyModel } from './models/dkim-key';
 import { deletionCertificateModel } from './models/deletion-certificate';
 import { listDirectoryModel } from './models/list-directory';
+import { outboxModel } from './models/double-opt-in-outbox';
 import { sendModel } from './models/send';
 import { subscriptionModel } from './models/subscription';
 import { consentTraceModel } from './models/consent-trace';
@@ -67,6 +68,7 @@ const bindTenantModels = (tenantDb: Connection) => ({
   Subscription: subscriptionModel(tenantDb),
   ConsentTrace: consentTraceModel(tenantDb),
   Send: sendModel(tenantDb),
+  Outbox: outboxModel(tenantDb),
 });
 
 /** Creates the accessor over the shared mongoose connection. */

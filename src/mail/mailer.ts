@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import escapeHtml from 'escape-html';
 import type { TenantAccess } from '../db/tenant-access';
-import type { DkimKeys } from './dkim-keys';
+import type { DkimKey, DkimKeys } from './dkim-keys';
 import type { MailTransport } from './transport';
 import { isDuplicateKey } from '../db/duplicate-key';
 
@@ -46,13 +46,49 @@ export function createMailer(deps: {
   tenants: TenantAccess;
   from: string;
 }) {
+  /** The stable Message-ID of a key: a re-sent message is recognisably the same. */
+  const messageIdOf = (tenantId: string, sendKey: string, domain: string) =>
+    `<${createHash('sha256').update(`${tenantId}/${sendKey}`).digest('hex').slice(0, 32)}@${domain}>`;
+
+  /** Hands one message, signed, to the relay. */
+  const relay = (message: TenantMessage, key: DkimKey, messageId: string) => {
+    const footerText = `\n\n--\nManage your subscriptions: ${message.profileUrl}\nUnsubscribe: ${message.unsubscribeUrl}\n`;
+    const html =
+      message.html ??
+      `<p>${escapeHtml(message.text)
+        .replace(/\n{2,}/g, '</p><p>')
+        .replace(/\n/g, '<br>')}</p>`;
+    const footerHtml = `<hr><p style="font-size:small"><a href="${escapeHtml(message.profileUrl)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl)}">Unsubscribe</a></p>`;
+    return deps.transport.sendMail({
+      from: deps.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text + footerText,
+      html: html + footerHtml,
+      messageId,
+      headers: {
+        'List-Unsubscribe': `<${message.unsubscribeUrl}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        ...(message.listId
+          ? { 'List-Id': `<${message.listId}.${message.tenantId}.${key.domain}>` }
+          : {}),
+      },
+      dkim: {
+        domainName: key.domain,
+        keySelector: key.selector,
+        privateKey: key.privateKey,
+        headerFieldNames: SIGNED_HEADERS,
+      },
+    });
+  };
+
   return {
     /** Sends unless this key was sent before; returns what happened. */
     async sendOnce(message: TenantMessage): Promise<'sent' | 'already-sent'> {
       const tenant = await deps.tenants.forTenant(message.tenantId);
       const key = await deps.dkim.ensure(message.tenantId);
       const { Send } = tenant.models;
-      const messageId = `<${createHash('sha256').update(`${message.tenantId}/${message.sendKey}`).digest('hex').slice(0, 32)}@${key.domain}>`;
+      const messageId = messageIdOf(message.tenantId, message.sendKey, key.domain);
       try {
         await Send.create({
           _id: message.sendKey,
@@ -65,41 +101,71 @@ export function createMailer(deps: {
         const earlier = await Send.findById(message.sendKey).lean();
         if (earlier?.status === 'sent') return 'already-sent';
       }
-
-      const footerText = `\n\n--\nManage your subscriptions: ${message.profileUrl}\nUnsubscribe: ${message.unsubscribeUrl}\n`;
-      const html =
-        message.html ??
-        `<p>${escapeHtml(message.text)
-          .replace(/\n{2,}/g, '</p><p>')
-          .replace(/\n/g, '<br>')}</p>`;
-      const footerHtml = `<hr><p style="font-size:small"><a href="${escapeHtml(message.profileUrl)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl)}">Unsubscribe</a></p>`;
-
-      await deps.transport.sendMail({
-        from: deps.from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text + footerText,
-        html: html + footerHtml,
-        messageId,
-        headers: {
-          'List-Unsubscribe': `<${message.unsubscribeUrl}>`,
-          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-          ...(message.listId
-            ? { 'List-Id': `<${message.listId}.${message.tenantId}.${key.domain}>` }
-            : {}),
-        },
-        dkim: {
-          domainName: key.domain,
-          keySelector: key.selector,
-          privateKey: key.privateKey,
-          headerFieldNames: SIGNED_HEADERS,
-        },
-      });
+      await relay(message, key, messageId);
       await Send.updateOne(
         { _id: message.sendKey },
         { $set: { status: 'sent', sentAt: new Date() } },
       );
       return 'sent';
+    },
+
+    /**
+     * Sends a batch of one tenant's messages, each unless its key was sent before, as
+     * `sendOnce` does one by one but with one claim and one mark for the whole batch and the
+     * messages handed to the relay side by side (the transport's pool bounds how many). A
+     * message the relay refused stays claimed and unsent (a later batch sends it again);
+     * returns each message's outcome, in order.
+     */
+    async sendBatch(
+      tenantId: string,
+      messages: Omit<TenantMessage, 'tenantId'>[],
+    ): Promise<('sent' | 'already-sent' | 'failed')[]> {
+      if (messages.length === 0) return [];
+      const tenant = await deps.tenants.forTenant(tenantId);
+      const key = await deps.dkim.ensure(tenantId);
+      const { Send } = tenant.models;
+      const claimedAt = new Date();
+      const ids = messages.map((m) => messageIdOf(tenantId, m.sendKey, key.domain));
+      try {
+        await Send.insertMany(
+          messages.map((m, i) => ({
+            _id: m.sendKey,
+            messageId: ids[i],
+            status: 'sending',
+            claimedAt,
+          })),
+          { ordered: false },
+        );
+      } catch (err) {
+        // Claims of an earlier attempt are there already: only those marked sent are done.
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const sent = new Set(
+        (
+          await Send.find(
+            { _id: { $in: messages.map((m) => m.sendKey) }, status: 'sent' },
+            { _id: 1 },
+          ).lean()
+        ).map((d) => d._id),
+      );
+      const outcomes = await Promise.all(
+        messages.map(async (m, i): Promise<'sent' | 'already-sent' | 'failed'> => {
+          if (sent.has(m.sendKey)) return 'already-sent';
+          try {
+            await relay({ ...m, tenantId }, key, ids[i]!);
+            return 'sent';
+          } catch {
+            return 'failed';
+          }
+        }),
+      );
+      const relayed = messages.filter((_, i) => outcomes[i] === 'sent').map((m) => m.sendKey);
+      if (relayed.length > 0)
+        await Send.updateMany(
+          { _id: { $in: relayed } },
+          { $set: { status: 'sent', sentAt: new Date() } },
+        );
+      return outcomes;
     },
   };
 }

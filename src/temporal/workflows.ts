@@ -86,11 +86,10 @@ export const workflowRegistry = {
   }),
   doubleOptIn: kindSpec('doubleOptInWorkflow')({
     kind: workflowKinds.doubleOptIn,
-    // A pending address gets its running workflow back (no second mail); after expiry or
-    // withdrawal a new request starts afresh.
+    // One per list: a wake reaches the running one, or starts it again once it ended idle.
     idReuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     idConflict: WorkflowIdConflictPolicy.USE_EXISTING,
-    opaqueIdOf: (input) => input.subscriptionId,
+    opaqueIdOf: (input) => input.listId,
     listIdOf: (input) => input.listId,
   }),
   doubleOptInSweep: kindSpec('doubleOptInSweepWorkflow')({
@@ -286,6 +285,16 @@ export interface WorkflowGateway {
     ...args: Args
   ): Promise<boolean>;
   /**
+   * Signals a kind's workflow, starting it first if none runs with the input's id (by the
+   * kind's id policies, a closed run is followed by a new one).
+   */
+  signalWithStart<K extends WorkflowKind, Args extends unknown[]>(
+    kind: K,
+    input: WorkflowInput<K>,
+    def: SignalDefinition<Args>,
+    ...args: Args
+  ): Promise<void>;
+  /**
    * Signals a running workflow and waits up to `settleMs` for its result: false when none runs
    * with this id; otherwise its result, or none if it fails or takes longer (the signal is
    * recorded durably either way).
@@ -398,6 +407,18 @@ export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps
           throw err;
         });
       return started.result();
+    },
+
+    async signalWithStart(kind, input, def, ...args) {
+      const options: { workflowIdConflictPolicy?: unknown } = {
+        ...startOptionsOf(taskQueue, kind, input, ...([] as unknown as StartRefArgs<typeof kind>)),
+      };
+      delete options.workflowIdConflictPolicy;
+      await client.workflow.signalWithStart(specOf(kind).workflowType, {
+        ...options,
+        signal: def,
+        signalArgs: args,
+      } as never);
     },
 
     async signalAndSettle(kind, tenantId, opaqueId, def, arg, settleMs) {

@@ -17,6 +17,7 @@ import { createSessionMiddleware, sessionSweep } from '../auth/sessions';
 import { createTotpEnrolment } from '../auth/totp-enrolment';
 import type { Config } from '../config';
 import { openRecipientServices, type RecipientServices } from './recipients';
+import { createDoubleOptInWake } from '../consent/subscription/wake';
 import { createSubscriptionCommand } from '../consent/subscription/command';
 import { createSubscribeLimits, type SubscribeLimits } from '../consent/subscription/flood-limits';
 import { pingMongo } from '../db/connection';
@@ -84,7 +85,11 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
       corsOrigins: config.codec.corsOrigins,
     },
     recipients: consent,
-    subscriptions: createSubscriptionCommand({ limits, workflows: temporal.workflows, logger }),
+    subscriptions: createSubscriptionCommand({
+      limits,
+      wake: createDoubleOptInWake({ workflows: temporal.workflows }),
+      logger,
+    }),
     publicUrl: config.http.publicUrl,
     health: {
       temporal: () => temporal.connection.healthService.check({}),

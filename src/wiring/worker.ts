@@ -4,6 +4,7 @@
  * worker itself with every workflow and activity. `src/worker.ts`, the benchmarks and the test
  * stacks build their worker from this.
  */
+import { createDoubleOptInWake } from '../consent/subscription/wake';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { Config } from '../config';
@@ -55,6 +56,7 @@ export async function openWorkerServices(
     mailer: consent.mailer,
     links: consent.links,
     workflows: temporal.workflows,
+    wake: createDoubleOptInWake({ workflows: temporal.workflows }),
   };
   return {
     native,

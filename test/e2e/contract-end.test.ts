@@ -126,7 +126,7 @@ describe('contract end', () => {
       .send({ name: 'export', scopes: ['contacts.export'] });
     expect(exportKey.status).toBe(201);
     // No new consent while frozen, but an objection is honoured.
-    expect((await request(stack.app).get(linkPath(mail!.text, 'c'))).status).toBe(410);
+    expect((await request(stack.app).post(linkPath(mail!.text, 'c'))).status).toBe(410);
     const unsubscribed = await request(stack.app)
       .post(linkPath(mail!.text, 'u'))
       .type('form')

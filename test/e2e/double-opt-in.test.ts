@@ -13,6 +13,7 @@ import { createDataConverter } from '../../src/temporal/data-converter';
 import { createPayloadKeyStore } from '../../src/temporal/payload-keys';
 import { createWorkflowGateway } from '../../src/temporal/workflows';
 import { createSubscriptionCommand } from '../../src/consent/subscription/command';
+import { createDoubleOptInWake } from '../../src/consent/subscription/wake';
 import { createLogger } from '../../src/logger';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { linkPath, mailTo as mailToIn } from '../helpers/dev-mail';
@@ -62,7 +63,7 @@ describe('double opt-in over HTTP', () => {
     expect(first.body).toEqual({
       subscriptionId: expect.stringMatching(/^s[0-9a-f]{24}$/),
       contactId: expect.stringMatching(/^c[0-9a-f]{24}$/),
-      workflowId: `double-opt-in:${tenant.tenantId}:${first.body.subscriptionId}`,
+      workflowId: `double-opt-in:${tenant.tenantId}:${listId}`,
       status: 'pending',
     });
     expect(first.body.workflowId).not.toContain(marker);
@@ -88,7 +89,19 @@ describe('double opt-in over HTTP', () => {
     ]);
 
     const confirm = linkPath(mail!.text, 'c');
-    const page = await request(stack.app).get(confirm).set('User-Agent', 'MailClient/2.0');
+    // Opening the link (as a mail scanner does) shows a button and changes nothing.
+    const opened = await request(stack.app).get(confirm).set('User-Agent', 'Scanner/1');
+    expect(opened.status).toBe(200);
+    expect(opened.text).toContain(`<form method="post" action="${confirm}">`);
+    const stillPending = await request(stack.app)
+      .get(`/api/v1/contacts/${first.body.contactId}`)
+      .set(auth());
+    expect(stillPending.body.lists).toEqual([expect.objectContaining({ status: 'pending' })]);
+    const page = await request(stack.app)
+      .post(confirm)
+      .type('form')
+      .set('User-Agent', 'MailClient/2.0')
+      .send('');
     expect(page.status).toBe(200);
     expect(page.text).toContain('confirmed');
 
@@ -117,10 +130,11 @@ describe('double opt-in over HTTP', () => {
     ]);
 
     // The same link again: a clear page, nothing changes.
-    const reused = await request(stack.app).get(confirm);
+    const reused = await request(stack.app).post(confirm);
     expect(reused.status).toBe(409);
     expect(reused.text).toContain('already confirmed');
-    const tampered = await request(stack.app).get(
+    expect((await request(stack.app).get(confirm)).status).toBe(409);
+    const tampered = await request(stack.app).post(
       confirm.slice(0, -3) + (confirm.endsWith('AAA') ? 'BBB' : 'AAA'),
     );
     expect(tampered.status).toBe(400);
@@ -173,10 +187,10 @@ describe('double opt-in over HTTP', () => {
     expect(profile.text).toContain('unsubscribed');
   });
 
-  it('starts a request whose start failed after the answer by the tenant’s sweep, and it completes', async () => {
-    // An api whose workflow start fails after it has stored and answered, as if the process
-    // had died between the two: its payload keys (which the start must encrypt the input
-    // with) live in a database it cannot reach, so the codec refuses and nothing is started.
+  it('mails a request whose wake failed after the answer when the tenant’s sweep wakes its list, once', async () => {
+    // An api whose wake fails after it has stored and answered, as if the process had died
+    // between the two: its payload keys (which the signal must encrypt its argument with)
+    // live in a database it cannot reach, so the codec refuses and nothing is signalled.
     const unreachable = new MongoClient(`mongodb://127.0.0.1:${await freePort()}`, {
       serverSelectionTimeoutMS: 300,
     });
@@ -193,27 +207,33 @@ describe('double opt-in over HTTP', () => {
       workflows,
       subscriptions: createSubscriptionCommand({
         limits: stack.limits,
-        workflows,
+        wake: createDoubleOptInWake({ workflows }),
         logger: createLogger('test', 'silent'),
       }),
     });
+    // A list of its own, whose workflow no earlier request has started.
+    const list = await request(stack.app)
+      .post('/api/v1/lists')
+      .set(auth())
+      .send({ name: `Outage ${marker}` });
     try {
       const email = `outage.${marker}@example.test`;
       const sub = await request(cut)
-        .post(`/api/v1/lists/${listId}/subscriptions`)
+        .post(`/api/v1/lists/${list.body.id}/subscriptions`)
         .set(auth())
         .send({ email, ip: '198.51.100.8', userAgent: 'OutageBrowser/1' });
       expect(sub.status).toBe(202);
       expect(sub.body.status).toBe('pending');
+      await new Promise((r) => setTimeout(r, 300)); // the failed wake after the answer
       await expect(
         stack.client.workflow.getHandle(sub.body.workflowId).describe(),
       ).rejects.toBeInstanceOf(WorkflowNotFoundError);
       const tenantScope = await stack.data.tenants.forTenant(tenant.tenantId);
-      const stored = await tenantScope.models.Subscription.findById(sub.body.subscriptionId).lean();
-      expect(stored).toMatchObject({ status: 'pending', startPendingSince: expect.any(Date) });
+      expect(
+        await tenantScope.models.Outbox.countDocuments({ subscriptionId: sub.body.subscriptionId }),
+      ).toBe(1);
 
-      // The tenant got its sweep schedule with its first list; run the sweep now, without the
-      // grace period a scheduled run leaves a start under way.
+      // The tenant got its sweep schedule with its first list; run the sweep now.
       const sweepId = `double-opt-in-sweep:${tenant.tenantId}:${tenant.tenantId}`;
       const schedule = await stack.client.schedule.getHandle(sweepId).describe();
       expect(schedule.action).toMatchObject({ workflowType: 'doubleOptInSweepWorkflow' });
@@ -221,26 +241,38 @@ describe('double opt-in over HTTP', () => {
         stack.client.workflow.execute('doubleOptInSweepWorkflow', {
           workflowId: `${sweepId}-now-${uniqueSuffix()}`,
           taskQueue: stack.config.temporal.taskQueue,
-          args: [{ tenantId: tenant.tenantId, graceSeconds: 0 }],
+          args: [{ tenantId: tenant.tenantId }],
         });
-      expect((await sweep()).started).toBeGreaterThanOrEqual(1);
+      expect((await sweep()).woken).toBeGreaterThanOrEqual(1);
 
       const [mail] = await mailTo(email);
-      const page = await request(stack.app).get(linkPath(mail!.text, 'c'));
+      const page = await request(stack.app).post(linkPath(mail!.text, 'c'));
       expect(page.status).toBe(200);
       const contact = await request(stack.app)
         .get(`/api/v1/contacts/${sub.body.contactId}`)
         .set(auth());
-      expect(contact.body.lists).toEqual([expect.objectContaining({ listId, status: 'active' })]);
+      expect(contact.body.lists).toEqual([
+        expect.objectContaining({ listId: list.body.id, status: 'active' }),
+      ]);
       expect(contact.body.consent).toEqual([
         expect.objectContaining({ action: 'requested', userAgent: 'OutageBrowser/1' }),
         expect.objectContaining({ action: 'confirmed' }),
       ]);
       const done = await tenantScope.models.Subscription.findById(sub.body.subscriptionId).lean();
-      expect(done?.startPendingSince).toBeUndefined();
-      // Swept once: a later sweep leaves it alone, and no second mail went out.
+      expect(done).toMatchObject({ status: 'confirmed' });
+      expect(done?.dueAt).toBeUndefined();
+      // A later sweep sends nothing again.
       await sweep();
+      await new Promise((r) => setTimeout(r, 500));
       expect(await mailTo(email)).toHaveLength(1);
+      // Ops see the list's workflow and what it did once its round is over.
+      const handle = stack.client.workflow.getHandle(sub.body.workflowId);
+      let status = await handle.query<{ sent: number; rounds: number }>('status');
+      for (let i = 0; i < 50 && status.sent === 0; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        status = await handle.query('status');
+      }
+      expect(status).toMatchObject({ sent: 1, rounds: expect.any(Number) });
     } finally {
       await unreachable.close();
     }
@@ -259,8 +291,9 @@ describe('double opt-in over HTTP', () => {
       },
       new Date(Date.now() - 1000),
     );
-    const page = await request(stack.app).get(`/c/${token}`);
+    const page = await request(stack.app).post(`/c/${token}`);
     expect(page.status).toBe(410);
+    expect((await request(stack.app).get(`/c/${token}`)).status).toBe(410);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.text).toContain('expired');
     const contact = await request(stack.app)
@@ -280,7 +313,7 @@ describe('double opt-in over HTTP', () => {
     );
     const [, payload, signature] = forged.split('.');
     const [ownHeader] = token.split('.'); // claims to be this tenant's, signed with another's key
-    expect((await request(stack.app).get(`/c/${ownHeader}.${payload}.${signature}`)).status).toBe(
+    expect((await request(stack.app).post(`/c/${ownHeader}.${payload}.${signature}`)).status).toBe(
       400,
     );
   });
@@ -289,7 +322,7 @@ describe('double opt-in over HTTP', () => {
     const email = `renewer.${marker}@example.test`;
     const sub = await subscribe({ email });
     const [mail] = await mailTo(email);
-    expect((await request(stack.app).get(linkPath(mail!.text, 'c'))).status).toBe(200);
+    expect((await request(stack.app).post(linkPath(mail!.text, 'c'))).status).toBe(200);
     const handle = await stack.client.workflow.start('consentRenewalWorkflow', {
       workflowId: `consent-renewal:${tenant.tenantId}:r${uniqueSuffix()}`,
       taskQueue: stack.config.temporal.taskQueue,
@@ -305,11 +338,13 @@ describe('double opt-in over HTTP', () => {
     });
     const reminders = await mailTo(email, 2);
     const renewal = linkPath(reminders[0]!.text, 'c');
-    const page = await request(stack.app).get(renewal).set('User-Agent', 'RenewBrowser/1');
+    const button = await request(stack.app).get(renewal);
+    expect([button.status, button.text]).toEqual([200, expect.stringContaining('Renew')]);
+    const page = await request(stack.app).post(renewal).set('User-Agent', 'RenewBrowser/1');
     expect(page.status).toBe(200);
     expect(page.text).toContain('renewed');
     expect(await handle.result()).toEqual({ outcome: 'renewed' });
-    const again = await request(stack.app).get(renewal);
+    const again = await request(stack.app).post(renewal);
     expect(again.status).toBe(410);
     const contact = await request(stack.app)
       .get(`/api/v1/contacts/${sub.body.contactId}`)
@@ -344,7 +379,7 @@ describe('double opt-in over HTTP', () => {
       'requested',
       'withdrawn',
     ]);
-    const page = await request(stack.app).get(linkPath(mail!.text, 'c'));
+    const page = await request(stack.app).post(linkPath(mail!.text, 'c'));
     expect(page.status).toBe(410);
     expect(page.text).toContain('withdrawn');
     // Never confirmed: nothing is kept of the address, as at the confirmation deadline.
@@ -352,7 +387,7 @@ describe('double opt-in over HTTP', () => {
       .get(`/api/v1/contacts/${sub.body.contactId}`)
       .set(auth());
     expect(after.status).toBe(404);
-    const again = await request(stack.app).get(linkPath(mail!.text, 'c'));
+    const again = await request(stack.app).post(linkPath(mail!.text, 'c'));
     expect(again.status).toBe(410);
   });
 
@@ -559,7 +594,7 @@ describe('double opt-in over HTTP', () => {
       expect(posted.headers['content-security-policy']).toMatch(/^default-src 'none';/);
       expect(posted.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       const [mail] = await mailTo(email);
-      const confirmed = await admin.agent.get(linkPath(mail!.text, 'c'));
+      const confirmed = await admin.agent.post(linkPath(mail!.text, 'c'));
       expect([confirmed.status, confirmed.type]).toEqual([200, 'text/html']);
       const bad = await admin.agent.post('/u/a.b.c').type('form').send('x=1');
       expect([bad.status, bad.type]).toEqual([400, 'text/html']);

@@ -1,6 +1,6 @@
 /**
- * The pages behind the links in recipients' mail: `GET /c/:token` (confirm a subscription or
- * renew consent), `GET /k/:token` (stay subscribed, for re-permission), `GET|POST /u/:token`
+ * The pages behind the links in recipients' mail: `GET|POST /c/:token` (confirm a subscription
+ * or renew consent: GET shows the button, POST acts), `GET /k/:token` (stay subscribed, for re-permission), `GET|POST /u/:token`
  * (unsubscribe; POST is RFC 8058 one-click) and `GET /p/:token` (profile center, minimal).
  * A tampered token gets 400, an expired one 410, a used one 409 or 410: each a page saying
  * so, and nothing changes.
@@ -15,12 +15,12 @@ import {
   type LinkTokens,
 } from '../../consent/link-tokens';
 import type { RecipientLinks } from '../../consent/recipient-links';
+import { confirmSubscription } from '../../consent/subscription/confirm';
 import { unsubscribeContact } from '../../consent/unsubscribe';
 import { readableStatuses } from '../../db/models/tenant';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
 import type { WorkflowGateway, WorkflowKind } from '../../temporal/workflows';
 import {
-  confirmSignal,
   keepSignal,
   renewSignal,
   type LinkUse,
@@ -52,6 +52,11 @@ const refused = (kind: 'invalid' | 'conflict' | 'gone', message: string) =>
   new AppError(kind, kind === 'conflict' ? 'link_used' : 'link_refused', message);
 
 const INVALID = 'This link is not valid. Please use the complete link from your email.';
+
+const gone = () =>
+  refused('gone', 'This subscription request no longer exists: it expired without confirmation.');
+const alreadyConfirmed = () =>
+  refused('conflict', 'This subscription was already confirmed with this link.');
 
 /** Every failure of a link page is a page; invalid input of any kind reads as a bad link. */
 const renderLinkProblem = (error: HttpProblem, _req: Request, res: Response) =>
@@ -129,53 +134,68 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       ...linkPage,
       method: 'get',
       path: '/c/:token',
+      summary: 'The confirmation page of a subscription or a consent renewal',
+      description:
+        'Shows a button that posts the confirmation (or renewal) to the same address; changes nothing itself, so a mail scanner that opens links confirms nothing. A request already confirmed, expired or withdrawn gets its page at once.',
+      responses: {
+        200: page('the confirm button'),
+        ...refusals,
+        409: page('this subscription was already confirmed with this link'),
+      },
+      async handler({ params }, _req, res) {
+        const { claims, tenant } = await open(params.token, ['confirm', 'renew']);
+        if (claims.purpose === 'confirm') {
+          if (!claims.ref) throw refused('invalid', INVALID);
+          // Not the encrypted fields: nothing to decrypt.
+          const subscription = await tenant.models.Subscription.findById(claims.ref, {
+            contactId: 1,
+            status: 1,
+          }).lean();
+          if (subscription?.contactId !== claims.contactId) throw gone();
+          if (subscription.status === 'confirmed') throw alreadyConfirmed();
+          if (subscription.status === 'erasing') throw gone();
+        }
+        const what = claims.purpose === 'confirm' ? 'subscription' : 'consent';
+        sendPage(
+          res,
+          200,
+          claims.purpose === 'confirm' ? 'Confirm your subscription' : 'Renew your consent',
+          `<form method="post" action="/c/${esc(params.token)}"><p>Please confirm your ${what} with the button below.</p><button type="submit">Confirm</button></form>`,
+        );
+      },
+    }),
+
+    defineRoute({
+      ...linkPage,
+      method: 'post',
+      path: '/c/:token',
       summary: 'Confirm a subscription, or renew consent',
       description:
-        'The link of a confirmation mail confirms the pending subscription once the workflow has recorded the proof with this request’s IP and user agent; the link of a renewal request renews consent.',
+        'The button of the confirmation page confirms the pending subscription: the page records the consent proof with this request’s IP and user agent and answers once it is written. The button of a renewal page renews consent. The body is ignored.',
+      request: { ...linkPage.request, body: z.looseObject({}), bodyType: 'form' },
       responses: {
         200: page('confirmed (the proof is written), or renewed'),
-        202: page('the click is recorded, but the proof was not written within the wait'),
         ...refusals,
         409: page('this subscription was already confirmed with this link'),
       },
       async handler({ params }, req, res) {
         const { claims, tenant } = await open(params.token, ['confirm', 'renew']);
         if (claims.purpose === 'confirm') {
-          if (!claims.ref) throw refused('invalid', INVALID);
-          // The request's workflow decides: nothing to read before the click reaches it.
-          const signalled = await click('doubleOptIn', claims, confirmSignal, req);
-          if (!signalled) {
-            // Its workflow has ended: confirmed by an earlier click, or expired and erased.
-            const subscription = await tenant.models.Subscription.findById(claims.ref, {
-              contactId: 1,
-              status: 1,
-            }).lean(); // not the encrypted fields: nothing to decrypt
-            if (subscription?.status === 'confirmed' && subscription.contactId === claims.contactId)
-              throw refused('conflict', 'This subscription was already confirmed with this link.');
-            throw refused(
-              'gone',
-              'This subscription request no longer exists: it expired without confirmation.',
-            );
-          }
-          const outcome = signalled.result?.outcome;
+          if (!claims.ref || !claims.listId) throw refused('invalid', INVALID);
+          const outcome = await confirmSubscription(
+            tenant,
+            { subscriptionId: claims.ref, contactId: claims.contactId, listId: claims.listId },
+            linkUse(req),
+          );
+          if (outcome === 'already-confirmed') throw alreadyConfirmed();
           if (outcome === 'withdrawn')
             throw refused('gone', 'This subscription request was withdrawn.');
-          if (outcome === 'expired')
-            throw refused('gone', 'This subscription request has expired.');
-          if (outcome === 'confirmed')
-            return sendPage(
-              res,
-              200,
-              'Subscription confirmed',
-              '<p>Thank you: your subscription is confirmed.</p>',
-            );
-          // The click is recorded (the signal is durable), but the proof was not written
-          // within the wait: say what is known, not more.
+          if (outcome === 'gone') throw gone();
           return sendPage(
             res,
-            202,
-            'Confirmation received',
-            '<p>Thank you: we have received your confirmation and are recording it.</p>',
+            200,
+            'Subscription confirmed',
+            '<p>Thank you: your subscription is confirmed.</p>',
           );
         }
         if (!(await click('consentRenewal', claims, renewSignal, req)))

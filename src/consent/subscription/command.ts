@@ -3,22 +3,21 @@
  * the API, the hosted and embedded forms and imports with `consent=double-opt-in` do it.
  *
  * A person's request (`request`: API, forms) is validated, counted against the flood limits
- * per subscriber IP and per address, stored (or found stored), answered, and only then is its
- * workflow started, so the person waits for one database round trip, not for Temporal. An
- * imported row (`subscribeImportedRow`) was validated and is authorised by the import itself:
- * no flood limits, and the start is awaited, so a failed start fails the batch and the
- * activity retries it (storing is idempotent).
+ * per subscriber IP and per address, stored with its confirmation mail queued (or found
+ * stored), answered, and only then is the list's double opt-in workflow woken, so the person
+ * waits for the database, not for Temporal. An imported row (`subscribeImportedRow`) was
+ * validated and is authorised by the import itself: no flood limits; the import wakes the list
+ * once per batch.
  */
 import { notFound } from '../../errors';
 import type { ContactRow } from '../../imports/contact-row';
 import type { TenantScope } from '../../db/tenant-access';
 import type { Logger } from '../../logger';
-import type { WorkflowGateway } from '../../temporal/workflows';
 import type { SubscribeLimits } from './flood-limits';
 import { subscribeListFields, type SubscribeList } from './ids';
-import { startAfterAnswer, startDoubleOptIn } from './start';
 import { storeSubscription, type SubscribeResult, type SubscribeSource } from './store';
 import { subscriberRow } from './subscriber-row';
+import { wakeAfterAnswer, type DoubleOptInWake } from './wake';
 
 /** A person's subscription request, as a route received it. */
 export interface PersonRequest {
@@ -35,7 +34,7 @@ export interface PersonRequest {
 /** What the command needs. */
 export interface SubscriptionCommandDeps {
   limits: SubscribeLimits;
-  workflows: WorkflowGateway;
+  wake: DoubleOptInWake;
   logger: Logger;
 }
 
@@ -47,8 +46,8 @@ export function createSubscriptionCommand(deps: SubscriptionCommandDeps) {
   return {
     /**
      * Subscribes a person's address: `answer` is called with the result once the request is
-     * stored (a refused request writes nothing), then the workflow starts without being
-     * waited for. Throws `invalid`, `not_found` (list) or a flood-limit error.
+     * stored (a refused request writes nothing), then the list's workflow is woken without
+     * being waited for. Throws `invalid`, `not_found` (list) or a flood-limit error.
      */
     async request(
       tenant: TenantScope,
@@ -64,30 +63,30 @@ export function createSubscriptionCommand(deps: SubscriptionCommandDeps) {
         deps.limits.checkIp(tenant.tenantId, input.ip),
       ]);
       if (!list) throw notFound('list');
-      const { result, start } = await storeSubscription(
+      const { result, queued } = await storeSubscription(
         { tenant, guard: (contactId) => deps.limits.checkAddress(tenant.tenantId, contactId) },
         { list, row, ip: input.ip, userAgent: input.userAgent, source: input.source },
       );
       answer(result);
-      // Stored, so nothing is lost: the workflow starts now (or, if this process dies first,
-      // by the sweep).
-      if (start) startAfterAnswer(deps, start);
+      // Stored with its mail queued, so nothing is lost: the workflow is woken now (or, if
+      // this process dies first, by the sweep).
+      if (queued) wakeAfterAnswer(deps, tenant.tenantId, list._id);
     },
   };
 }
 
 /**
- * Subscribes one validated row of a double opt-in import and starts its workflow. Idempotent:
- * a replayed batch finds its rows stored and their workflows running.
+ * Subscribes one validated row of a double opt-in import, its mail queued; whether the list's
+ * workflow has mail to send (the import then wakes it, once per batch). Idempotent: a replayed
+ * batch finds its rows stored and their mail queued or sent.
  */
 export async function subscribeImportedRow(
-  deps: { workflows: WorkflowGateway },
   tenant: TenantScope,
   request: { list: SubscribeList; row: ContactRow; importId: string },
-): Promise<void> {
-  const { start } = await storeSubscription(
+): Promise<boolean> {
+  const { queued } = await storeSubscription(
     { tenant },
     { list: request.list, row: request.row, source: { kind: 'import', id: request.importId } },
   );
-  if (start) await startDoubleOptIn(deps, start);
+  return queued;
 }

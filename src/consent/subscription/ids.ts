@@ -1,16 +1,14 @@
 /**
- * The ids and the workflow input of a subscription. Every id is derived from opaque ids, so a
- * repeated request lands on the same records and the same workflow: the contact id comes from
- * the address's deterministic ciphertext, the subscription id from contact and list, the
- * workflow id from the subscription (src/temporal/workflows.ts).
+ * The ids of a subscription. Every id is derived from opaque ids, so a repeated request lands
+ * on the same records: the contact id comes from the address's deterministic ciphertext, the
+ * subscription id from contact and list. Its double opt-in runs in the list's workflow
+ * (src/temporal/workflows.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Binary } from 'mongodb';
 import { contactIdFor } from '../../db/models/contact';
 import type { ListDocument } from '../../db/models/list';
 import type { TenantScope } from '../../db/tenant-access';
-import type { DoubleOptInInput, RequestProof } from '../../../workflows/definitions';
-import { resolveDoubleOptIn } from '../double-opt-in-settings';
 
 /** What of a list subscribing reads. */
 export type SubscribeList = Pick<ListDocument, '_id' | 'name' | 'doubleOptIn'>;
@@ -29,22 +27,4 @@ export async function contactIdOf(
 ): Promise<{ id: string; encrypted: Binary }> {
   const encrypted = await tenant.searchable(email);
   return { id: contactIdFor(encrypted), encrypted };
-}
-
-/** The workflow input of a subscription under the list's current double opt-in settings. */
-export function doubleOptInInput(
-  tenantId: string,
-  list: SubscribeList,
-  ids: { subscriptionId: string; contactId: string },
-  proof: RequestProof,
-): DoubleOptInInput {
-  const settings = resolveDoubleOptIn(list.name, list.doubleOptIn);
-  return {
-    tenantId,
-    listId: list._id,
-    ...ids,
-    confirmWithinHours: settings.confirmWithinHours,
-    reminderAfterHours: settings.reminderAfterHours,
-    proof,
-  };
 }

@@ -5,8 +5,10 @@
  * one (repairing its proof record if a failure left it out), an active member gets
  * `active` and nothing new; a subscription that expired or was withdrawn can start afresh.
  * A new address is inserted pending with its fields; a known contact only gets the membership
- * (an unconfirmed request must not change its data). If a write fails, what this request
- * wrote is taken back, so nothing is left that no workflow would ever erase.
+ * (an unconfirmed request must not change its data). The request carries its deadlines
+ * (src/consent/subscription/deadlines.ts) and its confirmation mail is queued in the outbox in
+ * the same round trip; the list's double opt-in workflow sends it. If a write fails, what this
+ * request wrote is taken back, so nothing is left that no workflow would ever erase.
  */
 import type { Binary } from 'mongodb';
 import * as consentRecords from '../../db/consent-records';
@@ -14,12 +16,14 @@ import { isDuplicateKey } from '../../db/duplicate-key';
 import type { PlainDocument } from '../../db/encryption';
 import * as memberships from '../../db/memberships';
 import { hasDetails, type ListMembership } from '../../db/models/contact';
+import type { SubscriptionStatus } from '../../db/models/subscription';
+import { outboxIdOf, queueMail } from '../../db/models/double-opt-in-outbox';
 import type { TenantScope } from '../../db/tenant-access';
 import { rowDetails, type ContactRow } from '../../imports/contact-row';
 import { workflowIdOf } from '../../temporal/workflows';
-import type { DoubleOptInInput } from '../../../workflows/definitions';
 import { resolveDoubleOptIn } from '../double-opt-in-settings';
-import { contactIdOf, doubleOptInInput, subscriptionIdFor, type SubscribeList } from './ids';
+import { requestDeadlines } from './deadlines';
+import { contactIdOf, subscriptionIdFor, type SubscribeList } from './ids';
 
 /** Where a subscription came from. */
 export interface SubscribeSource {
@@ -48,10 +52,13 @@ export interface SubscribeResult {
   status: 'pending' | 'active';
 }
 
-/** A stored subscription and the workflow start it still needs (none for an active member). */
+/**
+ * A stored subscription; `queued` when a confirmation mail waits in the outbox (the caller
+ * then wakes the list's double opt-in workflow), false for an active member.
+ */
 export interface SubscribeOutcome {
   result: SubscribeResult;
-  start?: DoubleOptInInput;
+  queued: boolean;
 }
 
 /** What storing needs. */
@@ -62,50 +69,37 @@ export interface StoreDeps {
 }
 
 /**
- * Stores the subscription (or finds the existing one). The caller then starts the workflow
- * (src/consent/subscription/start.ts; now, or after answering) when `start` is set.
+ * Stores the subscription (or finds the existing one). The caller then wakes the list's double
+ * opt-in workflow (src/consent/subscription/wake.ts; after answering, or at once) when `queued`.
  */
 export async function storeSubscription(
   deps: StoreDeps,
   request: SubscribeRequest,
 ): Promise<SubscribeOutcome> {
   const { tenant } = deps;
-  const { Contact, Subscription } = tenant.models;
+  const { Contact, Subscription, Outbox } = tenant.models;
   const listId = request.list._id;
   const { id: contactId, encrypted: email } = await contactIdOf(tenant, request.row.email);
   const subscriptionId = subscriptionIdFor(contactId, listId);
-  const wfId = workflowIdOf('doubleOptIn', tenant.tenantId, subscriptionId);
+  const wfId = workflowIdOf('doubleOptIn', tenant.tenantId, listId);
   const result = { subscriptionId, contactId, workflowId: wfId };
   const settings = resolveDoubleOptIn(request.list.name, request.list.doubleOptIn);
-  const input = doubleOptInInput(
-    tenant.tenantId,
-    request.list,
-    { subscriptionId, contactId },
-    {
-      sourceKind: request.source.kind,
-      sourceId: request.source.id,
-      textVersion: settings.textVersion,
-      textHash: settings.textHash,
-    },
-  );
+  const queue = (at: Date) => {
+    const { updateOne } = queueMail(subscriptionId, listId, 'confirmation', at);
+    return Outbox.updateOne(updateOne.filter, updateOne.update, { upsert: true });
+  };
 
   /**
    * The answer to a repeat of a stored pending request: the stored one stands, with its proof.
-   * If a failure between its two writes left its `requested` record out, it is written now;
-   * if its start never happened, this start repairs it (a running workflow stays as it is).
+   * If a failure between its writes left its `requested` record or its mail out, they are
+   * written now (a mail already sent is not sent again: its key is the stored request's).
    */
-  const repeatOf = async (stored: consentRecords.StoredRequest): Promise<SubscribeOutcome> => {
-    await consentRecords.ensureRequested(tenant, stored);
-    const proof = {
-      sourceKind: stored.source.kind,
-      sourceId: stored.source.id,
-      textVersion: stored.textVersion,
-      textHash: stored.textHash,
-    };
-    return {
-      result: { ...result, status: 'pending' },
-      start: doubleOptInInput(tenant.tenantId, request.list, { subscriptionId, contactId }, proof),
-    };
+  const repeatOf = async (
+    stored: consentRecords.StoredRequest & { status: string },
+  ): Promise<SubscribeOutcome> => {
+    if (stored.status === 'pending')
+      await Promise.all([consentRecords.ensureRequested(tenant, stored), queue(new Date())]);
+    return { result: { ...result, status: 'pending' }, queued: stored.status === 'pending' };
   };
 
   // A refused request writes nothing.
@@ -125,10 +119,11 @@ export async function storeSubscription(
   if (!inserted) {
     const existing = await Contact.findById(contactId, { lists: 1 }).lean();
     const membership = existing?.lists?.[listId];
-    if (membership?.status === 'active') return { result: { ...result, status: 'active' } };
+    if (membership?.status === 'active')
+      return { result: { ...result, status: 'active' }, queued: false };
     const stored =
       membership?.status === 'pending'
-        ? await Subscription.findOne({ _id: subscriptionId, status: 'pending' }).lean()
+        ? await Subscription.findOne({ _id: subscriptionId, status: { $in: live } }).lean()
         : null;
     // Pending already: the earlier request is the one, with its proof.
     if (stored) return repeatOf(stored);
@@ -146,8 +141,10 @@ export async function storeSubscription(
   const member = { contactId, listId };
   /** Undoes this request's writes: the ones named, and the membership it set. */
   const takeBack = async (wrote: { subscription: boolean; record: boolean }) => {
-    if (wrote.subscription)
+    if (wrote.subscription) {
       await Subscription.deleteOne({ _id: subscriptionId, status: 'pending', requestedAt: now });
+      await Outbox.deleteOne({ _id: outboxIdOf(subscriptionId, 'confirmation') });
+    }
     if (wrote.record) await consentRecords.takeBackRequested(tenant, subscriptionId, now);
     if (inserted) {
       // The contact goes unless a simultaneous request gave it another list meanwhile.
@@ -157,13 +154,15 @@ export async function storeSubscription(
       await memberships.restore(tenant, member, now, previousMembership);
     }
   };
-  // The subscription and its `requested` proof are independent writes: one round trip's time
-  // for both.
+  const deadlines = requestDeadlines(settings, now);
+  // The subscription, its `requested` proof and its mail are independent writes: one round
+  // trip's time for all three.
   const [subscriptionWrite, recordWrite] = await Promise.allSettled([
     (async () => {
       try {
         await Subscription.updateOne(
-          { _id: subscriptionId, status: { $ne: 'pending' } },
+          // A request being confirmed or still pending is never replaced.
+          { _id: subscriptionId, status: { $nin: live } },
           {
             $set: {
               contactId,
@@ -171,7 +170,7 @@ export async function storeSubscription(
               status: 'pending',
               workflowId: wfId,
               requestedAt: now,
-              startPendingSince: now,
+              ...deadlines,
               ...(ip ? { ip } : {}),
               ...(userAgent ? { userAgent } : {}),
               source,
@@ -180,6 +179,7 @@ export async function storeSubscription(
             },
             $unset: {
               confirmedAt: 1,
+              confirmation: 1,
               ...(ip ? {} : { ip: 1 }),
               ...(userAgent ? {} : { userAgent: 1 }),
             },
@@ -203,6 +203,7 @@ export async function storeSubscription(
       textVersion: settings.textVersion,
       textHash: settings.textHash,
     }),
+    queue(now),
   ]);
   if (subscriptionWrite.status === 'rejected' || recordWrite.status === 'rejected') {
     // The caller gets an error, not an answer: what this request wrote is taken back (best
@@ -219,11 +220,14 @@ export async function storeSubscription(
     // A concurrent request stored the same pending subscription first: it is the one, and
     // this one's proof record is taken back.
     await consentRecords.takeBackRequested(tenant, subscriptionId, now);
-    const stored = await Subscription.findOne({ _id: subscriptionId, status: 'pending' }).lean();
+    const stored = await Subscription.findOne({ _id: subscriptionId, status: { $in: live } }).lean();
     if (stored) return repeatOf(stored);
   }
-  return { result: { ...result, status: 'pending' }, start: input };
+  return { result: { ...result, status: 'pending' }, queued: true };
 }
+
+/** The statuses of a request still in its double opt-in: a repeat of the address is the same. */
+const live: SubscriptionStatus[] = ['pending', 'confirming'];
 
 /**
  * Inserts a new contact, pending on the list, with its fields; false when the address is

@@ -2,6 +2,11 @@
  * A subscription request of one contact to one list and its double opt-in state. The id is
  * derived from the contact id and list id, so a repeated request finds the same record. The
  * subscriber's IP and user agent of both steps are personal data and stored encrypted.
+ *
+ * The double opt-in's deadlines are data here, not timers of one workflow per request: `dueAt`
+ * is when the next step falls due (`dueStep`: the reminder, the erasure of a request never
+ * confirmed, or the repair of a confirmation interrupted mid-way), and the list's double
+ * opt-in workflow acts on whatever is due (workflows/double-opt-in.ts).
  */
 import { Encrypted } from '../encrypted-field';
 import type { Binary } from 'mongodb';
@@ -14,18 +19,33 @@ export interface ConsentSource {
   detail?: Binary | string;
 }
 
+/** Where a request is in its double opt-in. */
+export type SubscriptionStatus = 'pending' | 'confirming' | 'confirmed' | 'erasing';
+
+/** The step `dueAt` is the time of. */
+export type DueStep = 'reminder' | 'expiry' | 'repair';
+
 /** A subscription document. */
 export interface SubscriptionDocument {
   _id: string;
   contactId: string;
   listId: string;
-  /** `erasing`: never confirmed, its erasure under way (a new request may replace it). */
-  status: 'pending' | 'confirmed' | 'erasing';
+  /**
+   * `confirming`: the link was followed and the proof is being written; `erasing`: never
+   * confirmed, its erasure under way (a new request may replace it).
+   */
+  status: SubscriptionStatus;
+  /** The list's double opt-in workflow, which mails and watches the deadlines. */
   workflowId: string;
   requestedAt: Date;
+  /** When the confirmation link stops working and the request is erased unconfirmed. */
+  expiresAt?: Date;
+  /** When the next step falls due; absent once confirmed. */
+  dueAt?: Date;
+  dueStep?: DueStep;
+  /** The click being recorded (`confirming`): kept so that a crash mid-way can be finished. */
+  confirmation?: { at: Date; ip?: Binary | string; userAgent?: Binary | string };
   confirmedAt?: Date;
-  /** Stored, workflow not known to run yet: set with the request, cleared by its first step. */
-  startPendingSince?: Date;
   /** When its erasure began: records of this request are those up to then. */
   erasingSince?: Date;
   ip?: Binary | string;
@@ -40,11 +60,23 @@ const subscriptionSchema = new Schema<SubscriptionDocument>(
     _id: { type: String, required: true },
     contactId: { type: String, required: true },
     listId: { type: String, required: true },
-    status: { type: String, enum: ['pending', 'confirmed', 'erasing'], required: true },
+    status: {
+      type: String,
+      enum: ['pending', 'confirming', 'confirmed', 'erasing'],
+      required: true,
+    },
     workflowId: { type: String, required: true },
     requestedAt: { type: Date, required: true },
+    expiresAt: { type: Date },
+    dueAt: { type: Date },
+    dueStep: { type: String, enum: ['reminder', 'expiry', 'repair'] },
+    confirmation: {
+      type: new Schema(
+        { at: { type: Date, required: true }, ip: { type: Encrypted }, userAgent: { type: Encrypted } },
+        { _id: false, strict: 'throw' },
+      ),
+    },
     confirmedAt: { type: Date },
-    startPendingSince: { type: Date },
     erasingSince: { type: Date },
     ip: { type: Encrypted },
     userAgent: { type: Encrypted },
@@ -59,8 +91,8 @@ const subscriptionSchema = new Schema<SubscriptionDocument>(
   { strict: 'throw', versionKey: false },
 );
 
-// The double opt-in sweep's query: requests whose workflow start is not known to have happened.
-subscriptionSchema.index({ startPendingSince: 1 });
+// The double opt-in's deadline query: a list's requests by when their next step is due.
+subscriptionSchema.index({ listId: 1, dueAt: 1 });
 
 /** The subscriptions model on a tenant database. */
 export const subscriptionModel = (tenantDb: Connection) =>
