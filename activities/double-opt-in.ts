@@ -68,15 +68,24 @@ type Due = Pick<
   | 'confirmation'
 >;
 
-const earliest = (a: Date | null, b: Date | null | undefined) =>
-  b && (!a || b < a) ? b : a;
+const earliest = (a: Date | null, b: Date | null | undefined) => (b && (!a || b < a) ? b : a);
 
 /** Creates the double opt-in activities. */
-export function createDoubleOptInActivities({ tenants, mailer, links, ...options }: DoubleOptInDeps) {
+export function createDoubleOptInActivities({
+  tenants,
+  mailer,
+  links,
+  ...options
+}: DoubleOptInDeps) {
   const drainIdleMs = Math.max(options.drainIdleMs ?? DRAIN_AFTER_WAKE_MS, DRAIN_AFTER_WAKE_MS);
 
   /** Acts on every deadline due by `now`. */
-  async function runDeadlines(tenant: TenantScope, listId: string, now: Date, round: DoubleOptInRound) {
+  async function runDeadlines(
+    tenant: TenantScope,
+    listId: string,
+    now: Date,
+    round: DoubleOptInRound,
+  ) {
     const { Subscription, Outbox } = tenant.models;
     for (;;) {
       const due: Due[] = await Subscription.find(
@@ -185,8 +194,12 @@ export function createDoubleOptInActivities({ tenants, mailer, links, ...options
       ),
     );
     const outcomes = await mailer.sendBatch(tenant.tenantId, messages);
-    const failed = new Set(sendable.filter((_, i) => outcomes[i] === 'failed').map((s) => s.entry._id));
-    await Outbox.deleteMany({ _id: { $in: batch.filter((e) => !failed.has(e._id)).map((e) => e._id) } });
+    const failed = new Set(
+      sendable.filter((_, i) => outcomes[i] === 'failed').map((s) => s.entry._id),
+    );
+    await Outbox.deleteMany({
+      _id: { $in: batch.filter((e) => !failed.has(e._id)).map((e) => e._id) },
+    });
     let nextDeadline: Date | null = null;
     sendable.forEach(({ entry, request }, i) => {
       if (outcomes[i] !== 'sent') return;
@@ -204,7 +217,13 @@ export function createDoubleOptInActivities({ tenants, mailer, links, ...options
       const tenant = await tenants.forTenant(input.tenantId);
       const { List, Outbox, Subscription } = tenant.models;
       const list = await List.findById(input.listId, subscribeListFields).lean();
-      const round: DoubleOptInRound = { sent: 0, reminders: 0, erased: 0, repaired: 0, nextDeadline: null };
+      const round: DoubleOptInRound = {
+        sent: 0,
+        reminders: 0,
+        erased: 0,
+        repaired: 0,
+        nextDeadline: null,
+      };
       if (input.deadlines) await runDeadlines(tenant, input.listId, new Date(input.now), round);
 
       let nextDeadline: Date | null = null;
@@ -243,7 +262,10 @@ export function createDoubleOptInActivities({ tenants, mailer, links, ...options
         Subscription.findOne({ listId: input.listId, dueAt: { $exists: true } }, { dueAt: 1 })
           .sort({ dueAt: 1 })
           .lean(),
-        Subscription.countDocuments({ listId: input.listId, status: { $in: ['pending', 'confirming'] } }),
+        Subscription.countDocuments({
+          listId: input.listId,
+          status: { $in: ['pending', 'confirming'] },
+        }),
       ]);
       return { ...round, nextDeadline: next?.dueAt?.toISOString() ?? null, pending };
     },

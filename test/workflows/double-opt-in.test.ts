@@ -1,25 +1,31 @@
 /**
- * The double opt-in workflow on the time-skipping server: with real activities over the
- * real database and SMTP sink (confirm within the window; never confirmed, then erased with
- * nothing readable left), and with typed fake activities for the timing of the reminder.
+ * A list's double opt-in workflow on the time-skipping server: with real activities over the
+ * real database and SMTP sink (mailed, reminded, confirmed within the window; never confirmed,
+ * then erased with nothing readable left; an interrupted confirmation finished), and with a
+ * typed fake round for the exact timing of its rounds. Requests are stored on the server's
+ * skipped clock, so their deadlines and the workflow's time agree.
  */
 import { BSON, MongoClient } from 'mongodb';
 import request from 'supertest';
 import { createActivities, type Activities } from '../../activities';
 import { readSinkMessages } from '../../src/mail/sink-messages';
-import { contactIdOf } from '../../src/consent/subscription/ids';
-import { startDoubleOptIn } from '../../src/consent/subscription/start';
+import { confirmSubscription } from '../../src/consent/subscription/confirm';
+import { REPAIR_AFTER_MS } from '../../src/consent/subscription/deadlines';
+import { contactIdOf, subscriptionIdFor } from '../../src/consent/subscription/ids';
 import {
   storeSubscription as subscribe,
   type SubscribeRequest,
 } from '../../src/consent/subscription/store';
+import { createDoubleOptInWake } from '../../src/consent/subscription/wake';
 import { unsubscribeContact } from '../../src/consent/unsubscribe';
 import * as memberships from '../../src/db/memberships';
 import { validateContactRow, type ContactRow } from '../../src/imports/contact-row';
+import { workflowIdOf } from '../../src/temporal/workflows';
 import {
-  confirmSignal,
+  wakeSignal,
   type DoubleOptInInput,
   type DoubleOptInResult,
+  type DoubleOptInRound,
 } from '../../workflows/definitions';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { testServices, uniqueSuffix } from '../helpers/services';
@@ -32,14 +38,29 @@ const rowOf = (email: string, firstName: string): ContactRow => {
   return result.row;
 };
 
+type List = SubscribeRequest['list'];
+
 describe('double opt-in workflow', () => {
   let stack: AppStack;
   let ts: TimeSkipping;
   let raw: MongoClient;
   let tenantId: string;
   let apiKey: string;
-  let list: SubscribeRequest['list'];
+  let list: List;
   const marker = uniqueSuffix();
+
+  /** A list of its own per test: each list has one workflow, bound to one test's worker. */
+  async function newList(name: string): Promise<List> {
+    const created = await request(stack.app)
+      .post('/api/v1/lists')
+      .set('Authorization', `Bearer ${apiKey}`)
+      .send({
+        name: `${name} ${marker}`,
+        doubleOptIn: { confirmWithinHours: 48, reminderAfterHours: 20 },
+      });
+    expect(created.status).toBe(201);
+    return { _id: created.body.id, name: created.body.name, doubleOptIn: created.body.doubleOptIn };
+  }
 
   beforeAll(async () => {
     stack = await startAppStack();
@@ -48,14 +69,7 @@ describe('double opt-in workflow', () => {
     const tenant = await buildTenant(stack.app, stack.platformToken);
     tenantId = tenant.tenantId;
     apiKey = tenant.apiKey;
-    const created = await request(stack.app)
-      .post('/api/v1/lists')
-      .set('Authorization', `Bearer ${tenant.apiKey}`)
-      .send({
-        name: `Letters ${marker}`,
-        doubleOptIn: { confirmWithinHours: 48, reminderAfterHours: 20 },
-      });
-    list = { _id: created.body.id, name: created.body.name, doubleOptIn: created.body.doubleOptIn };
+    list = await newList('Letters');
   });
   afterAll(async () => {
     await raw?.close();
@@ -63,51 +77,72 @@ describe('double opt-in workflow', () => {
     await stack?.stop();
   });
 
-  const realActivities = () => ({
-    ...stack.activityDeps,
-    ...ts.temporalDeps(stack.config.temporal.taskQueue),
-  });
+  const realActivities = () => createActivities(stack.activityDeps);
+  /** The server's (skipped) time. */
+  const serverNow = async () => new Date(await ts.env.currentTimeMs());
 
   /** The subscriber's first name: unique per address, so a raw scan can look for it. */
   const firstNameOf = (email: string) => `Name-${email.split('@')[0]}`;
 
-  async function start(email: string, taskQueue: string) {
+  /** Stores a request at the server's time and wakes its list's workflow on `taskQueue`. */
+  async function start(target: List, email: string, taskQueue: string) {
     const tenant = await stack.data.tenants.forTenant(tenantId);
-    const { result, start: input } = await subscribe(
-      { tenant },
+    const { result } = await subscribe(
+      { tenant, now: await serverNow() },
       {
-        list,
+        list: target,
         row: rowOf(email, firstNameOf(email)),
         ip: '192.0.2.44',
         userAgent: 'Agent/9',
         source: { kind: 'api', id: 'k-test' },
       },
     );
-    if (input) await startDoubleOptIn(ts.temporalDeps(taskQueue), input);
-    return result;
+    await createDoubleOptInWake(ts.temporalDeps(taskQueue)).mailQueued(tenantId, target._id);
+    const handle = ts.client.workflow.getHandle<
+      (i: DoubleOptInInput) => Promise<DoubleOptInResult>
+    >(result.workflowId);
+    return { ...result, handle };
   }
 
   const mailsTo = async (address: string) =>
     (await readSinkMessages(testServices().sinkDir)).filter((m) => m.to.includes(address));
+  /** Waits (real time) until `count` mails to `address` arrived; returns them. */
+  async function mailsArrived(address: string, count: number) {
+    for (let i = 0; i < 100; i++) {
+      const mails = await mailsTo(address);
+      if (mails.length >= count) return mails;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`fewer than ${count} mails to the address`);
+  }
 
-  it('activates the contact and records the proof when the link is followed within the window', async () => {
+  it('mails at once, reminds at the configured hour, and records the proof of a confirmation within the window', async () => {
     const email = `grace.${marker}@example.test`;
-    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
-      const started = await start(email, taskQueue);
-      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
-        started.workflowId,
-      );
-      await ts.env.sleep('30 hours'); // past the reminder
-      await handle.signal(confirmSignal, {
-        at: new Date().toISOString(),
-        ip: '192.0.2.45',
-        userAgent: 'Clicker/1',
-      });
-      expect(await handle.result()).toEqual({ outcome: 'confirmed' });
+    const target = await newList('Grace');
+    await ts.withWorker(realActivities(), async (taskQueue) => {
+      const started = await start(target, email, taskQueue);
+      expect(started.workflowId).toBe(workflowIdOf('doubleOptIn', tenantId, target._id));
+      await mailsArrived(email, 1);
+      await ts.env.sleep('19 hours'); // not yet the reminder's hour
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await mailsTo(email)).toHaveLength(1);
+      await ts.env.sleep('2 hours'); // past it
+      await mailsArrived(email, 2);
 
       const tenant = await stack.data.tenants.forTenant(tenantId);
+      expect(
+        await confirmSubscription(
+          tenant,
+          { ...started, listId: target._id },
+          {
+            at: (await serverNow()).toISOString(),
+            ip: '192.0.2.45',
+            userAgent: 'Clicker/1',
+          },
+        ),
+      ).toBe('confirmed');
       const contact = await tenant.models.Contact.findById(started.contactId).lean();
-      expect(contact?.lists[list._id]).toMatchObject({
+      expect(contact?.lists[target._id]).toMatchObject({
         status: 'active',
         confirmedAt: expect.any(Date),
       });
@@ -132,81 +167,144 @@ describe('double opt-in workflow', () => {
         ['confirmed', '192.0.2.45', 'Clicker/1'],
       ]);
       expect(proof[1]).toMatchObject({
+        source: { kind: 'api', id: 'k-test' },
         textVersion: 'default-1',
-        textHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        textHash: proof[0]!.textHash,
       });
       const subjects = (await mailsTo(email)).map((m) => m.subject).sort();
       expect(subjects).toEqual([
-        `Please confirm your subscription to Letters ${marker}`,
-        `Reminder: please confirm your subscription to Letters ${marker}`,
+        `Please confirm your subscription to Grace ${marker}`,
+        `Reminder: please confirm your subscription to Grace ${marker}`,
+      ]);
+      // A second click changes nothing; the workflow ends once nothing of the list is
+      // pending, having erased nothing.
+      expect(
+        await confirmSubscription(
+          tenant,
+          { ...started, listId: target._id },
+          {
+            at: (await serverNow()).toISOString(),
+          },
+        ),
+      ).toBe('already-confirmed');
+      expect(await started.handle.result()).toEqual({
+        outcome: 'idle',
+        status: expect.objectContaining({ sent: 1, reminders: 1, erased: 0, pending: 0 }),
+      });
+      expect(
+        await tenant.models.ConsentRecord.countDocuments({ contactId: started.contactId }),
+      ).toBe(2);
+    });
+  });
+
+  it('erases the pending contact when the link is never followed, leaving nothing readable', async () => {
+    const email = `ghost.${marker}@example.test`;
+    const target = await newList('Ghosts');
+    await ts.withWorker(realActivities(), async (taskQueue) => {
+      const started = await start(target, email, taskQueue);
+      expect(await started.handle.result()).toEqual({
+        outcome: 'idle',
+        status: expect.objectContaining({ sent: 1, reminders: 1, erased: 1, pending: 0 }),
+      });
+      expect(await mailsTo(email)).toHaveLength(2); // confirmation and the one reminder
+
+      const tenant = await stack.data.tenants.forTenant(tenantId);
+      const encryptedEmail = await tenant.searchable(email);
+      const db = raw.db(tenant.databaseName);
+      const needles = [
+        email,
+        'ghost.',
+        started.contactId,
+        started.subscriptionId,
+        firstNameOf(email),
+        `team-${firstNameOf(email)}`,
+        Buffer.from(encryptedEmail.buffer).toString('latin1'),
+      ];
+      for (const { name } of await db.listCollections().toArray()) {
+        for (const doc of await db.collection(name).find().toArray()) {
+          const bytes = Buffer.from(BSON.serialize(doc)).toString('latin1');
+          for (const needle of needles)
+            expect(bytes.includes(needle) ? `${name}: ${needle}` : '').toBe('');
+        }
+      }
+      const traces = await tenant.models.ConsentTrace.find({
+        listId: target._id,
+        outcome: 'unconfirmed-erased',
+      }).lean();
+      expect(traces).toEqual([
+        expect.objectContaining({ sourceKind: 'api', startedAt: expect.any(Date) }),
       ]);
     });
   });
 
-  it('records the proof of a workflow started without it in its input, from the stored request', async () => {
-    // Workflows started by earlier versions carry no `proof`; their activation reads it.
-    const email = `legacy.${marker}@example.test`;
-    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
+  it('erases at the deadline an address unsubscribed from its confirmation mail', async () => {
+    const email = `withdrawn.${marker}@example.test`;
+    const target = await newList('Withdrawn');
+    await ts.withWorker(realActivities(), async (taskQueue) => {
+      const started = await start(target, email, taskQueue);
+      await mailsArrived(email, 1);
       const tenant = await stack.data.tenants.forTenant(tenantId);
-      const { result, start: input } = await subscribe(
-        { tenant },
-        {
-          list,
-          row: rowOf(email, firstNameOf(email)),
-          source: { kind: 'api', id: 'k-legacy' },
-        },
-      );
-      const { proof, ...legacyInput } = input!;
-      expect(proof).toMatchObject({ sourceId: 'k-legacy' });
-      await startDoubleOptIn(ts.temporalDeps(taskQueue), legacyInput);
-      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
-        result.workflowId,
-      );
-      await handle.signal(confirmSignal, { at: new Date().toISOString() });
-      expect(await handle.result()).toEqual({ outcome: 'confirmed' });
-      const confirmed = await tenant.models.ConsentRecord.findOne({
-        contactId: result.contactId,
-        action: 'confirmed',
-      }).lean();
-      expect(confirmed).toMatchObject({
-        source: { kind: 'api', id: 'k-legacy' },
-        textVersion: 'default-1',
-        textHash: proof!.textHash,
+      await ts.env.sleep('1 hour');
+      expect(
+        await unsubscribeContact(tenant, started.contactId, target._id, {
+          at: (await serverNow()).toISOString(),
+          ip: '192.0.2.60',
+        }),
+      ).toBe(true);
+      expect(await started.handle.result()).toMatchObject({
+        status: expect.objectContaining({ erased: 1 }),
       });
+      expect(await tenant.models.Contact.exists({ _id: started.contactId })).toBeNull();
+      expect(
+        await tenant.models.ConsentRecord.countDocuments({ contactId: started.contactId }),
+      ).toBe(0);
     });
   });
 
-  it('erases the request instead of confirming it when its record is gone and the workflow carries no proof', async () => {
-    // An earlier version's workflow reads its proof from the stored request; without it
-    // nothing can prove the consent, so nothing of the address may stay.
-    const email = `orphan.${marker}@example.test`;
-    // A list of its own: the erasure's trace must not count among the other tests'.
-    const created = await request(stack.app)
-      .post('/api/v1/lists')
-      .set('Authorization', `Bearer ${apiKey}`)
-      .send({ name: `Orphans ${marker}` });
-    const orphans = { _id: created.body.id, name: created.body.name, doubleOptIn: undefined };
-    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
+  it('finishes a confirmation whose page died after claiming the request, with the click it stored', async () => {
+    const email = `interrupted.${marker}@example.test`;
+    const target = await newList('Interrupted');
+    await ts.withWorker(realActivities(), async (taskQueue) => {
+      const started = await start(target, email, taskQueue);
+      await mailsArrived(email, 1);
       const tenant = await stack.data.tenants.forTenant(tenantId);
-      const { result, start: input } = await subscribe(
-        { tenant },
+      // What the page wrote before it died: the claim, with the click.
+      const at = await serverNow();
+      await tenant.models.Subscription.updateOne(
+        { _id: started.subscriptionId, status: 'pending' },
         {
-          list: orphans,
-          row: rowOf(email, firstNameOf(email)),
-          source: { kind: 'api', id: 'k-orphan' },
+          $set: {
+            status: 'confirming',
+            confirmation: {
+              at,
+              ip: await tenant.private('192.0.2.77'),
+              userAgent: await tenant.private('Dying/1'),
+            },
+            dueAt: new Date(at.getTime() + REPAIR_AFTER_MS),
+            dueStep: 'repair',
+          },
         },
       );
-      await startDoubleOptIn(ts.temporalDeps(taskQueue), { ...input!, proof: undefined });
-      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
-        result.workflowId,
-      );
-      await tenant.models.Subscription.deleteOne({ _id: result.subscriptionId });
-      await handle.signal(confirmSignal, { at: new Date().toISOString() });
-      expect(await handle.result()).toEqual({ outcome: 'expired' });
-      expect(await tenant.models.Contact.findById(result.contactId).lean()).toBeNull();
+      // The workflow learns of the earlier deadline from the sweep's wake.
+      await ts.client.workflow.getHandle(started.workflowId).signal(wakeSignal, {
+        dueBy: new Date(at.getTime() + REPAIR_AFTER_MS).toISOString(),
+      });
+      expect(await started.handle.result()).toMatchObject({
+        status: expect.objectContaining({ repaired: 1, erased: 0, reminders: 0 }),
+      });
+      const contact = await tenant.models.Contact.findById(started.contactId).lean();
+      expect(contact?.lists[target._id]).toMatchObject({ status: 'active' });
+      const confirmed = await tenant.models.ConsentRecord.findOne({
+        contactId: started.contactId,
+        action: 'confirmed',
+      }).lean();
+      expect(confirmed).toMatchObject({ ip: '192.0.2.77', userAgent: 'Dying/1', at });
       expect(
-        await tenant.models.ConsentRecord.countDocuments({ contactId: result.contactId }),
-      ).toBe(0);
+        await tenant.models.Subscription.findById(started.subscriptionId).lean(),
+      ).toMatchObject({
+        status: 'confirmed',
+      });
+      expect(await mailsTo(email)).toHaveLength(1);
     });
   });
 
@@ -232,8 +330,7 @@ describe('double opt-in workflow', () => {
       { list, row: rowOf(email, 'Again'), ip: '192.0.2.61', source: { kind: 'api', id: 'k-2' } },
     );
     // A new request, with its own proof; nothing of the first comes back.
-    expect(again.result).toMatchObject({ subscriptionId, status: 'pending' });
-    expect(again.start?.proof).toMatchObject({ sourceId: 'k-2' });
+    expect(again).toMatchObject({ result: { subscriptionId, status: 'pending' }, queued: true });
     const requested = await tenant.models.ConsentRecord.find({
       contactId,
       action: 'requested',
@@ -267,6 +364,11 @@ describe('double opt-in workflow', () => {
     expect(await Contact.exists({ _id: freshId })).toBeNull();
     expect(await Subscription.countDocuments({ contactId: freshId })).toBe(0);
     expect(await ConsentRecord.countDocuments({ contactId: freshId })).toBe(0);
+    expect(
+      await tenant.models.Outbox.countDocuments({
+        subscriptionId: subscriptionIdFor(freshId, list._id),
+      }),
+    ).toBe(0);
 
     // A known address that had unsubscribed: its membership is as it was.
     const known = `known.${marker}@example.test`;
@@ -303,149 +405,114 @@ describe('double opt-in workflow', () => {
     ).toBe(1); // the first request's only
   });
 
-  it('erases the pending contact when the link is never followed, leaving nothing readable', async () => {
-    const email = `ghost.${marker}@example.test`;
-    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
-      const started = await start(email, taskQueue);
-      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
-        started.workflowId,
-      );
-      expect(await handle.result()).toEqual({ outcome: 'expired' });
-      expect(await mailsTo(email)).toHaveLength(2); // confirmation and the one reminder
-
-      const tenant = await stack.data.tenants.forTenant(tenantId);
-      const encryptedEmail = await tenant.searchable(email);
-      const db = raw.db(tenant.databaseName);
-      const needles = [
-        email,
-        'ghost.',
-        started.contactId,
-        started.subscriptionId,
-        firstNameOf(email),
-        `team-${firstNameOf(email)}`,
-        Buffer.from(encryptedEmail.buffer).toString('latin1'),
-      ];
-      for (const { name } of await db.listCollections().toArray()) {
-        for (const doc of await db.collection(name).find().toArray()) {
-          const bytes = Buffer.from(BSON.serialize(doc)).toString('latin1');
-          for (const needle of needles)
-            expect(bytes.includes(needle) ? `${name}: ${needle}` : '').toBe('');
-        }
-      }
-      const traces = await tenant.models.ConsentTrace.find({
-        listId: list._id,
-        outcome: 'unconfirmed-erased',
-      }).lean();
-      expect(traces).toEqual([
-        expect.objectContaining({ sourceKind: 'api', startedAt: expect.any(Date) }),
-      ]);
-    });
-  });
-
-  it('erases at the deadline an address unsubscribed from its confirmation mail', async () => {
-    const email = `withdrawn.${marker}@example.test`;
-    await ts.withWorker(createActivities(realActivities()), async (taskQueue) => {
-      const started = await start(email, taskQueue);
-      const tenant = await stack.data.tenants.forTenant(tenantId);
-      await ts.env.sleep('1 hour');
-      expect(
-        await unsubscribeContact(tenant, started.contactId, list._id, {
-          at: new Date().toISOString(),
-          ip: '192.0.2.60',
-        }),
-      ).toBe(true);
-      const handle = ts.client.workflow.getHandle<() => Promise<DoubleOptInResult>>(
-        started.workflowId,
-      );
-      expect(await handle.result()).toEqual({ outcome: 'expired' });
-      expect(await tenant.models.Contact.exists({ _id: started.contactId })).toBeNull();
-      expect(
-        await tenant.models.ConsentRecord.countDocuments({ contactId: started.contactId }),
-      ).toBe(0);
-    });
-  });
-
   describe('timing', () => {
-    // The steps are local activities: the test server's clock (skipped) tells when they ran.
-    type Fake = Pick<Activities, 'sendConfirmation' | 'activateSubscription' | 'eraseUnconfirmed'>;
-    function fakes() {
-      const calls: { name: string; step?: string; at: number }[] = [];
-      const activities: Fake = {
-        sendConfirmation: async (input) => {
-          calls.push({ name: 'send', step: input.step, at: await ts.env.currentTimeMs() });
-          return 'sent';
+    /** A scripted round: what the fake answers, given the workflow's start time. */
+    type Script = ((startedAt: number) => Partial<DoubleOptInRound>)[];
+    async function run(
+      script: Script,
+      during?: (handle: { signal: (dueBy?: string) => Promise<void> }) => Promise<void>,
+    ) {
+      const calls: [boolean, number][] = [];
+      let startedAt = 0;
+      const fake: Pick<Activities, 'runDoubleOptInRound'> = {
+        runDoubleOptInRound: async (input) => {
+          const now = Date.parse(input.now);
+          if (calls.length === 0) startedAt = now;
+          calls.push([input.deadlines, hoursBetween(startedAt, now)]);
+          const next = script.shift();
+          if (!next) throw new Error('more rounds than scripted');
+          return {
+            sent: 0,
+            reminders: 0,
+            erased: 0,
+            repaired: 0,
+            nextDeadline: null,
+            ...next(startedAt),
+          };
         },
-        activateSubscription: async () => {
-          calls.push({ name: 'activate', at: await ts.env.currentTimeMs() });
-          return 'activated';
-        },
-        eraseUnconfirmed: async () =>
-          void calls.push({ name: 'erase', at: await ts.env.currentTimeMs() }),
       };
-      return { calls, activities };
-    }
-    const input = (overrides: Partial<DoubleOptInInput> = {}): DoubleOptInInput => ({
-      tenantId,
-      listId: 'l0000000000000001',
-      subscriptionId: `s${uniqueSuffix()}`,
-      contactId: 'c000000000000000000000001',
-      confirmWithinHours: 72,
-      reminderAfterHours: 24,
-      ...overrides,
-    });
-
-    async function run(options: Partial<DoubleOptInInput>, confirmAfter?: string) {
-      const { calls, activities } = fakes();
-      const args = input(options);
-      const result = await ts.withWorker(activities, async (taskQueue) => {
+      const listId = `l${uniqueSuffix()}`;
+      const wake = (dueBy?: string) =>
+        ts.client.workflow
+          .getHandle(workflowIdOf('doubleOptIn', tenantId, listId))
+          .signal(wakeSignal, dueBy ? { dueBy } : {});
+      const result = await ts.withWorker(fake, async (taskQueue) => {
         const handle = await ts.client.workflow.start<
           (i: DoubleOptInInput) => Promise<DoubleOptInResult>
         >('doubleOptInWorkflow', {
-          workflowId: `double-opt-in:${tenantId}:${args.subscriptionId}`,
+          workflowId: workflowIdOf('doubleOptIn', tenantId, listId),
           taskQueue,
-          args: [args],
+          args: [{ tenantId, listId }],
         });
-        if (confirmAfter) {
-          await ts.env.sleep(confirmAfter);
-          await handle.signal(confirmSignal, { at: new Date().toISOString() });
-        }
+        await during?.({ signal: wake });
         return handle.result();
       });
-      const startedAt = (
-        await ts.client.workflow
-          .getHandle(`double-opt-in:${tenantId}:${args.subscriptionId}`)
-          .describe()
-      ).startTime.getTime();
-      return {
-        result,
-        timeline: calls.map((c) => [c.name, c.step, hoursBetween(startedAt, c.at)]),
-      };
+      return { calls, result };
     }
+    const at = (hours: number) => (startedAt: number) =>
+      new Date(startedAt + hours * 3_600_000).toISOString();
 
-    it('sends the reminder at the configured hour and erases at the deadline', async () => {
-      const { result, timeline } = await run({});
-      expect(result).toEqual({ outcome: 'expired' });
-      expect(timeline).toEqual([
-        ['send', 'confirmation', 0],
-        ['send', 'reminder', 24],
-        ['erase', undefined, 72],
+    it('looks at deadlines exactly when the earliest falls due, and ends when nothing is pending', async () => {
+      const { calls, result } = await run([
+        (s) => ({ sent: 1, nextDeadline: at(24)(s), pending: 1 }),
+        (s) => ({ reminders: 1, nextDeadline: at(72)(s), pending: 1 }),
+        () => ({ erased: 1, nextDeadline: null, pending: 0 }),
+      ]);
+      expect(calls).toEqual([
+        [true, 0],
+        [true, 24],
+        [true, 72],
+      ]);
+      expect(result).toEqual({
+        outcome: 'idle',
+        status: expect.objectContaining({
+          sent: 1,
+          reminders: 1,
+          erased: 1,
+          rounds: 3,
+          pending: 0,
+        }),
+      });
+    });
+
+    it('runs a round at once on a wake, and keeps the earliest deadline of what it mailed', async () => {
+      const { calls } = await run(
+        [
+          (s) => ({ nextDeadline: at(24)(s), pending: 1 }),
+          // mailed one more, due at 5 + 24 hours: later than the one known
+          (s) => ({ sent: 1, nextDeadline: at(29)(s) }),
+          (s) => ({ reminders: 1, nextDeadline: at(29)(s), pending: 2 }),
+          () => ({ erased: 2, nextDeadline: null, pending: 0 }),
+        ],
+        async ({ signal }) => {
+          await ts.env.sleep('5 hours');
+          await signal();
+        },
+      );
+      expect(calls).toEqual([
+        [true, 0],
+        [false, 5],
+        [true, 24],
+        [true, 29],
       ]);
     });
 
-    it('sends no reminder when none is configured', async () => {
-      const { timeline } = await run({ reminderAfterHours: null, confirmWithinHours: 10 });
-      expect(timeline).toEqual([
-        ['send', 'confirmation', 0],
-        ['erase', undefined, 10],
-      ]);
-    });
-
-    it('sends no reminder once confirmed, and never erases a confirmed subscription', async () => {
-      const { result, timeline } = await run({}, '5 hours');
-      expect(result).toEqual({ outcome: 'confirmed' });
-      expect(timeline.map(([name, step]) => [name, step])).toEqual([
-        ['send', 'confirmation'],
-        ['activate', undefined],
+    it('brings a deadline forward when a wake names an earlier one', async () => {
+      const { calls } = await run(
+        [
+          (s) => ({ nextDeadline: at(24)(s), pending: 1 }),
+          () => ({ nextDeadline: null }),
+          () => ({ erased: 1, nextDeadline: null, pending: 0 }),
+        ],
+        async ({ signal }) => {
+          await ts.env.sleep('2 hours');
+          await signal(new Date((await ts.env.currentTimeMs()) + 3_600_000).toISOString());
+        },
+      );
+      expect(calls).toEqual([
+        [true, 0],
+        [false, 2],
+        [true, 3],
       ]);
     });
   });

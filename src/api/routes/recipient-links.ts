@@ -20,11 +20,7 @@ import { unsubscribeContact } from '../../consent/unsubscribe';
 import { readableStatuses } from '../../db/models/tenant';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
 import type { WorkflowGateway, WorkflowKind } from '../../temporal/workflows';
-import {
-  keepSignal,
-  renewSignal,
-  type LinkUse,
-} from '../../../workflows/definitions';
+import { keepSignal, renewSignal, type LinkUse } from '../../../workflows/definitions';
 import { AppError } from '../../errors';
 import type { HttpProblem } from '../middleware/error-handler';
 import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';

@@ -59,7 +59,7 @@ export async function confirmSubscription(
       $set: {
         status: 'confirming',
         confirmation: click,
-        dueAt: new Date(Date.now() + REPAIR_AFTER_MS),
+        dueAt: new Date(at.getTime() + REPAIR_AFTER_MS),
         dueStep: 'repair',
       },
     },
@@ -95,7 +95,10 @@ export async function finishConfirmation(
     if (now?.lists?.[request.listId]?.status !== 'active') {
       await Subscription.updateOne(
         { _id: request._id, status: 'confirming' },
-        { $set: { status: 'pending', dueAt: new Date(), dueStep: 'expiry' }, $unset: { confirmation: 1 } },
+        {
+          $set: { status: 'pending', dueAt: new Date(), dueStep: 'expiry' },
+          $unset: { confirmation: 1 },
+        },
       );
       await eraseUnconfirmed(tenant, { ...member, subscriptionId: request._id });
       return 'withdrawn';

@@ -12,14 +12,18 @@ import { outboxIdOf } from '../../db/models/double-opt-in-outbox';
 import type { TenantScope } from '../../db/tenant-access';
 import { sendKeyPrefix } from './mail';
 
-/** The request to erase; `dueBy`: only if its deadline has come by then (else it was renewed). */
+/** The request to erase. */
 export interface UnconfirmedRef {
   subscriptionId: string;
   contactId: string;
   listId: string;
 }
 
-/** Erases the request unless it was confirmed or is being confirmed; whether it did. */
+/**
+ * Erases the request unless it was confirmed or is being confirmed; whether it did. With
+ * `dueBy` (the workflow's time), only a request whose deadline had come by then: one asked
+ * again meanwhile has a new deadline.
+ */
 export async function eraseUnconfirmed(
   tenant: TenantScope,
   ref: UnconfirmedRef,
@@ -44,7 +48,7 @@ export async function eraseUnconfirmed(
   // Marked first: a repeat of the address arriving meanwhile is then a new request (it
   // replaces the mark) instead of a repeat of this one, and what this erasure deletes is
   // bounded by the mark's time.
-  const erasingSince = subscription?.erasingSince ?? new Date();
+  const erasingSince = subscription?.erasingSince ?? options.dueBy ?? new Date();
   if (subscription?.status === 'pending') {
     const marked = await Subscription.updateOne(
       { _id: ref.subscriptionId, status: 'pending', requestedAt: subscription.requestedAt },
@@ -87,7 +91,10 @@ export async function eraseUnconfirmed(
   await Promise.all([
     Outbox.deleteMany({
       _id: {
-        $in: [outboxIdOf(ref.subscriptionId, 'confirmation'), outboxIdOf(ref.subscriptionId, 'reminder')],
+        $in: [
+          outboxIdOf(ref.subscriptionId, 'confirmation'),
+          outboxIdOf(ref.subscriptionId, 'reminder'),
+        ],
       },
     }),
     Send.deleteMany({ _id: { $regex: `^${sendKeyPrefix(ref.subscriptionId)}` } }),

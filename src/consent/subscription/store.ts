@@ -66,6 +66,8 @@ export interface StoreDeps {
   tenant: TenantScope;
   /** Called with the contact id before anything is written (flood limits); may throw. */
   guard?: (contactId: string) => Promise<void>;
+  /** The request's time (default: now); the deadlines count from it. */
+  now?: Date;
 }
 
 /**
@@ -104,7 +106,7 @@ export async function storeSubscription(
 
   // A refused request writes nothing.
   await deps.guard?.(contactId);
-  const now = new Date();
+  const now = deps.now ?? new Date();
   const [ip, userAgent, detail, fields] = await Promise.all([
     request.ip ? tenant.private(request.ip) : undefined,
     request.userAgent ? tenant.private(request.userAgent) : undefined,
@@ -220,7 +222,10 @@ export async function storeSubscription(
     // A concurrent request stored the same pending subscription first: it is the one, and
     // this one's proof record is taken back.
     await consentRecords.takeBackRequested(tenant, subscriptionId, now);
-    const stored = await Subscription.findOne({ _id: subscriptionId, status: { $in: live } }).lean();
+    const stored = await Subscription.findOne({
+      _id: subscriptionId,
+      status: { $in: live },
+    }).lean();
     if (stored) return repeatOf(stored);
   }
   return { result: { ...result, status: 'pending' }, queued: true };

@@ -21,10 +21,7 @@ export const WAKE_EVERY_MS = 1_000;
 export type DoubleOptInWake = ReturnType<typeof createDoubleOptInWake>;
 
 /** Creates the waker; `now` is a monotonic clock in ms. */
-export function createDoubleOptInWake(deps: {
-  workflows: WorkflowGateway;
-  now?: () => number;
-}) {
+export function createDoubleOptInWake(deps: { workflows: WorkflowGateway; now?: () => number }) {
   const now = deps.now ?? (() => performance.now());
   /** When this process last had a wake of each list accepted. */
   const woken = new Map<string, number>();

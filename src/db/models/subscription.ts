@@ -72,7 +72,11 @@ const subscriptionSchema = new Schema<SubscriptionDocument>(
     dueStep: { type: String, enum: ['reminder', 'expiry', 'repair'] },
     confirmation: {
       type: new Schema(
-        { at: { type: Date, required: true }, ip: { type: Encrypted }, userAgent: { type: Encrypted } },
+        {
+          at: { type: Date, required: true },
+          ip: { type: Encrypted },
+          userAgent: { type: Encrypted },
+        },
         { _id: false, strict: 'throw' },
       ),
     },
