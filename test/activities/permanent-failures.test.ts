@@ -1,7 +1,8 @@
 /**
  * Conditions no retry can change fail an activity for good, with the stable type its
- * workflow lists as non-retryable and a message naming opaque ids only. Runs the real
- * activities against the real database in Temporal's mock activity context.
+ * workflow lists as non-retryable and a message naming opaque ids only; a relay that refuses
+ * mail fails a double opt-in round for a retry, keeping what it could not send queued. Runs
+ * the real activities against the real database in Temporal's mock activity context.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -11,7 +12,11 @@ import { createDoubleOptInActivities } from '../../activities/double-opt-in';
 import { createImportActivities } from '../../activities/imports';
 import { createImportRecord } from '../../src/imports/import-record';
 import { activityFailures } from '../../workflows/failures';
-import type { DoubleOptInInput } from '../../workflows/definitions';
+import { storeSubscription } from '../../src/consent/subscription/store';
+import { validateContactRow } from '../../src/imports/contact-row';
+import { freePort } from '../../src/local/ports';
+import { createMailer } from '../../src/mail/mailer';
+import { createMailTransport } from '../../src/mail/transport';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { uniqueSuffix } from '../helpers/services';
 import { buildTenant } from '../helpers/tenant-fixtures';
@@ -74,25 +79,47 @@ describe('permanent activity failures', () => {
     });
   });
 
-  const doubleOptIn = (): DoubleOptInInput => ({
-    tenantId,
-    listId,
-    subscriptionId: `s${uniqueSuffix()}`,
-    contactId: `c${uniqueSuffix()}`,
-    confirmWithinHours: 24,
-    reminderAfterHours: null,
-  });
-
-  it('fails a confirmation whose subscription request (and so its proof) is gone for good', async () => {
-    const { activateSubscription } = createDoubleOptInActivities(stack.activityDeps);
-    const input = doubleOptIn();
-    const confirmation = { at: new Date().toISOString() };
-    expect(
-      await failureOf(activityEnv().run(activateSubscription, { ...input, confirmation })),
-    ).toEqual({
-      type: activityFailures.subscriptionMissing,
-      nonRetryable: true,
-      message: `subscription ${input.subscriptionId} missing`,
+  it('fails a round retryably when the relay refuses, and keeps the mail queued', async () => {
+    const tenant = await stack.data.tenants.forTenant(tenantId);
+    const row = validateContactRow({ email: `refused.${uniqueSuffix()}@example.test` });
+    if (!row.ok) throw new Error(row.reason);
+    const list = (await tenant.models.List.findById(listId, { name: 1, doubleOptIn: 1 }).lean())!;
+    const { result } = await storeSubscription(
+      { tenant },
+      { list, row: row.row, source: { kind: 'api', id: 'k' } },
+    );
+    // A relay nobody listens on.
+    const transport = createMailTransport(`smtp://127.0.0.1:${await freePort()}`);
+    const mailer = createMailer({
+      transport,
+      dkim: stack.consent.dkim,
+      tenants: stack.data.tenants,
+      from: stack.config.smtp.from,
     });
+    try {
+      const { runDoubleOptInRound } = createDoubleOptInActivities({
+        ...stack.activityDeps,
+        mailer,
+      });
+      const round = activityEnv().run(runDoubleOptInRound, {
+        tenantId,
+        listId,
+        now: new Date().toISOString(),
+        deadlines: false,
+      });
+      expect(await failureOf(round)).toEqual({
+        type: activityFailures.relayRefused,
+        nonRetryable: false,
+        message: 'the relay refused 1 of 1 messages',
+      });
+      expect(
+        await tenant.models.Outbox.countDocuments({ subscriptionId: result.subscriptionId }),
+      ).toBe(1);
+      expect(
+        await tenant.models.Send.find({ _id: { $regex: `^doi:${result.subscriptionId}:` } }).lean(),
+      ).toEqual([expect.objectContaining({ status: 'sending' })]);
+    } finally {
+      transport.close();
+    }
   });
 });

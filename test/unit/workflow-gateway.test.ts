@@ -24,7 +24,9 @@ import {
 } from '../../src/temporal/workflows';
 import * as workflowFunctions from '../../workflows';
 import {
-  confirmSignal,
+  keepSignal,
+  renewSignal,
+  wakeSignal,
   moveContractEndUpdate,
   renewContractUpdate,
   workflowKinds,
@@ -97,15 +99,8 @@ const starts: Start[] = [
     listId,
   },
   {
-    ...startOf('doubleOptIn', {
-      tenantId,
-      listId,
-      subscriptionId: 's1',
-      contactId: 'c1',
-      confirmWithinHours: 48,
-      reminderAfterHours: null,
-    }),
-    id: 'double-opt-in:acme0001:s1',
+    ...startOf('doubleOptIn', { tenantId, listId }),
+    id: `double-opt-in:acme0001:${listId}`,
     listId,
     reuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     conflict: WorkflowIdConflictPolicy.USE_EXISTING,
@@ -264,6 +259,10 @@ function fakeClient(
         return handleOf(options.workflowId);
       },
       getHandle: (workflowId: string) => handleOf(workflowId),
+      signalWithStart: async (type: string, options: { workflowId: string }) => {
+        calls.push(['signalWithStart', type, options]);
+        return handleOf(options.workflowId);
+      },
       list: ({ query }: { query: string }) => {
         calls.push(['list', query]);
         return (async function* () {
@@ -316,26 +315,26 @@ describe('the workflow gateway', () => {
     const gone = fakeClient({ signal: async (id) => Promise.reject(notFound(id)) });
     const none = createWorkflowGateway({ client: gone.client, taskQueue: 'q' });
     await expect(
-      none.signalAndSettle('doubleOptIn', tenantId, 's1', confirmSignal, use, 1000),
+      none.signalAndSettle('consentRenewal', tenantId, 'r1', renewSignal, use, 1000),
     ).resolves.toBe(false);
-    expect(gone.calls).toEqual([['signal', 'double-opt-in:acme0001:s1', 'confirm', use]]);
+    expect(gone.calls).toEqual([['signal', 'consent-renewal:acme0001:r1', 'renew', use]]);
 
-    const quick = fakeClient({ result: async () => ({ outcome: 'confirmed' }) });
+    const quick = fakeClient({ result: async () => ({ outcome: 'renewed' }) });
     const settled = createWorkflowGateway({ client: quick.client, taskQueue: 'q' });
     await expect(
-      settled.signalAndSettle('doubleOptIn', tenantId, 's1', confirmSignal, use, 1000),
-    ).resolves.toEqual({ result: { outcome: 'confirmed' } });
+      settled.signalAndSettle('consentRenewal', tenantId, 'r1', renewSignal, use, 1000),
+    ).resolves.toEqual({ result: { outcome: 'renewed' } });
 
     const slow = fakeClient({ result: () => new Promise(() => undefined) });
     const waiting = createWorkflowGateway({ client: slow.client, taskQueue: 'q' });
     await expect(
-      waiting.signalAndSettle('consentRenewal', tenantId, 'r1', confirmSignal, use, 10),
+      waiting.signalAndSettle('consentRenewal', tenantId, 'r1', renewSignal, use, 10),
     ).resolves.toEqual({ result: undefined });
 
     const failed = fakeClient({ result: () => Promise.reject(new Error('failed')) });
     const failing = createWorkflowGateway({ client: failed.client, taskQueue: 'q' });
     await expect(
-      failing.signalAndSettle('rePermission', tenantId, 'p1', confirmSignal, use, 1000),
+      failing.signalAndSettle('rePermission', tenantId, 'p1', keepSignal, use, 1000),
     ).resolves.toEqual({ result: undefined });
   });
 
@@ -343,8 +342,25 @@ describe('the workflow gateway', () => {
     const fake = fakeClient({ signal: () => Promise.reject(new Error('unavailable')) });
     const gateway = createWorkflowGateway({ client: fake.client, taskQueue: 'q' });
     await expect(
-      gateway.signal('doubleOptIn', tenantId, 's1', confirmSignal, { at: 'now' }),
+      gateway.signal('consentRenewal', tenantId, 'r1', renewSignal, { at: 'now' }),
     ).rejects.toThrow('unavailable');
+  });
+
+  it('signals with start: the kind’s id, options and search attributes, and no conflict policy', async () => {
+    const fake = fakeClient();
+    const gateway = createWorkflowGateway({ client: fake.client, taskQueue: 'q' });
+    await gateway.signalWithStart('doubleOptIn', { tenantId, listId }, wakeSignal, {});
+    const [call] = fake.calls;
+    expect(call?.slice(0, 2)).toEqual(['signalWithStart', 'doubleOptInWorkflow']);
+    expect(call?.[2]).toMatchObject({
+      workflowId: `double-opt-in:acme0001:${listId}`,
+      taskQueue: 'q',
+      args: [{ tenantId, listId }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      signal: wakeSignal,
+      signalArgs: [{}],
+    });
+    expect(call?.[2]).not.toHaveProperty('workflowIdConflictPolicy');
   });
 
   it('updates the workflow with this id, within the wait when one is given', async () => {
