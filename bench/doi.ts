@@ -9,12 +9,12 @@
  * Three phases:
  * 1. throughput: N subscriptions, `concurrency` calls at a time. End-to-end confirmations per
  *    second (first subscribe call to last confirmation recorded; the confirmation page
- *    answers once the workflow has recorded the proof), and the subscribe call's latency
+ *    answers once it has recorded the proof), and the subscribe call's latency
  *    under that saturation;
  * 2. the baseline: N no-op workflows, `concurrency` at a time, and the ratio of the two rates;
- * 3. latency at the target load: N more subscriptions arriving at half the no-op rate (the
- *    throughput target; `--rate` sets another) whatever earlier calls do, as people arrive at a form; the subscribe
- *    call's p50/p99 there. Under saturation (phase 1) a call's latency is mostly its wait
+ * 3. latency under an open-loop load: N more subscriptions arriving at the no-op rate
+ *    (`--rate` sets another) whatever earlier calls do, as people arrive at a form; the
+ *    subscribe call's p50/p99 there. Under saturation (phase 1) a call's latency is mostly its wait
  *    behind the calls queued before it, which says how much is queued, not how fast a call is.
  *
  * Also prints the CPU time each process of the system used per confirmed subscription and
@@ -32,7 +32,7 @@ const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '10' },
-    rate: { type: 'string' }, // phase 3's arrivals per second; default half the no-op rate
+    rate: { type: 'string' }, // phase 3's arrivals per second; default the no-op rate
   },
 });
 const n = Number(values.n);
@@ -152,7 +152,8 @@ async function main() {
             if (link && to.startsWith(prefix)) links.push(link);
           }
           await pool(links.length, concurrency, async (i) => {
-            const res = await fetch(base + links[i]!);
+            // The confirmation page's button posts to the link (GET only shows the button).
+            const res = await fetch(base + links[i]!, { method: 'POST' });
             if (res.status !== 200) throw new Error(`confirmation answered ${res.status}`);
             confirmed += 1;
           });
@@ -199,8 +200,8 @@ async function main() {
     await native.close();
 
     const noopRate = n / noopSeconds;
-    const targetRate = values.rate ? Number(values.rate) : noopRate / 2;
-    const loadName = values.rate ? 'as asked' : 'half the no-op rate';
+    const targetRate = values.rate ? Number(values.rate) : noopRate;
+    const loadName = values.rate ? 'as asked' : 'the no-op rate';
     step(`${n} subscriptions arriving at ${targetRate.toFixed(1)}/s (${loadName})`);
     const paced = await subscriptions('paced', { perSecond: targetRate });
 
@@ -209,18 +210,20 @@ async function main() {
       `bench/doi: ${n} subscriptions per phase, local Temporal dev server + FerretDB + SMTP sink on ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`,
     );
     console.log(
-      `  double opt-in end to end, ${concurrency} subscribe calls at a time (subscribe → DKIM-signed mail in the sink → link followed → proof recorded): ${saturated.rate.toFixed(1)} confirmations/s (${saturated.seconds.toFixed(1)} s); subscribe call p50 ${ms(saturated.latencies, 50)}, p99 ${ms(saturated.latencies, 99)}`,
+      `  double opt-in end to end, ${concurrency} subscribe calls at a time (subscribe → DKIM-signed mail in the sink → link followed → proof recorded): ${saturated.rate.toFixed(1)} confirmations/s (${saturated.seconds.toFixed(1)} s); subscribe call p50 ${ms(saturated.latencies, 50)}, p99 ${ms(saturated.latencies, 99)} (target p99 < 50 ms)`,
     );
     console.log(
       `  no-op workflow, started and awaited, same server, ${concurrency} at a time: ${noopRate.toFixed(1)} workflows/s (${noopSeconds.toFixed(1)} s)`,
     );
     console.log(
-      `  ratio double opt-in / no-op: ${(saturated.rate / noopRate).toFixed(2)} (target >= 0.5)`,
+      `  ratio double opt-in / no-op: ${(saturated.rate / noopRate).toFixed(2)} (target >= 3)`,
     );
     console.log(
-      `  at ${values.rate ? 'a set' : 'the target'} load, subscriptions arriving at ${targetRate.toFixed(1)}/s (${loadName}, open loop): subscribe call p50 ${ms(paced.latencies, 50)}, p99 ${ms(paced.latencies, 99)} (target p99 < 50 ms); all confirmed after ${paced.seconds.toFixed(1)} s (${paced.rate.toFixed(1)}/s)`,
+      `  open loop, subscriptions arriving at ${targetRate.toFixed(1)}/s (${loadName}): subscribe call p50 ${ms(paced.latencies, 50)}, p99 ${ms(paced.latencies, 99)}; all confirmed after ${paced.seconds.toFixed(1)} s (${paced.rate.toFixed(1)}/s)`,
     );
-    console.log(`  CPU per confirmed subscription: ${cpuLine(saturated.cpu, n)}`);
+    console.log(
+      `  CPU per confirmed subscription: ${cpuLine(saturated.cpu, n)} (target total <= 15 ms)`,
+    );
     console.log(`  CPU per no-op workflow: ${cpuLine(noopCpu, n)}`);
     console.log(
       '  measured: wall clock (performance.now) in this process, one run; CPU from /proc (user + system, 10 ms ticks) of every process of the system and of this one; api, worker and services share the machine',
