@@ -342,6 +342,34 @@ describe('double opt-in workflow', () => {
     });
   });
 
+  it('queues the mail only once its request is stored, so a drain never finds an entry without it', async () => {
+    const tenant = await stack.data.tenants.forTenant(tenantId);
+    const { Subscription, Outbox } = tenant.models;
+    const events: string[] = [];
+    const storeSpy = jest.spyOn(Subscription, 'updateOne');
+    storeSpy.mockImplementation(((...args: Parameters<typeof Subscription.updateOne>) => {
+      storeSpy.mockRestore();
+      return Subscription.updateOne(...args).then((r) => {
+        events.push('request stored');
+        return r;
+      });
+    }) as never);
+    const queueSpy = jest.spyOn(Outbox, 'updateOne').mockImplementationOnce(((
+      ...args: Parameters<typeof Outbox.updateOne>
+    ) => {
+      events.push('mail queued');
+      queueSpy.mockRestore();
+      return Outbox.updateOne(...args);
+    }) as never);
+    const email = `ordered.${marker}@example.test`;
+    const { result } = await subscribe(
+      { tenant },
+      { list, row: rowOf(email, 'Ordered'), source: { kind: 'api', id: 'k' } },
+    );
+    expect(events).toEqual(['request stored', 'mail queued']);
+    expect(await Outbox.countDocuments({ subscriptionId: result.subscriptionId })).toBe(1);
+  });
+
   it('takes back what a failed request wrote: a new address goes, a known one keeps its earlier membership', async () => {
     const tenant = await stack.data.tenants.forTenant(tenantId);
     const { Contact, Subscription, ConsentRecord } = tenant.models;

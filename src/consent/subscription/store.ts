@@ -157,43 +157,45 @@ export async function storeSubscription(
     }
   };
   const deadlines = requestDeadlines(settings, now);
-  // The subscription, its `requested` proof and its mail are independent writes: one round
-  // trip's time for all three.
-  const [subscriptionWrite, recordWrite] = await Promise.allSettled([
-    (async () => {
-      try {
-        await Subscription.updateOne(
-          // A request being confirmed or still pending is never replaced.
-          { _id: subscriptionId, status: { $nin: live } },
-          {
-            $set: {
-              contactId,
-              listId,
-              status: 'pending',
-              workflowId: wfId,
-              requestedAt: now,
-              ...deadlines,
-              ...(ip ? { ip } : {}),
-              ...(userAgent ? { userAgent } : {}),
-              source,
-              textVersion: settings.textVersion,
-              textHash: settings.textHash,
-            },
-            $unset: {
-              confirmedAt: 1,
-              confirmation: 1,
-              ...(ip ? {} : { ip: 1 }),
-              ...(userAgent ? {} : { userAgent: 1 }),
-            },
+  // The subscription and its `requested` proof are independent writes, side by side; the mail
+  // is queued once the subscription is stored, so that a drain reading the entry finds the
+  // request it names (an entry without its request is dropped as done).
+  const storing = (async () => {
+    try {
+      await Subscription.updateOne(
+        // A request being confirmed or still pending is never replaced.
+        { _id: subscriptionId, status: { $nin: live } },
+        {
+          $set: {
+            contactId,
+            listId,
+            status: 'pending',
+            workflowId: wfId,
+            requestedAt: now,
+            ...deadlines,
+            ...(ip ? { ip } : {}),
+            ...(userAgent ? { userAgent } : {}),
+            source,
+            textVersion: settings.textVersion,
+            textHash: settings.textHash,
           },
-          { upsert: true },
-        );
-        return true;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        return false;
-      }
-    })(),
+          $unset: {
+            confirmedAt: 1,
+            confirmation: 1,
+            ...(ip ? {} : { ip: 1 }),
+            ...(userAgent ? {} : { userAgent: 1 }),
+          },
+        },
+        { upsert: true },
+      );
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return false;
+    }
+  })();
+  const [subscriptionWrite, recordWrite, mailWrite] = await Promise.allSettled([
+    storing,
     // false when a repeat's repair wrote it meanwhile: the same record
     consentRecords.recordRequested(tenant, {
       ...member,
@@ -205,18 +207,24 @@ export async function storeSubscription(
       textVersion: settings.textVersion,
       textHash: settings.textHash,
     }),
-    queue(now),
+    storing.then(async (stored) => {
+      if (stored) await queue(now);
+    }),
   ]);
-  if (subscriptionWrite.status === 'rejected' || recordWrite.status === 'rejected') {
+  if (
+    subscriptionWrite.status === 'rejected' ||
+    recordWrite.status === 'rejected' ||
+    mailWrite.status === 'rejected'
+  ) {
     // The caller gets an error, not an answer: what this request wrote is taken back (best
     // effort), so nothing is left that no workflow would ever erase.
     await takeBack({
       subscription: subscriptionWrite.status === 'fulfilled' && subscriptionWrite.value,
       record: recordWrite.status === 'fulfilled' && recordWrite.value,
     }).catch(() => undefined);
-    throw subscriptionWrite.status === 'rejected'
-      ? subscriptionWrite.reason
-      : (recordWrite as PromiseRejectedResult).reason;
+    throw [subscriptionWrite, recordWrite, mailWrite].find(
+      (w): w is PromiseRejectedResult => w.status === 'rejected',
+    )!.reason;
   }
   if (!subscriptionWrite.value) {
     // A concurrent request stored the same pending subscription first: it is the one, and
