@@ -2,9 +2,10 @@
  * `npm start` as a user runs it: every embedded service, the worker and the api as real
  * processes on their own ports and data folder. Checks health, the Temporal Web UI and its
  * codec endpoint, a workflow through the whole system, the port-taken message, a worker
- * that dies being restarted, and that Ctrl-C (SIGINT) leaves no process behind.
+ * that dies being restarted, double opt-in that loses and repeats nothing while the worker
+ * and the api are killed mid-flood, and that Ctrl-C (SIGINT) leaves no process behind.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { payloadToJson } from '../../src/api/schemas/codec-payloads';
@@ -206,6 +207,140 @@ maybe('npm start', () => {
     }
     expect(after).toMatchObject({ state: 'running', restarts: 1 });
     expect(after.pid).not.toBe(before.pid);
+  });
+
+  it('mails every double opt-in request once and records each confirmation once while the worker and the api are killed mid-flood', async () => {
+    const base = `http://127.0.0.1:${env.PORT}`;
+    const statusFile = path.join(env.CONSENTFLOW_DATA_DIR!, 'supervisor.json');
+    const pidOf = async (role: 'worker' | 'api') =>
+      (JSON.parse(await readFile(statusFile, 'utf8')) as SupervisorStatus)[role]!.pid!;
+    const token = (
+      await readFile(path.join(env.CONSENTFLOW_DATA_DIR!, 'platform-token'), 'utf8')
+    ).trim();
+    /** A JSON call, retried while the api is down (as an integrator's client would). */
+    const call = async (
+      method: string,
+      url: string,
+      auth: string,
+      body?: unknown,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    ): Promise<{ status: number; body: any }> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const res = await fetch(base + url, {
+            method,
+            headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          if (res.status < 500) return { status: res.status, body: await res.json() };
+        } catch {
+          // connection refused or reset: the api is being restarted
+        }
+        if (attempt > 150) throw new Error(`${method} ${url} kept failing`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const tenant = await call('POST', '/api/v1/tenants', token, {
+      name: 'Faults',
+      admin: {
+        email: `faults.${uniqueSuffix()}@example.test`,
+        initialPassword: 'fault test password',
+      },
+    });
+    const key = (
+      await call('POST', `/api/v1/tenants/${tenant.body.id}/api-keys`, token, { name: 'faults' })
+    ).body.key;
+    const list = (await call('POST', '/api/v1/lists', key, { name: 'Faults' })).body;
+    const marker = uniqueSuffix();
+    const count = 60;
+    const addresses = Array.from({ length: count }, (_, i) => `flood${i}.${marker}@example.test`);
+
+    let answered = 0;
+    const subscribing = (async () => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          while (next < count) {
+            const email = addresses[next++]!;
+            const res = await call('POST', `/api/v1/lists/${list.id}/subscriptions`, key, {
+              email,
+            });
+            expect(res.status).toBe(202);
+            answered += 1;
+          }
+        }),
+      );
+    })();
+    const when = async (n: number) => {
+      while (answered < n) await new Promise((r) => setTimeout(r, 20));
+    };
+    await when(15);
+    process.kill(await pidOf('worker'), 'SIGKILL');
+    await when(30);
+    process.kill(await pidOf('api'), 'SIGKILL');
+    await when(45);
+    process.kill(await pidOf('worker'), 'SIGKILL');
+    await subscribing;
+
+    // The tenant's sweep wakes every list with work (a wake lost with the api comes from it).
+    const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
+    const client = new Client({ connection });
+    const mails = async () => {
+      const dir = path.join(env.CONSENTFLOW_DATA_DIR!, 'mail');
+      const files = (await readdir(dir)).filter((f) => f.endsWith('.eml'));
+      return Promise.all(
+        files.map(async (f) => {
+          const raw = await readFile(path.join(dir, f), 'utf8');
+          const body = raw.slice(raw.search(/\r?\n\r?\n/)).replace(/=\r?\n/g, '');
+          return {
+            to: /^To: *<?([^>\r\n]*)/im.exec(raw)?.[1] ?? '',
+            messageId: /^Message-ID: *(<[^>]+>)/im.exec(raw)?.[1] ?? '',
+            link: /\/c\/[A-Za-z0-9._-]+/.exec(body)?.[0],
+          };
+        }),
+      );
+    };
+    let mine: Awaited<ReturnType<typeof mails>> = [];
+    for (const until = Date.now() + 120_000; Date.now() < until;) {
+      mine = (await mails()).filter((m) => m.to.includes(marker));
+      if (new Set(mine.map((m) => m.to)).size === count) break;
+      await client.workflow
+        .execute('doubleOptInSweepWorkflow', {
+          workflowId: `double-opt-in-sweep:${tenant.body.id}:${tenant.body.id}-now-${uniqueSuffix()}`,
+          taskQueue: 'consentflow',
+          args: [{ tenantId: tenant.body.id }],
+        })
+        .catch(() => undefined); // the worker may be restarting
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await connection.close();
+    const byAddress = new Map<string, Set<string>>();
+    for (const m of mine) byAddress.set(m.to, (byAddress.get(m.to) ?? new Set()).add(m.messageId));
+    // Every address mailed, each with one message (a re-send after a crash between the relay
+    // and the mark would repeat the same Message-ID, which receivers drop).
+    expect([...byAddress.keys()].sort()).toEqual([...addresses].sort());
+    expect([...byAddress.values()].filter((ids) => ids.size !== 1)).toEqual([]);
+    const duplicates = mine.length - count;
+    console.log(
+      `double opt-in under faults: ${count} requests, ${mine.length} messages (${duplicates} re-sent with the same Message-ID)`,
+    );
+
+    // Each confirmed once, with exactly one proof of each step.
+    const links = new Map(mine.map((m) => [m.to, m.link!]));
+    for (const email of addresses) {
+      const res = await fetch(base + links.get(email)!, { method: 'POST' });
+      expect(res.status).toBe(200);
+    }
+    for (const email of addresses) {
+      const found = await call('GET', `/api/v1/contacts?email=${encodeURIComponent(email)}`, key);
+      expect(found.body.contacts).toHaveLength(1);
+      const read = await call('GET', `/api/v1/contacts/${found.body.contacts[0].id}`, key);
+      expect(read.body.lists).toEqual([expect.objectContaining({ status: 'active' })]);
+      expect(read.body.consent.map((c: { action: string }) => c.action)).toEqual([
+        'requested',
+        'confirmed',
+      ]);
+    }
   });
 
   it('stops every process it started on SIGINT', async () => {
