@@ -126,6 +126,7 @@ export function createMailer(deps: {
       const { Send } = tenant.models;
       const claimedAt = new Date();
       const ids = messages.map((m) => messageIdOf(tenantId, m.sendKey, key.domain));
+      let claimedBefore = false;
       try {
         await Send.insertMany(
           messages.map((m, i) => ({
@@ -139,14 +140,17 @@ export function createMailer(deps: {
       } catch (err) {
         // Claims of an earlier attempt are there already: only those marked sent are done.
         if (!isDuplicateKey(err)) throw err;
+        claimedBefore = true;
       }
       const sent = new Set(
-        (
-          await Send.find(
-            { _id: { $in: messages.map((m) => m.sendKey) }, status: 'sent' },
-            { _id: 1 },
-          ).lean()
-        ).map((d) => d._id),
+        claimedBefore
+          ? (
+              await Send.find(
+                { _id: { $in: messages.map((m) => m.sendKey) }, status: 'sent' },
+                { _id: 1 },
+              ).lean()
+            ).map((d) => d._id)
+          : [],
       );
       const outcomes = await Promise.all(
         messages.map(async (m, i): Promise<'sent' | 'already-sent' | 'failed'> => {

@@ -79,7 +79,7 @@ describe('permanent activity failures', () => {
     });
   });
 
-  it('fails a round retryably when the relay refuses, and keeps the mail queued', async () => {
+  it('fails a round retryably when the relay refuses, keeps the mail queued, and sends it once the relay is back', async () => {
     const tenant = await stack.data.tenants.forTenant(tenantId);
     const row = validateContactRow({ email: `refused.${uniqueSuffix()}@example.test` });
     if (!row.ok) throw new Error(row.reason);
@@ -118,6 +118,21 @@ describe('permanent activity failures', () => {
       expect(
         await tenant.models.Send.find({ _id: { $regex: `^doi:${result.subscriptionId}:` } }).lean(),
       ).toEqual([expect.objectContaining({ status: 'sending' })]);
+      // The relay back: the next round sends what the claim left unsent, once.
+      const { runDoubleOptInRound: working } = createDoubleOptInActivities(stack.activityDeps);
+      const next = await activityEnv().run(working, {
+        tenantId,
+        listId,
+        now: new Date().toISOString(),
+        deadlines: false,
+      });
+      expect(next).toMatchObject({ sent: 1 });
+      expect(
+        await tenant.models.Outbox.countDocuments({ subscriptionId: result.subscriptionId }),
+      ).toBe(0);
+      expect(
+        await tenant.models.Send.find({ _id: { $regex: `^doi:${result.subscriptionId}:` } }).lean(),
+      ).toEqual([expect.objectContaining({ status: 'sent' })]);
     } finally {
       transport.close();
     }
