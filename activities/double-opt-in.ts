@@ -8,7 +8,7 @@
  * erasures and repairs by status), so a retried round after a crash repeats nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { finishConfirmation } from '../src/consent/subscription/confirm';
 import { eraseUnconfirmed } from '../src/consent/subscription/erase-unconfirmed';
 import { subscribeListFields, type SubscribeList } from '../src/consent/subscription/ids';
@@ -41,6 +41,8 @@ const ERASE_SLICE = 5;
 const MAX_DRAIN_MS = 60_000;
 /** The longest pause between two polls of an empty outbox. */
 const MAX_POLL_PAUSE_MS = 50;
+/** How often a round heartbeats, whatever it is waiting for (well inside its 30 s timeout). */
+const HEARTBEAT_EVERY_MS = 5_000;
 
 /** The input of a round. */
 export interface DoubleOptInRoundInput {
@@ -200,74 +202,88 @@ export function createDoubleOptInActivities({
     await Outbox.deleteMany({
       _id: { $in: batch.filter((e) => !failed.has(e._id)).map((e) => e._id) },
     });
-    let nextDeadline: Date | null = null;
-    sendable.forEach(({ entry, request }, i) => {
+    sendable.forEach(({ entry }, i) => {
       if (outcomes[i] !== 'sent') return;
       if (entry.step === 'reminder') round.reminders += 1;
       else round.sent += 1;
-      nextDeadline = earliest(nextDeadline, request.dueAt);
     });
+    // The deadline of every pending request read, whatever became of its mail (sent by an
+    // earlier attempt, say): the workflow must hear of each.
+    let nextDeadline: Date | null = null;
+    for (const request of requests.values()) nextDeadline = earliest(nextDeadline, request.dueAt);
     return { nextDeadline, failed: failed.size };
+  }
+
+  /** The round itself (see the file's comment). */
+  async function runRound(input: DoubleOptInRoundInput, ctx: Context): Promise<DoubleOptInRound> {
+    const tenant = await tenants.forTenant(input.tenantId);
+    const { List, Outbox, Subscription } = tenant.models;
+    const list = await List.findById(input.listId, subscribeListFields).lean();
+    const round: DoubleOptInRound = {
+      sent: 0,
+      reminders: 0,
+      erased: 0,
+      repaired: 0,
+      nextDeadline: null,
+    };
+    if (input.deadlines) await runDeadlines(tenant, input.listId, new Date(input.now), round);
+
+    let nextDeadline: Date | null = null;
+    const started = performance.now();
+    let lastFound = started;
+    let pause = 0;
+    while (performance.now() - started < MAX_DRAIN_MS && !ctx.cancellationSignal.aborted) {
+      const batch = await Outbox.find({ listId: input.listId })
+        .sort({ queuedAt: 1 })
+        .limit(MAIL_BATCH)
+        .lean();
+      if (batch.length > 0) {
+        const sent = await sendQueued(tenant, list, batch, round);
+        nextDeadline = earliest(nextDeadline, sent.nextDeadline);
+        ctx.heartbeat();
+        if (sent.failed > 0)
+          // The relay refused: retried with the activity's backoff, the rest kept queued.
+          throw ApplicationFailure.retryable(
+            `the relay refused ${sent.failed} of ${batch.length} messages`,
+            activityFailures.relayRefused,
+          );
+        lastFound = performance.now();
+        pause = 0;
+        continue;
+      }
+      if (performance.now() - lastFound >= drainIdleMs) break;
+      // Polled often right after work, less as the outbox stays empty.
+      pause = Math.min(Math.max(pause * 2, 2), MAX_POLL_PAUSE_MS);
+      await sleep(pause);
+    }
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('round cancelled');
+
+    if (!input.deadlines) return { ...round, nextDeadline: nextDeadline?.toISOString() ?? null };
+    // Looked at deadlines: the earliest one left is known exactly, and so is what is pending.
+    const [next, pending] = await Promise.all([
+      Subscription.findOne({ listId: input.listId, dueAt: { $exists: true } }, { dueAt: 1 })
+        .sort({ dueAt: 1 })
+        .lean(),
+      Subscription.countDocuments({
+        listId: input.listId,
+        status: { $in: ['pending', 'confirming'] },
+      }),
+    ]);
+    return { ...round, nextDeadline: next?.dueAt?.toISOString() ?? null, pending };
   }
 
   return {
     /** One round of a list's double opt-in (see the file's comment). */
     async runDoubleOptInRound(input: DoubleOptInRoundInput): Promise<DoubleOptInRound> {
       const ctx = Context.current();
-      const tenant = await tenants.forTenant(input.tenantId);
-      const { List, Outbox, Subscription } = tenant.models;
-      const list = await List.findById(input.listId, subscribeListFields).lean();
-      const round: DoubleOptInRound = {
-        sent: 0,
-        reminders: 0,
-        erased: 0,
-        repaired: 0,
-        nextDeadline: null,
-      };
-      if (input.deadlines) await runDeadlines(tenant, input.listId, new Date(input.now), round);
-
-      let nextDeadline: Date | null = null;
-      const started = performance.now();
-      let lastFound = started;
-      let pause = 0;
-      while (performance.now() - started < MAX_DRAIN_MS) {
-        const batch = await Outbox.find({ listId: input.listId })
-          .sort({ queuedAt: 1 })
-          .limit(MAIL_BATCH)
-          .lean();
-        if (batch.length > 0) {
-          const sent = await sendQueued(tenant, list, batch, round);
-          nextDeadline = earliest(nextDeadline, sent.nextDeadline);
-          ctx.heartbeat();
-          if (sent.failed > 0)
-            // The relay refused: retried with the activity's backoff, the rest kept queued.
-            throw ApplicationFailure.retryable(
-              `the relay refused ${sent.failed} of ${batch.length} messages`,
-              activityFailures.relayRefused,
-            );
-          lastFound = performance.now();
-          pause = 0;
-          continue;
-        }
-        if (performance.now() - lastFound >= drainIdleMs) break;
-        // Polled often right after work, less as the outbox stays empty.
-        pause = Math.min(Math.max(pause * 2, 2), MAX_POLL_PAUSE_MS);
-        await sleep(pause);
-        ctx.heartbeat();
+      // Beats on its own while a step waits (a slow relay, a long erasure), so that only a
+      // dead worker times the round out: a retry beside a live attempt could send twice.
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        return await runRound(input, ctx);
+      } finally {
+        clearInterval(beat);
       }
-
-      if (!input.deadlines) return { ...round, nextDeadline: nextDeadline?.toISOString() ?? null };
-      // Looked at deadlines: the earliest one left is known exactly, and so is what is pending.
-      const [next, pending] = await Promise.all([
-        Subscription.findOne({ listId: input.listId, dueAt: { $exists: true } }, { dueAt: 1 })
-          .sort({ dueAt: 1 })
-          .lean(),
-        Subscription.countDocuments({
-          listId: input.listId,
-          status: { $in: ['pending', 'confirming'] },
-        }),
-      ]);
-      return { ...round, nextDeadline: next?.dueAt?.toISOString() ?? null, pending };
     },
   };
 }

@@ -59,14 +59,21 @@ export async function doubleOptInWorkflow(input: DoubleOptInInput): Promise<Doub
       ? null
       : Date.parse(status.nextDeadline);
   let woken = true;
+  /** The earliest deadline wakes named since the last round began (applied at the next). */
+  let signalledDueBy: number | undefined;
   setHandler(wakeSignal, (wake) => {
     woken = true;
     const dueBy = wake.dueBy ? Date.parse(wake.dueBy) : NaN;
-    if (!Number.isNaN(dueBy)) nextDeadline = Math.min(nextDeadline ?? dueBy, dueBy);
+    if (!Number.isNaN(dueBy)) signalledDueBy = Math.min(signalledDueBy ?? dueBy, dueBy);
   });
   setHandler(statusQuery, () => status);
 
   for (let round = 0; ; round++) {
+    // Kept apart until now: a round that looks at deadlines replaces what was known with what
+    // it found, and a deadline written after its look would be lost with it.
+    if (signalledDueBy !== undefined && nextDeadline !== undefined)
+      nextDeadline = Math.min(nextDeadline ?? signalledDueBy, signalledDueBy);
+    signalledDueBy = undefined;
     const now = Date.now();
     const deadlines = nextDeadline === undefined || (nextDeadline !== null && nextDeadline <= now);
     woken = false;
@@ -93,10 +100,23 @@ export async function doubleOptInWorkflow(input: DoubleOptInInput): Promise<Doub
     status.lastRoundAt = new Date(now).toISOString();
     status.nextDeadline = nextDeadline === null ? null : new Date(nextDeadline).toISOString();
 
+    // Before the wake test: a list woken during every round would otherwise never continue
+    // as new. The new run begins with a round, so a wake is not lost.
+    if (round + 1 >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      const known = [nextDeadline, signalledDueBy].filter(
+        (t): t is number => typeof t === 'number',
+      );
+      await continueAsNew<typeof doubleOptInWorkflow>({
+        ...input,
+        carried: {
+          ...status,
+          nextDeadline: known.length ? new Date(Math.min(...known)).toISOString() : null,
+        },
+      });
+    }
     if (woken) continue;
-    if (nextDeadline === null) return { outcome: 'idle', status };
-    if (round + 1 >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested)
-      await continueAsNew<typeof doubleOptInWorkflow>({ ...input, carried: status });
+    if (nextDeadline === null && signalledDueBy === undefined) return { outcome: 'idle', status };
+    if (nextDeadline === null) continue;
     const wait = nextDeadline - Date.now();
     if (wait > 0) await condition(() => woken, wait);
   }

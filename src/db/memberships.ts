@@ -76,6 +76,10 @@ export const unconfirmedOn = (listId: string): ContactFilter => ({
   [`${membershipPath(listId)}.confirmedAt`]: { $exists: false },
 });
 
+/** Membership made at `at` or before (no condition without `at`). */
+const subscribedNoLaterThan = (listId: string, at: Date | undefined): ContactFilter =>
+  at ? { [`${membershipPath(listId)}.subscribedAt`]: { $lte: at } } : {};
+
 /** The membership of a subscription request, not yet confirmed. */
 export const pendingMembership = (subscribedAt: Date): ListMembership => ({
   status: 'pending',
@@ -119,6 +123,23 @@ export const membershipWrites = {
     update: { $set: { [membershipPath(listId)]: pendingMembership(at), updatedAt: at } },
   }),
 
+  /**
+   * A pending membership taken over by a new request at `at` (the earlier request is being
+   * erased): from now on it is the new request's, which that erasure leaves alone.
+   */
+  restartPending: (
+    { contactId, listId }: MemberRef,
+    previousAt: Date,
+    at: Date,
+  ): MembershipWrite => ({
+    filter: {
+      _id: contactId,
+      [statusPath(listId)]: 'pending',
+      [`${membershipPath(listId)}.subscribedAt`]: previousAt,
+    },
+    update: { $set: { [membershipPath(listId)]: pendingMembership(at), updatedAt: at } },
+  }),
+
   /** Pending → active, confirmed at `at`; the click counts as the contact's activity. */
   activate: ({ contactId, listId }: MemberRef, at: Date, now = new Date()): MembershipWrite => ({
     filter: { _id: contactId, ...isMember(listId, 'pending') },
@@ -159,8 +180,12 @@ export const membershipWrites = {
   }),
 
   /** The membership goes if it was never confirmed (`updatedAt` stays). */
-  removeUnconfirmed: ({ contactId, listId }: MemberRef): MembershipWrite => ({
-    filter: { _id: contactId, ...unconfirmedOn(listId) },
+  removeUnconfirmed: ({ contactId, listId }: MemberRef, subscribedBy?: Date): MembershipWrite => ({
+    filter: {
+      _id: contactId,
+      ...unconfirmedOn(listId),
+      ...subscribedNoLaterThan(listId, subscribedBy),
+    },
     update: { $unset: { [membershipPath(listId)]: 1 } },
   }),
 
@@ -219,6 +244,10 @@ export const activate = (tenant: TenantScope, ref: MemberRef, at: Date) =>
 export const renew = (tenant: TenantScope, ref: MemberRef, at: Date) =>
   apply(tenant, membershipWrites.renew(ref, at));
 
+/** Makes a pending membership made at `previousAt` a new request's, made at `at`. */
+export const restartPending = (tenant: TenantScope, ref: MemberRef, previousAt: Date, at: Date) =>
+  apply(tenant, membershipWrites.restartPending(ref, previousAt, at));
+
 /** Unsubscribes an active or pending membership at `at`; matches nothing otherwise. */
 export const unsubscribe = (tenant: TenantScope, ref: MemberRef, at: Date) =>
   apply(tenant, membershipWrites.unsubscribe(ref, at));
@@ -231,9 +260,12 @@ export const lapse = (tenant: TenantScope, ref: MemberRef, at: Date) =>
 export const remove = (tenant: TenantScope, ref: MemberRef, now: Date) =>
   apply(tenant, membershipWrites.remove(ref, now));
 
-/** Removes the membership if it was never confirmed. */
-export const removeUnconfirmed = (tenant: TenantScope, ref: MemberRef) =>
-  apply(tenant, membershipWrites.removeUnconfirmed(ref));
+/**
+ * Removes the membership if it was never confirmed (and, with `subscribedBy`, only one made by
+ * then: a newer request's stays).
+ */
+export const removeUnconfirmed = (tenant: TenantScope, ref: MemberRef, subscribedBy?: Date) =>
+  apply(tenant, membershipWrites.removeUnconfirmed(ref, subscribedBy));
 
 /** Puts back the membership a request made at `subscribedAt` replaced (null: none). */
 export const restore = (
@@ -245,15 +277,21 @@ export const restore = (
 
 /**
  * Deletes the contact whole while its membership of the list is still active, or still
- * unconfirmed; whether it did. For a contact that belongs to no other list.
+ * unconfirmed (and, with `subscribedBy`, made by then: a newer request keeps it); whether it
+ * did. For a contact that belongs to no other list.
  */
 export async function erase(
   tenant: TenantScope,
   { contactId, listId }: MemberRef,
   still: 'active' | 'unconfirmed',
+  subscribedBy?: Date,
 ): Promise<boolean> {
   const where = still === 'active' ? activeOn(listId) : unconfirmedOn(listId);
-  const { deletedCount } = await tenant.models.Contact.deleteOne({ _id: contactId, ...where });
+  const { deletedCount } = await tenant.models.Contact.deleteOne({
+    _id: contactId,
+    ...where,
+    ...subscribedNoLaterThan(listId, subscribedBy),
+  });
   return deletedCount > 0;
 }
 

@@ -11,6 +11,7 @@ import { createActivities, type Activities } from '../../activities';
 import { readSinkMessages } from '../../src/mail/sink-messages';
 import { confirmSubscription } from '../../src/consent/subscription/confirm';
 import { REPAIR_AFTER_MS } from '../../src/consent/subscription/deadlines';
+import { eraseUnconfirmed } from '../../src/consent/subscription/erase-unconfirmed';
 import { contactIdOf, subscriptionIdFor } from '../../src/consent/subscription/ids';
 import {
   storeSubscription as subscribe,
@@ -368,6 +369,50 @@ describe('double opt-in workflow', () => {
     );
     expect(events).toEqual(['request stored', 'mail queued']);
     expect(await Outbox.countDocuments({ subscriptionId: result.subscriptionId })).toBe(1);
+  });
+
+  it('leaves a new request of the address alone when it arrives while the erasure of the old one runs', async () => {
+    const tenant = await stack.data.tenants.forTenant(tenantId);
+    const { Contact, Subscription, Outbox, Send } = tenant.models;
+    const email = `racing.${marker}@example.test`;
+    const first = await subscribe(
+      { tenant },
+      { list, row: rowOf(email, 'First'), source: { kind: 'api', id: 'k-1' } },
+    );
+    const ref = { ...first.result, listId: list._id };
+    await Subscription.updateOne({ _id: ref.subscriptionId }, { $set: { dueAt: new Date() } });
+    await new Promise((r) => setTimeout(r, 5));
+    // The new request arrives right after the erasure has marked the old one.
+    let raced = false;
+    const spy = jest.spyOn(Contact, 'findById').mockImplementationOnce(((...args: never[]) => {
+      spy.mockRestore();
+      raced = true;
+      return {
+        lean: () =>
+          subscribe(
+            { tenant },
+            { list, row: rowOf(email, 'Second'), source: { kind: 'api', id: 'k-2' } },
+          ).then(() =>
+            (Contact.findById as (...a: never[]) => { lean(): unknown })(...args).lean(),
+          ),
+      };
+    }) as never);
+    expect(await eraseUnconfirmed(tenant, ref, { dueBy: new Date() })).toBe(true);
+    expect(raced).toBe(true);
+    // The new request is whole: contact, pending membership, request, proof and mail.
+    const contact = await Contact.findById(ref.contactId, { lists: 1 }).lean();
+    expect(contact?.lists[list._id]).toMatchObject({ status: 'pending' });
+    expect(await Subscription.findById(ref.subscriptionId).lean()).toMatchObject({
+      status: 'pending',
+      source: { kind: 'api', id: 'k-2' },
+    });
+    expect(
+      await tenant.models.ConsentRecord.find({ contactId: ref.contactId, action: 'requested' })
+        .lean()
+        .then((r) => r.map((x) => x.source.id)),
+    ).toEqual(['k-2']);
+    expect(await Outbox.countDocuments({ subscriptionId: ref.subscriptionId })).toBe(1);
+    expect(await Send.countDocuments({ _id: { $regex: `^doi:${ref.subscriptionId}:` } })).toBe(0);
   });
 
   it('takes back what a failed request wrote: a new address goes, a known one keeps its earlier membership', async () => {

@@ -10,7 +10,7 @@ import * as consentRecords from '../../db/consent-records';
 import * as memberships from '../../db/memberships';
 import { outboxIdOf } from '../../db/models/double-opt-in-outbox';
 import type { TenantScope } from '../../db/tenant-access';
-import { sendKeyPrefix } from './mail';
+import { sendKeyOf, sendKeyPrefix } from './mail';
 
 /** The request to erase. */
 export interface UnconfirmedRef {
@@ -48,7 +48,9 @@ export async function eraseUnconfirmed(
   // Marked first: a repeat of the address arriving meanwhile is then a new request (it
   // replaces the mark) instead of a repeat of this one, and what this erasure deletes is
   // bounded by the mark's time.
-  const erasingSince = subscription?.erasingSince ?? options.dueBy ?? new Date();
+  // Not before the workflow's time either (a skipped clock in tests runs ahead of this one).
+  const erasingSince =
+    subscription?.erasingSince ?? new Date(Math.max(Date.now(), options.dueBy?.getTime() ?? 0));
   if (subscription?.status === 'pending') {
     const marked = await Subscription.updateOne(
       { _id: ref.subscriptionId, status: 'pending', requestedAt: subscription.requestedAt },
@@ -58,10 +60,12 @@ export async function eraseUnconfirmed(
   }
   const contact = await Contact.findById(ref.contactId, { lists: 1 }).lean();
   // Pending, or unsubscribed from the confirmation mail itself: never confirmed either way.
+  // Only a membership made by the mark: a new request of the address arriving meanwhile
+  // (which replaced the mark) keeps its contact, its mail and its send records.
   if (contact && Object.keys(contact.lists ?? {}).every((id) => id === ref.listId)) {
-    await memberships.erase(tenant, ref, 'unconfirmed');
+    await memberships.erase(tenant, ref, 'unconfirmed', erasingSince);
   } else if (contact) {
-    await memberships.removeUnconfirmed(tenant, ref);
+    await memberships.removeUnconfirmed(tenant, ref, erasingSince);
   }
   // This request's records (requested, and a withdrawal from its mail); proof of an
   // earlier, confirmed period of the same address stays.
@@ -88,6 +92,7 @@ export async function eraseUnconfirmed(
   );
   // The queued mail and the send records name the request, whose id derives from the
   // contact: gone too.
+  const requestedAt = subscription?.requestedAt;
   await Promise.all([
     Outbox.deleteMany({
       _id: {
@@ -96,8 +101,20 @@ export async function eraseUnconfirmed(
           outboxIdOf(ref.subscriptionId, 'reminder'),
         ],
       },
+      queuedAt: { $lte: erasingSince },
     }),
-    Send.deleteMany({ _id: { $regex: `^${sendKeyPrefix(ref.subscriptionId)}` } }),
+    Send.deleteMany(
+      requestedAt
+        ? {
+            _id: {
+              $in: [
+                sendKeyOf(ref.subscriptionId, requestedAt, 'confirmation'),
+                sendKeyOf(ref.subscriptionId, requestedAt, 'reminder'),
+              ],
+            },
+          }
+        : { _id: { $regex: `^${sendKeyPrefix(ref.subscriptionId)}` } },
+    ),
   ]);
   await Subscription.deleteOne({ _id: ref.subscriptionId, status: 'erasing' });
   return true;

@@ -86,8 +86,8 @@ export async function storeSubscription(
   const wfId = workflowIdOf('doubleOptIn', tenant.tenantId, listId);
   const result = { subscriptionId, contactId, workflowId: wfId };
   const settings = resolveDoubleOptIn(request.list.name, request.list.doubleOptIn);
-  const queue = (at: Date) => {
-    const { updateOne } = queueMail(subscriptionId, listId, 'confirmation', at);
+  const queue = (at: Date, fresh = false) => {
+    const { updateOne } = queueMail(subscriptionId, listId, 'confirmation', at, fresh);
     return Outbox.updateOne(updateOne.filter, updateOne.update, { upsert: true });
   };
 
@@ -131,7 +131,11 @@ export async function storeSubscription(
     if (stored) return repeatOf(stored);
     // A known contact only gets the membership: an unconfirmed request must not change its
     // data.
-    await memberships.setPending(tenant, { contactId, listId }, now);
+    // Pending for a request whose erasure runs: this request takes the membership over, so
+    // that the erasure (bounded by its mark's time) leaves it.
+    if (membership?.status === 'pending')
+      await memberships.restartPending(tenant, { contactId, listId }, membership.subscribedAt, now);
+    else await memberships.setPending(tenant, { contactId, listId }, now);
     previousMembership = membership ?? null;
   }
 
@@ -208,7 +212,7 @@ export async function storeSubscription(
       textHash: settings.textHash,
     }),
     storing.then(async (stored) => {
-      if (stored) await queue(now);
+      if (stored) await queue(now, true);
     }),
   ]);
   if (

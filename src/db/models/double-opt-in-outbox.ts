@@ -40,16 +40,23 @@ export const outboxModel = (tenantDb: Connection) =>
 export const outboxIdOf = (subscriptionId: string, step: OutboxDocument['step']) =>
   `${subscriptionId}:${step}`;
 
-/** The write that queues a request's mail; a second one for the same mail changes nothing. */
+/**
+ * The write that queues a request's mail. A repeat of the same request changes nothing; a new
+ * request (`fresh`) dates the entry anew, so that the erasure of an earlier request of the
+ * address, which deletes only entries queued by its mark, leaves it.
+ */
 export const queueMail = (
   subscriptionId: string,
   listId: string,
   step: OutboxDocument['step'],
   at: Date,
+  fresh = false,
 ) => ({
   updateOne: {
     filter: { _id: outboxIdOf(subscriptionId, step) },
-    update: { $setOnInsert: { subscriptionId, listId, step, queuedAt: at } },
+    update: fresh
+      ? { $set: { subscriptionId, listId, step, queuedAt: at } }
+      : { $setOnInsert: { subscriptionId, listId, step, queuedAt: at } },
     upsert: true,
   },
 });
