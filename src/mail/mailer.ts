@@ -2,7 +2,8 @@
  * Sends a tenant's mail: DKIM-signed with the tenant's key, with `List-Unsubscribe` (https)
  * and RFC 8058 one-click `List-Unsubscribe-Post`, and a footer linking the profile center and
  * the unsubscribe page. No mailto unsubscribe: nothing reads a mailbox, and an objection sent
- * to an address nobody reads would be lost. Sending is idempotent per key (workflow step): the key is
+ * to an address nobody reads would be lost. Sending is idempotent per key (a workflow step, a
+ * double opt-in request and step): the key is
  * claimed in the tenant's `sends` before the relay gets the message and marked sent after;
  * a retry of a step already sent sends nothing, and a retry after a crash between relay and
  * mark re-sends with the same Message-ID, which receivers use to drop duplicates.
@@ -82,94 +83,81 @@ export function createMailer(deps: {
     });
   };
 
-  return {
-    /** Sends unless this key was sent before; returns what happened. */
-    async sendOnce(message: TenantMessage): Promise<'sent' | 'already-sent'> {
-      const tenant = await deps.tenants.forTenant(message.tenantId);
-      const key = await deps.dkim.ensure(message.tenantId);
-      const { Send } = tenant.models;
-      const messageId = messageIdOf(message.tenantId, message.sendKey, key.domain);
-      try {
-        await Send.create({
-          _id: message.sendKey,
-          messageId,
+  /**
+   * Claims the keys of one tenant's messages in one write, hands the messages not sent before
+   * to the relay side by side (the transport's pool bounds how many) and marks those relayed
+   * in one write. A message the relay refused stays claimed and unsent; its error is returned.
+   */
+  async function deliver(tenantId: string, messages: Omit<TenantMessage, 'tenantId'>[]) {
+    const tenant = await deps.tenants.forTenant(tenantId);
+    const key = await deps.dkim.ensure(tenantId);
+    const { Send } = tenant.models;
+    const claimedAt = new Date();
+    const ids = messages.map((m) => messageIdOf(tenantId, m.sendKey, key.domain));
+    let claimedBefore = false;
+    try {
+      await Send.insertMany(
+        messages.map((m, i) => ({
+          _id: m.sendKey,
+          messageId: ids[i],
           status: 'sending',
-          claimedAt: new Date(),
-        });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        const earlier = await Send.findById(message.sendKey).lean();
-        if (earlier?.status === 'sent') return 'already-sent';
-      }
-      await relay(message, key, messageId);
-      await Send.updateOne(
-        { _id: message.sendKey },
+          claimedAt,
+        })),
+        { ordered: false },
+      );
+    } catch (err) {
+      // Claims of an earlier attempt are there already: only those marked sent are done.
+      if (!isDuplicateKey(err)) throw err;
+      claimedBefore = true;
+    }
+    const sent = new Set(
+      claimedBefore
+        ? (
+            await Send.find(
+              { _id: { $in: messages.map((m) => m.sendKey) }, status: 'sent' },
+              { _id: 1 },
+            ).lean()
+          ).map((d) => d._id)
+        : [],
+    );
+    const errors: unknown[] = [];
+    const outcomes = await Promise.all(
+      messages.map(async (m, i): Promise<'sent' | 'already-sent' | 'failed'> => {
+        if (sent.has(m.sendKey)) return 'already-sent';
+        try {
+          await relay({ ...m, tenantId }, key, ids[i]!);
+          return 'sent';
+        } catch (err) {
+          errors.push(err);
+          return 'failed';
+        }
+      }),
+    );
+    const relayed = messages.filter((_, i) => outcomes[i] === 'sent').map((m) => m.sendKey);
+    if (relayed.length > 0)
+      await Send.updateMany(
+        { _id: { $in: relayed } },
         { $set: { status: 'sent', sentAt: new Date() } },
       );
-      return 'sent';
+    return { outcomes, errors };
+  }
+
+  return {
+    /** Sends unless this key was sent before; returns what happened, or throws the relay's error. */
+    async sendOnce(message: TenantMessage): Promise<'sent' | 'already-sent'> {
+      const { tenantId, ...rest } = message;
+      const { outcomes, errors } = await deliver(tenantId, [rest]);
+      if (errors.length > 0) throw errors[0];
+      return outcomes[0] as 'sent' | 'already-sent';
     },
 
-    /**
-     * Sends a batch of one tenant's messages, each unless its key was sent before, as
-     * `sendOnce` does one by one but with one claim and one mark for the whole batch and the
-     * messages handed to the relay side by side (the transport's pool bounds how many). A
-     * message the relay refused stays claimed and unsent (a later batch sends it again);
-     * returns each message's outcome, in order.
-     */
+    /** Sends a batch of one tenant's messages (see `deliver`); each message's outcome, in order. */
     async sendBatch(
       tenantId: string,
       messages: Omit<TenantMessage, 'tenantId'>[],
     ): Promise<('sent' | 'already-sent' | 'failed')[]> {
       if (messages.length === 0) return [];
-      const tenant = await deps.tenants.forTenant(tenantId);
-      const key = await deps.dkim.ensure(tenantId);
-      const { Send } = tenant.models;
-      const claimedAt = new Date();
-      const ids = messages.map((m) => messageIdOf(tenantId, m.sendKey, key.domain));
-      let claimedBefore = false;
-      try {
-        await Send.insertMany(
-          messages.map((m, i) => ({
-            _id: m.sendKey,
-            messageId: ids[i],
-            status: 'sending',
-            claimedAt,
-          })),
-          { ordered: false },
-        );
-      } catch (err) {
-        // Claims of an earlier attempt are there already: only those marked sent are done.
-        if (!isDuplicateKey(err)) throw err;
-        claimedBefore = true;
-      }
-      const sent = new Set(
-        claimedBefore
-          ? (
-              await Send.find(
-                { _id: { $in: messages.map((m) => m.sendKey) }, status: 'sent' },
-                { _id: 1 },
-              ).lean()
-            ).map((d) => d._id)
-          : [],
-      );
-      const outcomes = await Promise.all(
-        messages.map(async (m, i): Promise<'sent' | 'already-sent' | 'failed'> => {
-          if (sent.has(m.sendKey)) return 'already-sent';
-          try {
-            await relay({ ...m, tenantId }, key, ids[i]!);
-            return 'sent';
-          } catch {
-            return 'failed';
-          }
-        }),
-      );
-      const relayed = messages.filter((_, i) => outcomes[i] === 'sent').map((m) => m.sendKey);
-      if (relayed.length > 0)
-        await Send.updateMany(
-          { _id: { $in: relayed } },
-          { $set: { status: 'sent', sentAt: new Date() } },
-        );
-      return outcomes;
+      return (await deliver(tenantId, messages)).outcomes;
     },
   };
 }
