@@ -5,6 +5,8 @@
  * typed fake round for the exact timing of its rounds. Requests are stored on the server's
  * skipped clock, so their deadlines and the workflow's time agree.
  */
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { BSON, MongoClient } from 'mongodb';
 import request from 'supertest';
 import { createActivities, type Activities } from '../../activities';
@@ -105,6 +107,61 @@ describe('double opt-in workflow', () => {
     return { ...result, handle };
   }
 
+  /**
+   * Runs `body` with a worker for `target`'s workflow, and ends that workflow before the worker
+   * stops: the time-skipping server skips no time while a workflow task waits for a worker, so
+   * one left running on a dead task queue would hold every later test's clock.
+   */
+  async function withListWorker<T>(
+    target: { _id: string },
+    activities: object,
+    body: (taskQueue: string) => Promise<T>,
+  ): Promise<T> {
+    return ts.withWorker(activities, async (taskQueue) => {
+      try {
+        return await body(taskQueue);
+      } finally {
+        await ts.client.workflow
+          .getHandle(workflowIdOf('doubleOptIn', tenantId, target._id))
+          .terminate('test over')
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          });
+      }
+    });
+  }
+
+  /**
+   * The workflow's result, waited for at most `ms` of real time; past that, the error lists
+   * its history (event types and times), so a hang says where it stood.
+   */
+  async function resultOf<T>(
+    handle: WorkflowHandle<(i: DoubleOptInInput) => Promise<T>>,
+    ms = 60_000,
+  ) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        handle
+          .fetchHistory()
+          .then((h) =>
+            (h.events ?? []).map(
+              (e) => `${temporal.api.enums.v1.EventType[e.eventType ?? 0]}@${e.eventTime?.seconds}`,
+            ),
+          )
+          .catch((err: unknown) => [`history unavailable: ${String(err)}`])
+          .then((events) =>
+            reject(new Error(`no result within ${ms} ms; history:\n${events.join('\n')}`)),
+          );
+      }, ms);
+    });
+    try {
+      return await Promise.race([handle.result() as Promise<T>, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   const mailsTo = async (address: string) =>
     (await readSinkMessages(testServices().sinkDir)).filter((m) => m.to.includes(address));
   /** Waits (real time) until `count` mails to `address` arrived; returns them. */
@@ -120,7 +177,7 @@ describe('double opt-in workflow', () => {
   it('mails at once, reminds at the configured hour, and records the proof of a confirmation within the window', async () => {
     const email = `grace.${marker}@example.test`;
     const target = await newList('Grace');
-    await ts.withWorker(realActivities(), async (taskQueue) => {
+    await withListWorker(target, realActivities(), async (taskQueue) => {
       const started = await start(target, email, taskQueue);
       expect(started.workflowId).toBe(workflowIdOf('doubleOptIn', tenantId, target._id));
       await mailsArrived(email, 1);
@@ -188,7 +245,7 @@ describe('double opt-in workflow', () => {
           },
         ),
       ).toBe('already-confirmed');
-      expect(await started.handle.result()).toEqual({
+      expect(await resultOf(started.handle)).toEqual({
         outcome: 'idle',
         status: expect.objectContaining({ sent: 1, reminders: 1, erased: 0, pending: 0 }),
       });
@@ -201,9 +258,9 @@ describe('double opt-in workflow', () => {
   it('erases the pending contact when the link is never followed, leaving nothing readable', async () => {
     const email = `ghost.${marker}@example.test`;
     const target = await newList('Ghosts');
-    await ts.withWorker(realActivities(), async (taskQueue) => {
+    await withListWorker(target, realActivities(), async (taskQueue) => {
       const started = await start(target, email, taskQueue);
-      expect(await started.handle.result()).toEqual({
+      expect(await resultOf(started.handle)).toEqual({
         outcome: 'idle',
         status: expect.objectContaining({ sent: 1, reminders: 1, erased: 1, pending: 0 }),
       });
@@ -241,7 +298,7 @@ describe('double opt-in workflow', () => {
   it('erases at the deadline an address unsubscribed from its confirmation mail', async () => {
     const email = `withdrawn.${marker}@example.test`;
     const target = await newList('Withdrawn');
-    await ts.withWorker(realActivities(), async (taskQueue) => {
+    await withListWorker(target, realActivities(), async (taskQueue) => {
       const started = await start(target, email, taskQueue);
       await mailsArrived(email, 1);
       const tenant = await stack.data.tenants.forTenant(tenantId);
@@ -252,7 +309,7 @@ describe('double opt-in workflow', () => {
           ip: '192.0.2.60',
         }),
       ).toBe(true);
-      expect(await started.handle.result()).toMatchObject({
+      expect(await resultOf(started.handle)).toMatchObject({
         status: expect.objectContaining({ erased: 1 }),
       });
       expect(await tenant.models.Contact.exists({ _id: started.contactId })).toBeNull();
@@ -265,7 +322,7 @@ describe('double opt-in workflow', () => {
   it('finishes a confirmation whose page died after claiming the request, with the click it stored', async () => {
     const email = `interrupted.${marker}@example.test`;
     const target = await newList('Interrupted');
-    await ts.withWorker(realActivities(), async (taskQueue) => {
+    await withListWorker(target, realActivities(), async (taskQueue) => {
       const started = await start(target, email, taskQueue);
       await mailsArrived(email, 1);
       const tenant = await stack.data.tenants.forTenant(tenantId);
@@ -290,7 +347,7 @@ describe('double opt-in workflow', () => {
       await ts.client.workflow.getHandle(started.workflowId).signal(wakeSignal, {
         dueBy: new Date(at.getTime() + REPAIR_AFTER_MS).toISOString(),
       });
-      expect(await started.handle.result()).toMatchObject({
+      expect(await resultOf(started.handle)).toMatchObject({
         status: expect.objectContaining({ repaired: 1, erased: 0, reminders: 0 }),
       });
       const contact = await tenant.models.Contact.findById(started.contactId).lean();
@@ -509,7 +566,7 @@ describe('double opt-in workflow', () => {
         ts.client.workflow
           .getHandle(workflowIdOf('doubleOptIn', tenantId, listId))
           .signal(wakeSignal, dueBy ? { dueBy } : {});
-      const result = await ts.withWorker(fake, async (taskQueue) => {
+      const result = await withListWorker({ _id: listId }, fake, async (taskQueue) => {
         const handle = await ts.client.workflow.start<
           (i: DoubleOptInInput) => Promise<DoubleOptInResult>
         >('doubleOptInWorkflow', {
@@ -518,7 +575,7 @@ describe('double opt-in workflow', () => {
           args: [{ tenantId, listId }],
         });
         await during?.({ signal: wake });
-        return handle.result();
+        return resultOf(handle);
       });
       return { calls, result };
     }
