@@ -56,7 +56,7 @@ const dbImportsNoAuth = {
   message: 'src/db imports nothing above it: it opens and uses the database, nothing more.',
 };
 const dbImportsNoCommands = {
-  regex: src(['consent', 'tenants', 'imports', 'mail', 'temporal']),
+  regex: src(['consent', 'tenants', 'imports', 'rights', 'webhooks', 'mail', 'temporal']),
   message: 'src/db imports nothing above it: it opens and uses the database, nothing more.',
 };
 
@@ -84,7 +84,7 @@ const layers = [
 
   // Commands and domain modules: used by the api and by activities, never the reverse.
   restrict(
-    ['src/{auth,consent,tenants,imports}/**/*.ts'],
+    ['src/{auth,consent,tenants,imports,rights,webhooks}/**/*.ts'],
     [noApi, noActivities, noLocal, noEntryPoints, workflowCodeAsTypes],
   ),
 
@@ -98,7 +98,7 @@ const layers = [
       noEntryPoints,
       workflowCodeAsTypes,
       {
-        regex: src(['auth', 'consent', 'tenants', 'imports']),
+        regex: src(['auth', 'consent', 'tenants', 'imports', 'rights', 'webhooks']),
         message: 'src/mail and src/temporal sit below the commands: they import none of them.',
       },
     ],
@@ -149,6 +149,8 @@ const layers = [
           'consent',
           'tenants',
           'imports',
+          'rights',
+          'webhooks',
           'mail',
           'temporal',
           'db',
@@ -179,9 +181,10 @@ const layers = [
     ['activities/**/*.ts'],
     [
       {
-        regex: '^(\\.\\./)+src/(?!(db|mail|domain|consent|imports|tenants|temporal|errors)(/|$))',
+        regex:
+          '^(\\.\\./)+src/(?!(db|mail|domain|consent|imports|rights|webhooks|tenants|temporal|errors)(/|$))',
         message:
-          'Activities use src/db, src/mail, src/domain, src/consent, src/imports, src/tenants, src/temporal and src/errors only.',
+          'Activities use src/db, src/mail, src/domain, src/consent, src/imports, src/rights, src/webhooks, src/tenants, src/temporal and src/errors only.',
       },
       workflowCodeAsTypes,
     ],

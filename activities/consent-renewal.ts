@@ -12,6 +12,7 @@ import type { ListMembership } from '../src/db/models/contact';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import type { WorkflowGateway } from '../src/temporal/workflows';
+import type { WebhookEmitDeps } from '../src/webhooks/emit';
 import type {
   ConsentPolicy,
   ConsentRenewalInput,
@@ -30,6 +31,8 @@ export interface ConsentRenewalDeps {
   links: RecipientLinks;
   /** Starts the renewal cycles. */
   workflows: WorkflowGateway;
+  /** Tells the tenant's webhooks of a lapse. */
+  webhooks: WebhookEmitDeps;
 }
 
 /** When a membership's consent lapses under a policy (counted from the last renewal or confirmation). */
@@ -48,6 +51,7 @@ export function createConsentRenewalActivities({
   mailer,
   links,
   workflows,
+  webhooks,
 }: ConsentRenewalDeps) {
   return {
     /**
@@ -112,12 +116,16 @@ export function createConsentRenewalActivities({
     /** Applies the policy's action to a member whose consent lapsed. */
     async applyConsentExpiry(input: ConsentRenewalInput): Promise<boolean> {
       const tenant = await tenants.forTenant(input.tenantId);
-      return applyLapse(tenant, {
-        ...input,
-        action: input.policy.onExpiry,
-        reason: 'expired',
-        key: runKey(),
-      });
+      return applyLapse(
+        tenant,
+        {
+          ...input,
+          action: input.policy.onExpiry,
+          reason: 'expired',
+          key: runKey(),
+        },
+        { webhooks },
+      );
     },
   };
 }

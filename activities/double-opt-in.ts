@@ -19,6 +19,7 @@ import { queueMail, type OutboxDocument } from '../src/db/models/double-opt-in-o
 import type { SubscriptionDocument } from '../src/db/models/subscription';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
+import type { WebhookEmitDeps } from '../src/webhooks/emit';
 import type { DoubleOptInRound } from '../workflows/definitions';
 import { activityFailures } from '../workflows/failures';
 
@@ -27,6 +28,8 @@ export interface DoubleOptInDeps {
   tenants: TenantAccess;
   mailer: Mailer;
   links: RecipientLinks;
+  /** Tells the tenant's webhooks of a confirmation the round finishes. */
+  webhooks: WebhookEmitDeps;
   /** How long a drain goes on finding nothing (default DRAIN_AFTER_WAKE_MS; never less). */
   drainIdleMs?: number;
 }
@@ -77,6 +80,7 @@ export function createDoubleOptInActivities({
   tenants,
   mailer,
   links,
+  webhooks,
   ...options
 }: DoubleOptInDeps) {
   const drainIdleMs = Math.max(options.drainIdleMs ?? DRAIN_AFTER_WAKE_MS, DRAIN_AFTER_WAKE_MS);
@@ -133,7 +137,7 @@ export function createDoubleOptInActivities({
           rest.slice(i, i + ERASE_SLICE).map(async (d) => {
             const ref = { subscriptionId: d._id, contactId: d.contactId, listId };
             if (d.status === 'confirming' && d.confirmation) {
-              await finishConfirmation(tenant, d, d.confirmation);
+              await finishConfirmation(tenant, d, d.confirmation, { webhooks });
               round.repaired += 1;
             } else if (d.status === 'confirmed' || d.status === 'confirming') {
               // Nothing left to do: the deadline is stale.

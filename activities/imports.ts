@@ -4,6 +4,7 @@
  * so a retry after a crash resumes where the last batch ended; every write is an upsert
  * keyed by the row's identity, so replaying a batch changes nothing.
  */
+import { SUPPRESSED_ROW_REASON, suppressedAmong } from '../src/rights/suppression';
 import { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -121,8 +122,21 @@ export function createImportActivities({ tenants, wake }: ImportActivityDeps) {
       let lastWrite: Promise<void> = Promise.resolve();
       const writes: Promise<void>[] = [];
       const commit = async () => {
-        const rows = batch;
+        let rows = batch;
         batch = [];
+        // Addresses erased at their owner's request are rejected rows, never written.
+        const suppressed = await suppressedAmong(
+          tenant,
+          rows.map(({ row }) => row.email),
+        );
+        if (suppressed.size > 0) {
+          for (const { line } of rows.filter(({ row }) => suppressed.has(row.email))) {
+            progress.rejectedCount += 1;
+            if (progress.rejected.length < MAX_REJECTED_KEPT)
+              progress.rejected.push({ line, reason: SUPPRESSED_ROW_REASON });
+          }
+          rows = rows.filter(({ row }) => !suppressed.has(row.email));
+        }
         const at = { ...progress, rejected: [...progress.rejected] };
         const due = rows.length > 0 && at.total > resumeAfter;
         const encrypted =

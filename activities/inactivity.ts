@@ -11,6 +11,7 @@ import type { ContactDocument } from '../src/db/models/contact';
 import type { TenantAccess } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import type { WorkflowGateway } from '../src/temporal/workflows';
+import type { WebhookEmitDeps } from '../src/webhooks/emit';
 import type {
   InactivityPolicy,
   LinkUse,
@@ -29,6 +30,8 @@ export interface InactivityDeps {
   links: RecipientLinks;
   /** Starts the re-permission requests. */
   workflows: WorkflowGateway;
+  /** Tells the tenant's webhooks of a member pruned. */
+  webhooks: WebhookEmitDeps;
 }
 
 /** A member's last sign of life on a list: activity, else renewal, confirmation or subscription. */
@@ -50,7 +53,13 @@ export interface InactivitySweepResult {
 }
 
 /** Creates the inactivity activities. */
-export function createInactivityActivities({ tenants, mailer, links, workflows }: InactivityDeps) {
+export function createInactivityActivities({
+  tenants,
+  mailer,
+  links,
+  workflows,
+  webhooks,
+}: InactivityDeps) {
   return {
     /**
      * Pages through a list's active members; each inactive past the threshold is asked for
@@ -75,13 +84,17 @@ export function createInactivityActivities({ tenants, mailer, links, workflows }
           const episode = `p${createHash('sha256').update(`${contact._id}:${ref.listId}:${last.toISOString()}`).digest('hex').slice(0, 24)}`;
           if (!policy.rePermission) {
             if (
-              await applyLapse(tenant, {
-                contactId: contact._id,
-                listId: ref.listId,
-                action: policy.action,
-                reason: 'inactive',
-                key: `inactivity/${episode}`,
-              })
+              await applyLapse(
+                tenant,
+                {
+                  contactId: contact._id,
+                  listId: ref.listId,
+                  action: policy.action,
+                  reason: 'inactive',
+                  key: `inactivity/${episode}`,
+                },
+                { webhooks },
+              )
             )
               result.pruned += 1;
             return;
@@ -119,12 +132,16 @@ export function createInactivityActivities({ tenants, mailer, links, workflows }
     /** No answer: the policy's action. */
     async pruneInactive(input: RePermissionInput): Promise<boolean> {
       const tenant = await tenants.forTenant(input.tenantId);
-      return applyLapse(tenant, {
-        ...input,
-        action: input.policy.action,
-        reason: 'inactive',
-        key: runKey(),
-      });
+      return applyLapse(
+        tenant,
+        {
+          ...input,
+          action: input.policy.action,
+          reason: 'inactive',
+          key: runKey(),
+        },
+        { webhooks },
+      );
     },
   };
 }

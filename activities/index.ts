@@ -10,7 +10,9 @@ import { createDoubleOptInActivities, type DoubleOptInDeps } from './double-opt-
 import { createDoubleOptInSweepActivities, type DoubleOptInSweepDeps } from './double-opt-in-sweep';
 import { createEncryptionProbeActivities, type EncryptionProbeDeps } from './encryption-probe';
 import { createImportActivities, type ImportActivityDeps } from './imports';
+import { createRightsActivities, type RightsDeps } from './rights';
 import { createTenantActivities, type TenantActivityDeps } from './tenants';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhooks';
 
 /** Everything activities may use; built once by the worker's wiring (src/wiring/worker.ts). */
 export type ActivityDeps = EncryptionProbeDeps &
@@ -20,7 +22,9 @@ export type ActivityDeps = EncryptionProbeDeps &
   DoubleOptInSweepDeps &
   ConsentRenewalDeps &
   InactivityDeps &
-  ContractEndDeps;
+  ContractEndDeps &
+  RightsDeps &
+  WebhookActivityDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +37,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createConsentRenewalActivities(deps),
     ...createInactivityActivities(deps),
     ...createContractEndActivities(deps),
+    ...createRightsActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

@@ -2,12 +2,13 @@
  * What the consent renewal and inactivity activities share: sweeping a list's active members
  * page by page (resumable from the last heartbeat) and mailing an active member a link to act
  * on (renew, keep) in the workflow the sweep started for them (at most once per member and
- * occasion: `startOnce` of the workflow gateway).
+ * occasion: `startOnce` of the workflow gateway). Contacts whose processing is restricted are
+ * not visited.
  */
 import { Context } from '@temporalio/activity';
 import type { LinkPurpose } from '../src/consent/link-tokens';
 import type { RecipientLinks } from '../src/consent/recipient-links';
-import { activeOn } from '../src/db/memberships';
+import { activeOn, unrestricted } from '../src/db/memberships';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import { runKey } from './run-key';
@@ -22,7 +23,11 @@ function activeMemberPage<P extends Record<string, 1>>(
   after: string,
   projection: P,
 ) {
-  return tenant.models.Contact.find({ _id: { $gt: after }, ...activeOn(listId) }, projection)
+  // A restricted contact is stored only: no mail, no lapse, no pruning until it is lifted.
+  return tenant.models.Contact.find(
+    { _id: { $gt: after }, ...activeOn(listId), ...unrestricted() },
+    projection,
+  )
     .sort({ _id: 1 })
     .limit(PAGE)
     .lean();

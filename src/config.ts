@@ -98,6 +98,12 @@ const schema = z.object({
   CONSENTFLOW_LOGIN_LOCK_AFTER: count(10),
   CONSENTFLOW_LOGIN_LOCK_SECONDS: seconds(15 * 60),
   CONSENTFLOW_LOGIN_IP_LOCK_AFTER: count(100),
+  /** `production` (the image sets it), `development` or `test`; unset counts as production. */
+  NODE_ENV: z.string().optional(),
+  WEBHOOKS_ALLOW_PRIVATE: z
+    .enum(['true', 'false'], 'must be true or false')
+    .transform((value) => value === 'true')
+    .optional(),
 });
 
 /** Validated, resolved configuration shared by every process. */
@@ -205,6 +211,15 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       /** Signs recipients' links (confirm, renew, unsubscribe, profile); per-tenant keys derive from it. */
       secret: env.CONSENTFLOW_LINK_SECRET,
       secretFile: path.join(dataDir, 'link-secret'),
+    },
+    webhooks: {
+      /**
+       * Whether webhooks may point at loopback, private, link-local and other non-public
+       * addresses: only for development and tests (a receiver on this machine); elsewhere a
+       * webhook must not reach into the network the product runs in.
+       */
+      allowPrivate:
+        env.WEBHOOKS_ALLOW_PRIVATE ?? (env.NODE_ENV === 'development' || env.NODE_ENV === 'test'),
     },
     subscribe: {
       /** Subscription requests per address per hour, and per subscriber IP per hour. */

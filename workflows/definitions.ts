@@ -50,6 +50,9 @@ export const workflowKinds = {
   inactivitySweep: 'inactivity-sweep',
   rePermission: 're-permission',
   contractTermination: 'contract-termination',
+  rightsRequest: 'rights-request',
+  webhookDelivery: 'webhook-delivery',
+  webhookSweep: 'webhook-sweep',
 } as const;
 
 /**
@@ -233,3 +236,53 @@ export const moveContractEndUpdate = defineUpdate<ContractChangeAnswer, [Contrac
  * tenant is active, or `deletion-started` when too late.
  */
 export const renewContractUpdate = defineUpdate<ContractChangeAnswer>('renewContract');
+
+/** A rights request's status as its workflow and the API show it. */
+export type RightsStatus = 'verifying' | 'in_progress' | 'completed' | 'rejected' | 'overdue';
+
+/** Input of a rights request's workflow: opaque ids only; the request itself is data. */
+export interface RightsRequestInput {
+  tenantId: string;
+  requestId: string;
+  /** Its status when started (a search attribute from the start). */
+  initialStatus: 'verifying' | 'in_progress';
+}
+
+/** What the rights request workflow knows, for the `status` query and its result. */
+export interface RightsRequestState {
+  status: RightsStatus;
+  /** ISO times. */
+  dueAt: string;
+  remindersSent: number;
+  escalated: boolean;
+  completedAt?: string;
+}
+
+/** Outcome of a rights request's workflow. */
+export interface RightsRequestResult {
+  outcome: 'completed' | 'rejected';
+  state: RightsRequestState;
+}
+
+/** Identity verified (by the subject's link, or by staff); who is recorded by the sender. */
+export const rightsVerifiedSignal = defineSignal('rightsVerified');
+/** The due date moved (an extension): the workflow reads it again. */
+export const rightsDeadlineMovedSignal = defineSignal('rightsDeadlineMoved');
+/** What a rights request's workflow knows. */
+export const rightsStatusQuery = defineQuery<RightsRequestState>('rightsStatus');
+
+/** Input of one webhook delivery's workflow: the delivery (its body and endpoint are data). */
+export interface WebhookDeliveryInput {
+  tenantId: string;
+  deliveryId: string;
+}
+
+/** How a webhook delivery ended: answered 2xx, given up, or its endpoint deleted meanwhile. */
+export interface WebhookDeliveryResult {
+  outcome: 'delivered' | 'failed' | 'gone';
+}
+
+/** Input of a tenant's webhook sweep. */
+export interface WebhookSweepInput {
+  tenantId: string;
+}

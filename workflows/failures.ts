@@ -15,6 +15,8 @@
 
 /** Types activities fail with when retrying cannot help. */
 export const activityFailures = {
+  /** A rights request's record is gone (its workflow has nothing to answer). */
+  rightsRequestMissing: 'RightsRequestMissing',
   /** An activity that keys its steps by the workflow run was run outside a workflow. */
   notInWorkflow: 'NotInWorkflow',
   /** The tenant's control record is gone (provisioning). */

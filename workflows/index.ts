@@ -10,3 +10,6 @@ export { consentRenewalSweepWorkflow } from './consent-renewal-sweep';
 export { inactivitySweepWorkflow } from './inactivity-sweep';
 export { rePermissionWorkflow } from './re-permission';
 export { contractTerminationWorkflow } from './contract-termination';
+export { rightsRequestWorkflow } from './rights-request';
+export { webhookDeliveryWorkflow } from './webhook-delivery';
+export { webhookSweepWorkflow } from './webhook-sweep';

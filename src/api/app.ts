@@ -14,6 +14,8 @@ import type { SubscriptionCommand } from '../consent/subscription/command';
 import type { DataLayer } from '../db/open';
 import type { DkimKeys } from '../mail/dkim-keys';
 import type { WorkflowGateway } from '../temporal/workflows';
+import type { WebhookEmitDeps } from '../webhooks/emit';
+import type { WebhookEndpointDeps } from '../webhooks/endpoints';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireJsonBody } from './middleware/json-only';
 import { requirePlatformToken } from './middleware/platform-auth';
@@ -22,6 +24,9 @@ import { mountRoutes, type AuthMiddlewares, type RouteDefinition } from './route
 import { codecMiddleware, codecRoutes, type CodecEndpointDeps } from './routes/codec';
 import { consentExportRoutes } from './routes/consent-export';
 import { contactRoutes } from './routes/contacts';
+import { profileCenterRoutes } from './routes/profile-center';
+import { rightsPageRoutes } from './routes/rights-pages';
+import { rightsRequestRoutes } from './routes/rights-requests';
 import { devMailRoutes } from './routes/dev-mail';
 import { diagnosticsRoutes } from './routes/diagnostics';
 import { dkimRoutes } from './routes/dkim';
@@ -46,6 +51,7 @@ import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { securitySettingsRoutes } from './routes/security-settings';
 import { userRoutes } from './routes/users';
+import { webhookRoutes } from './routes/webhooks';
 
 const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
   version: string;
@@ -70,6 +76,8 @@ export interface AppDeps {
   recipients: { tokens: LinkTokens; links: RecipientLinks; dkim: DkimKeys };
   /** Subscribing with double opt-in (API and forms), flood limits included. */
   subscriptions: SubscriptionCommand;
+  /** Webhooks: emitting events (recipients' pages) and managing endpoints (src/wiring/webhooks.ts). */
+  webhooks: { events: WebhookEmitDeps; endpoints: WebhookEndpointDeps };
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
   /** Console sessions, logins, accounts and brute-force protection. */
@@ -139,8 +147,15 @@ export function createApp(deps: AppDeps): Express {
   // so no console session or CSRF token is involved: the signed link token (or, for the
   // form, the per-IP and per-address limits) is the whole of their protection, and each
   // page parses its own form posts.
-  const publicDeps = { ...deps.recipients, tenants: deps.data.tenants, workflows: deps.workflows };
+  const publicDeps = {
+    ...deps.recipients,
+    tenants: deps.data.tenants,
+    workflows: deps.workflows,
+    webhooks: deps.webhooks.events,
+  };
   mount(recipientLinkRoutes(publicDeps));
+  mount(rightsPageRoutes(publicDeps));
+  mount(profileCenterRoutes(publicDeps));
   mount(formRoutes({ ...publicDeps, subscriptions: deps.subscriptions }));
   // Resolves the caller (API key or console session, with CSRF for cookie calls that change
   // state) once for everything under /api/v1; each route's auth kind then insists on what it
@@ -164,6 +179,7 @@ export function createApp(deps: AppDeps): Express {
   );
   mount(listRoutes({ ...deps, tenants: deps.data.tenants }));
   mount(contactRoutes());
+  mount(rightsRequestRoutes(deps));
   mount(subscriptionRoutes(deps));
   mount(consentExportRoutes());
   mount(dkimRoutes(deps.recipients.dkim));
@@ -171,6 +187,7 @@ export function createApp(deps: AppDeps): Express {
   mount(apiKeyRoutes({ control, accessLog }));
   mount(accessLogRoutes({ control }));
   mount(securitySettingsRoutes({ control, accessLog }));
+  mount(webhookRoutes(deps.webhooks.endpoints));
   mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
   // After the API, so API requests do not each cost a file-system lookup.
   app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));

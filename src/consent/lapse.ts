@@ -8,12 +8,14 @@
  * - `delete`: the membership and this list's consent records go, and the contact with them
  *   if no other list holds it.
  * Each leaves an `expired` record naming the policy (unsubscribe) or a trace without
- * personal data.
+ * personal data, and the tenant's webhooks hear of it (`consent.expired`, with the reason:
+ * `expired` or `inactive`).
  */
 import { createHash } from 'node:crypto';
 import * as consentRecords from '../db/consent-records';
 import * as memberships from '../db/memberships';
 import type { TenantScope } from '../db/tenant-access';
+import { emitWebhookEvent, type WebhookEmitDeps } from '../webhooks/emit';
 
 /** A lapse action. */
 export type LapseAction = 'unsubscribe' | 'anonymize' | 'delete';
@@ -28,6 +30,7 @@ export async function applyLapse(
     reason: 'expired' | 'inactive';
     key: string;
   },
+  deps: { webhooks?: WebhookEmitDeps } = {},
 ): Promise<boolean> {
   const { Contact, ConsentTrace } = tenant.models;
   const { contactId, listId } = input;
@@ -41,6 +44,7 @@ export async function applyLapse(
       at: now,
       reason: input.reason,
     });
+    await lapsed(deps, tenant, input);
     return true;
   }
   const onlyList = Object.keys(contact.lists).every((id) => id === listId);
@@ -65,5 +69,26 @@ export async function applyLapse(
     },
     { upsert: true },
   );
+  await lapsed(deps, tenant, input);
   return true;
 }
+
+/** Tells the tenant's webhooks; keyed like the lapse, so a repeat tells them once. */
+const lapsed = async (
+  deps: { webhooks?: WebhookEmitDeps },
+  tenant: TenantScope,
+  input: { contactId: string; listId: string; action: LapseAction; reason: string; key: string },
+) =>
+  deps.webhooks &&
+  emitWebhookEvent(
+    deps.webhooks,
+    tenant,
+    'consent.expired',
+    {
+      contactId: input.contactId,
+      listId: input.listId,
+      reason: input.reason,
+      action: input.action,
+    },
+    { key: input.key },
+  );

@@ -10,12 +10,22 @@ import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
 import { tenantIdPattern } from '../db/names';
 
 /** What a link lets its holder do. */
-export type LinkPurpose = 'confirm' | 'renew' | 'unsubscribe' | 'profile' | 'keep';
+export type LinkPurpose =
+  | 'confirm'
+  | 'renew'
+  | 'unsubscribe'
+  | 'profile'
+  | 'keep'
+  /** A rights request's identity check (`ref`: the request). */
+  | 'rights-verify'
+  /** The download of a rights request's archive (`ref`: the request). */
+  | 'rights-export';
 
 /** The claims of a link: opaque ids only. */
 export interface LinkClaims {
   tenantId: string;
   purpose: LinkPurpose;
+  /** The contact; `none` for a rights request about an address the tenant does not hold. */
   contactId: string;
   listId?: string;
   /** The subscription (confirm) or the renewal cycle (renew) the link belongs to. */

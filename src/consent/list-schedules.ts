@@ -25,10 +25,14 @@ const sweeps = [
   { kind: 'inactivitySweep', policy: 'inactivityPolicy' },
 ] as const;
 
-/** Every Schedule a tenant may have: its double opt-in sweep and each list's two sweeps. */
+/**
+ * Every Schedule a tenant may have: its double opt-in sweep, its webhook sweep (ensured with
+ * its first webhook, src/webhooks/endpoints.ts) and each list's two sweeps.
+ */
 export function tenantScheduleIds(tenantId: string, listIds: string[]): string[] {
   return [
     startedWorkflowId('doubleOptInSweep', { tenantId }),
+    startedWorkflowId('webhookSweep', { tenantId }),
     ...listIds.flatMap((listId) =>
       sweeps.map((sweep) => startedWorkflowId(sweep.kind, { tenantId, listId })),
     ),

@@ -1,6 +1,7 @@
 /**
  * The URLs recipients get: confirm or renew (`/c/:token`), keep-me (`/k/:token`),
- * one-click unsubscribe (`/u/:token`) and the profile center (`/p/:token`), each with a
+ * one-click unsubscribe (`/u/:token`), the profile center (`/p/:token`) and a rights request's
+ * identity check and archive download (`/r/:token`), each with a
  * signed, expiring token of opaque ids.
  */
 import type { LinkClaims, LinkTokens } from './link-tokens';
@@ -24,6 +25,36 @@ export function createRecipientLinks(tokens: LinkTokens, publicUrl: string) {
     /** One-click unsubscribe from one list. */
     async unsubscribe(tenantId: string, contactId: string, listId: string): Promise<string> {
       return `${base}/u/${await tokens.sign({ tenantId, purpose: 'unsubscribe', contactId, listId }, standing())}`;
+    },
+    /** A rights request's identity check (`/r/:token`), until `expiresAt`. */
+    async rightsVerify(
+      tenantId: string,
+      requestId: string,
+      contactId: string | undefined,
+      expiresAt: Date,
+    ): Promise<string> {
+      const claims = {
+        tenantId,
+        purpose: 'rights-verify' as const,
+        contactId: contactId ?? 'none',
+        ref: requestId,
+      };
+      return `${base}/r/${await tokens.sign(claims, expiresAt)}`;
+    },
+    /** The download of a rights request's archive (`/r/:token/export`), until `expiresAt`. */
+    async rightsExport(
+      tenantId: string,
+      requestId: string,
+      contactId: string | undefined,
+      expiresAt: Date,
+    ): Promise<string> {
+      const claims = {
+        tenantId,
+        purpose: 'rights-export' as const,
+        contactId: contactId ?? 'none',
+        ref: requestId,
+      };
+      return `${base}/r/${await tokens.sign(claims, expiresAt)}/export`;
     },
     /** The recipient's profile center. */
     async profile(tenantId: string, contactId: string): Promise<string> {

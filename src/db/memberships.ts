@@ -64,6 +64,9 @@ export const isMember = (
   [statusPath(listId)]: typeof statuses === 'string' ? statuses : { $in: [...statuses] },
 });
 
+/** Contacts whose processing is not restricted (GDPR Art. 18): the only ones sends and sweeps see. */
+export const unrestricted = (): ContactFilter => ({ restrictedAt: { $exists: false } });
+
 /** Contacts whose membership of the list is active. */
 export const activeOn = (listId: string): ContactFilter => isMember(listId, 'active');
 

@@ -22,6 +22,9 @@ import { outboxModel } from './models/double-opt-in-outbox';
 import { sendModel } from './models/send';
 import { subscriptionModel } from './models/subscription';
 import { consentTraceModel } from './models/consent-trace';
+import { rightsArchiveChunkModel, rightsRequestModel } from './models/rights-request';
+import { suppressionModel, tenantSecretModel } from './models/suppression';
+import { webhookDeliveryModel, webhookModel } from './models/webhook';
 import { tenantIdPattern, type DatabaseNames } from './names';
 import { AppError } from '../errors';
 
@@ -69,6 +72,12 @@ const bindTenantModels = (tenantDb: Connection) => ({
   ConsentTrace: consentTraceModel(tenantDb),
   Send: sendModel(tenantDb),
   Outbox: outboxModel(tenantDb),
+  Webhook: webhookModel(tenantDb),
+  WebhookDelivery: webhookDeliveryModel(tenantDb),
+  RightsRequest: rightsRequestModel(tenantDb),
+  RightsArchiveChunk: rightsArchiveChunkModel(tenantDb),
+  Suppression: suppressionModel(tenantDb),
+  TenantSecret: tenantSecretModel(tenantDb),
 });
 
 /** Creates the accessor over the shared mongoose connection. */

@@ -30,9 +30,13 @@ export interface TenantMessage {
   text: string;
   /** HTML body; a plain-text rendering of `text` when absent. */
   html?: string;
-  /** One-click unsubscribe URL (`/u/:token`) and profile center URL (`/p/:token`). */
-  unsubscribeUrl: string;
-  profileUrl: string;
+  /**
+   * One-click unsubscribe URL (`/u/:token`) and profile center URL (`/p/:token`); absent only
+   * for a transactional message that belongs to no list (a rights request's verification, a
+   * reminder to staff), which then carries no list footer or headers.
+   */
+  unsubscribeUrl?: string;
+  profileUrl?: string;
   /** Opaque list id for the `List-Id` header. */
   listId?: string;
 }
@@ -53,13 +57,18 @@ export function createMailer(deps: {
 
   /** Hands one message, signed, to the relay. */
   const relay = (message: TenantMessage, key: DkimKey, messageId: string) => {
-    const footerText = `\n\n--\nManage your subscriptions: ${message.profileUrl}\nUnsubscribe: ${message.unsubscribeUrl}\n`;
+    const listed = message.unsubscribeUrl !== undefined && message.profileUrl !== undefined;
+    const footerText = listed
+      ? `\n\n--\nManage your subscriptions: ${message.profileUrl}\nUnsubscribe: ${message.unsubscribeUrl}\n`
+      : '';
     const html =
       message.html ??
       `<p>${escapeHtml(message.text)
         .replace(/\n{2,}/g, '</p><p>')
         .replace(/\n/g, '<br>')}</p>`;
-    const footerHtml = `<hr><p style="font-size:small"><a href="${escapeHtml(message.profileUrl)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl)}">Unsubscribe</a></p>`;
+    const footerHtml = listed
+      ? `<hr><p style="font-size:small"><a href="${escapeHtml(message.profileUrl!)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl!)}">Unsubscribe</a></p>`
+      : '';
     return deps.transport.sendMail({
       from: deps.from,
       to: message.to,
@@ -68,8 +77,12 @@ export function createMailer(deps: {
       html: html + footerHtml,
       messageId,
       headers: {
-        'List-Unsubscribe': `<${message.unsubscribeUrl}>`,
-        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        ...(listed
+          ? {
+              'List-Unsubscribe': `<${message.unsubscribeUrl}>`,
+              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            }
+          : {}),
         ...(message.listId
           ? { 'List-Id': `<${message.listId}.${message.tenantId}.${key.domain}>` }
           : {}),

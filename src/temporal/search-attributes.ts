@@ -20,8 +20,25 @@ export const WorkflowKindKey = defineSearchAttributeKey(
 /** The list a workflow concerns (opaque list id), when it concerns one. */
 export const ListIdKey = defineSearchAttributeKey('ListId', SearchAttributeType.KEYWORD);
 
+/**
+ * The contact (data subject) a workflow concerns, when it concerns one: an opaque id, so an
+ * erasure can find and end the subject's running workflows.
+ */
+export const ContactIdKey = defineSearchAttributeKey('ContactId', SearchAttributeType.KEYWORD);
+/** A rights request's status (`verifying`, `in_progress`, `completed`, `rejected`, `overdue`). */
+export const RightsStatusKey = defineSearchAttributeKey(
+  'RightsStatus',
+  SearchAttributeType.KEYWORD,
+);
+
 /** Every custom attribute this product uses, for registration. */
-export const searchAttributeKeys = [TenantIdKey, WorkflowKindKey, ListIdKey];
+export const searchAttributeKeys = [
+  TenantIdKey,
+  WorkflowKindKey,
+  ListIdKey,
+  ContactIdKey,
+  RightsStatusKey,
+];
 
 /**
  * Registers the attributes in a namespace. Idempotent: ALREADY_EXISTS counts as success,

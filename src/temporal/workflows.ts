@@ -31,7 +31,13 @@ import {
 } from '@temporalio/common';
 import type * as workflowFunctions from '../../workflows';
 import { workflowKinds } from '../../workflows/definitions';
-import { ListIdKey, TenantIdKey, WorkflowKindKey } from './search-attributes';
+import {
+  ContactIdKey,
+  ListIdKey,
+  RightsStatusKey,
+  TenantIdKey,
+  WorkflowKindKey,
+} from './search-attributes';
 
 type Workflows = typeof workflowFunctions;
 /** A registered workflow name whose one input names its tenant. */
@@ -54,6 +60,10 @@ interface KindSpec<I> {
   listIdOf?: (input: I) => string;
   /** The workflow concerns a list its input does not name: every start names it. */
   listIdGiven?: true;
+  /** The contact the workflow concerns, from the input (the `ContactId` search attribute). */
+  contactIdOf?: (input: I) => string;
+  /** The search attributes the workflow starts with besides the ids (fixed vocabulary). */
+  initialAttributesOf?: (input: I) => SearchAttributePair[];
 }
 
 /**
@@ -98,6 +108,7 @@ export const workflowRegistry = {
   }),
   consentRenewal: kindSpec('consentRenewalWorkflow')({
     kind: workflowKinds.consentRenewal,
+    contactIdOf: (input) => input.contactId,
     // One run per renewal cycle, ever: a rerun sweep starts nothing twice.
     idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     idConflict: WorkflowIdConflictPolicy.FAIL,
@@ -115,6 +126,7 @@ export const workflowRegistry = {
   }),
   rePermission: kindSpec('rePermissionWorkflow')({
     kind: workflowKinds.rePermission,
+    contactIdOf: (input) => input.contactId,
     // One run per inactivity episode, ever.
     idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     idConflict: WorkflowIdConflictPolicy.FAIL,
@@ -125,6 +137,26 @@ export const workflowRegistry = {
     // One per tenant at a time; a closed one (renewed, say) is followed by a new one.
     idReuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     opaqueIdOf: (input) => input.tenantId,
+  }),
+  rightsRequest: kindSpec('rightsRequestWorkflow')({
+    kind: workflowKinds.rightsRequest,
+    // One per request, ever: a repeated start finds it, a closed one is never run again.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    idConflict: WorkflowIdConflictPolicy.USE_EXISTING,
+    opaqueIdOf: (input) => input.requestId,
+    // Not the contact: the request outlives an erasure, and its attributes with it.
+    initialAttributesOf: (input) => [{ key: RightsStatusKey, value: input.initialStatus }],
+  }),
+  webhookDelivery: kindSpec('webhookDeliveryWorkflow')({
+    kind: workflowKinds.webhookDelivery,
+    // One run per delivery, ever: the sweep's start of one already started does nothing.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    idConflict: WorkflowIdConflictPolicy.FAIL,
+    opaqueIdOf: (input) => input.deliveryId,
+  }),
+  webhookSweep: kindSpec('webhookSweepWorkflow')({
+    kind: workflowKinds.webhookSweep,
+    opaqueIdOf: (input) => input.tenantId, // one per tenant
   }),
 };
 
@@ -193,6 +225,8 @@ export function searchAttributesOf<K extends WorkflowKind>(
     { key: TenantIdKey, value: (input as { tenantId: string }).tenantId },
     { key: WorkflowKindKey, value: s.kind },
     ...(listId !== undefined ? [{ key: ListIdKey, value: listId }] : []),
+    ...(s.contactIdOf ? [{ key: ContactIdKey, value: s.contactIdOf(input as never) }] : []),
+    ...(s.initialAttributesOf?.(input as never) ?? []),
   ];
 }
 
@@ -341,6 +375,11 @@ export interface WorkflowGateway {
   deleteSchedules(scheduleIds: string[]): Promise<void>;
   /** Pauses or resumes Schedules by id, with a note shown in the Web UI; missing ones are skipped. */
   setSchedulesPaused(scheduleIds: string[], paused: boolean, note: string): Promise<void>;
+  /**
+   * Terminates the running workflows of one contact of the tenant (found by `ContactId`): an
+   * erasure leaves no process working on the subject. How many it ended.
+   */
+  terminateContactWorkflows(tenantId: string, contactId: string, reason: string): Promise<number>;
   /** Terminates every running workflow of the tenant (found by `TenantId`) but `except`. */
   terminateTenantWorkflows(
     tenantId: string,
@@ -474,6 +513,24 @@ export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps
         const schedule = client.schedule.getHandle(id);
         await (paused ? schedule.pause(note) : schedule.unpause(note)).catch(unlessScheduleGone);
       }
+    },
+
+    async terminateContactWorkflows(tenantId, contactId, reason) {
+      if (!/^c[0-9a-f]{24}$/.test(contactId)) throw new TypeError('not a contact id');
+      const running = client.workflow.list({
+        query: `${TenantIdKey.name} = '${tenantId}' AND ${ContactIdKey.name} = '${contactId}' AND ExecutionStatus = 'Running'`,
+      });
+      let ended = 0;
+      for await (const execution of running) {
+        await client.workflow
+          .getHandle(execution.workflowId, execution.runId)
+          .terminate(reason)
+          .then(() => (ended += 1))
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile
+          });
+      }
+      return ended;
     },
 
     async terminateTenantWorkflows(tenantId, { reason, except }) {

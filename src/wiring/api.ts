@@ -27,6 +27,7 @@ import { createMailTransport } from '../mail/transport';
 import type { Sweep } from '../sweeps';
 import { assertWorkerRunning } from '../supervisor-status';
 import { openTemporalClient, type TemporalClientServices } from './temporal';
+import { createWebhookServices } from './webhooks';
 
 /** The api's services, its sweeps, and how to close them. */
 export interface ApiServices {
@@ -90,6 +91,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
       wake: createDoubleOptInWake({ workflows: temporal.workflows }),
       logger,
     }),
+    webhooks: createWebhookServices(config, { workflows: temporal.workflows, logger }),
     publicUrl: config.http.publicUrl,
     health: {
       temporal: () => temporal.connection.healthService.check({}),

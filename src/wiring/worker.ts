@@ -13,6 +13,9 @@ import { openDataLayer, type DataLayer } from '../db/open';
 import { reach } from '../startup';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import { openTemporalClient, temporalAdvice, type TemporalClientServices } from './temporal';
+import { createLogger } from '../logger';
+import { createWebhookSender } from '../webhooks/send';
+import { createWebhookServices } from './webhooks';
 
 /** The worker's services and how to close them. */
 export interface WorkerServices {
@@ -57,6 +60,12 @@ export async function openWorkerServices(
     links: consent.links,
     workflows: temporal.workflows,
     wake: createDoubleOptInWake({ workflows: temporal.workflows }),
+    // Events of activities (a lapse, a repaired confirmation) and the deliveries themselves.
+    webhooks: createWebhookServices(config, {
+      workflows: temporal.workflows,
+      logger: createLogger('worker', config.logLevel),
+    }).events,
+    webhookSender: createWebhookSender({ allowPrivate: config.webhooks.allowPrivate }),
   };
   return {
     native,
@@ -65,6 +74,7 @@ export async function openWorkerServices(
     activityDeps,
     async close() {
       await native.close();
+      await activityDeps.webhookSender.close();
       if (shared) return;
       await temporal.connection.close();
       consent.transport.close();

@@ -126,7 +126,9 @@ describe('permissions', () => {
         .replace(/\/imports\/\{id\}/, `/imports/${ids.importB}`)
         .replace(/\/users\/\{id\}/, `/users/${target.userId}`)
         // No such key: revoking answers 404 once the permission let the call through.
-        .replace(/\/api-keys\/\{id\}/, '/api-keys/0000000000000000');
+        .replace(/\/api-keys\/\{id\}/, '/api-keys/0000000000000000')
+        // No such webhook either: deleting and reading deliveries answer 404.
+        .replace(/\/webhooks\/\{id\}/, '/webhooks/w000000000000000000000000');
 
     const urlOf = (path: string) =>
       fill(path) + (path === '/api/v1/contacts' ? `?email=${email('carol')}` : '');

@@ -136,9 +136,10 @@ describe('contract end', () => {
       .get(`/api/v1/contacts/${subscribed.body.contactId}`)
       .set(auth);
     expect(contact.body.lists).toEqual([expect.objectContaining({ status: 'unsubscribed' })]);
-    // The double opt-in sweep and the renewal sweep (the list has no inactivity policy).
+    // The double opt-in sweep and the renewal sweep (the list has no inactivity policy, the
+    // tenant no webhook).
     const schedules = tenantScheduleIds(tenantId, [list.body.id]).filter(
-      (id) => !id.startsWith('inactivity-sweep'),
+      (id) => !id.startsWith('inactivity-sweep') && !id.startsWith('webhook-sweep'),
     );
     const paused = await Promise.all(
       schedules.map((id) =>

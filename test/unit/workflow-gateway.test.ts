@@ -58,6 +58,8 @@ interface Start {
   attributes: Record<string, unknown>;
   id: string;
   listId?: string;
+  /** The attributes it carries besides tenant, kind and list. */
+  extra?: Record<string, string>;
   reuse?: WorkflowIdReusePolicy;
   conflict?: WorkflowIdConflictPolicy;
 }
@@ -117,6 +119,7 @@ const starts: Start[] = [
     ),
     id: 'consent-renewal:acme0001:r1',
     listId,
+    extra: { ContactId: 'c1' },
     reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     conflict: WorkflowIdConflictPolicy.FAIL,
   },
@@ -138,6 +141,7 @@ const starts: Start[] = [
     ),
     id: 're-permission:acme0001:p1',
     listId,
+    extra: { ContactId: 'c1' },
     reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     conflict: WorkflowIdConflictPolicy.FAIL,
   },
@@ -145,6 +149,23 @@ const starts: Start[] = [
     ...startOf('contractTermination', { tenantId, exportWindowDays: 14, ...plan }),
     id: 'contract-termination:acme0001:acme0001',
     reuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  },
+  {
+    ...startOf('rightsRequest', { tenantId, requestId: 'r1', initialStatus: 'verifying' }),
+    id: 'rights-request:acme0001:r1',
+    extra: { RightsStatus: 'verifying' },
+    reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    conflict: WorkflowIdConflictPolicy.USE_EXISTING,
+  },
+  {
+    ...startOf('webhookDelivery', { tenantId, deliveryId: 'd1' }),
+    id: 'webhook-delivery:acme0001:d1',
+    reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    conflict: WorkflowIdConflictPolicy.FAIL,
+  },
+  {
+    ...startOf('webhookSweep', { tenantId }),
+    id: 'webhook-sweep:acme0001:acme0001',
   },
 ];
 
@@ -169,12 +190,13 @@ describe('the workflow registry', () => {
   );
 
   it.each(starts.map((s) => [s.kind, s] as const))(
-    'gives %s the tenant and kind, and its list when it concerns one, and nothing else',
+    'gives %s the tenant and kind, its list and contact when it concerns one, and nothing else',
     (kind, s) => {
       expect(s.attributes).toEqual({
         TenantId: tenantId,
         ConsentflowKind: workflowKinds[kind],
         ...(s.listId ? { ListId: s.listId } : {}),
+        ...s.extra,
       });
       expect(attributeRecord(s.options.typedSearchAttributes as SearchAttributePair[])).toEqual(
         s.attributes,

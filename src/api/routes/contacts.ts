@@ -8,18 +8,19 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { Binary } from 'mongodb';
 import { z } from 'zod';
 import { fieldMask, uneditableFields } from '../../auth/field-masking';
 import { canSeeContact, type Principal } from '../../auth/principal';
-import { applyContactChanges } from '../../db/contact-changes';
-import { hasMembership } from '../../db/memberships';
+import { hasMembership, unrestricted } from '../../db/memberships';
 import { contactIdFor, type ContactDocument } from '../../db/models/contact';
 import type { TenantScope } from '../../db/tenant-access';
 import { normaliseEmail } from '../../domain/email-address';
-import { normalisePhone } from '../../domain/phone-number';
-import { customFieldName } from '../../imports/contact-row';
 import { forbidden, invalid, notFound } from '../../errors';
+import {
+  applyRectification,
+  rectificationSchema,
+  rectifiedFields,
+} from '../../rights/rectification';
 import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
 import {
   contactRecordSchema,
@@ -33,20 +34,6 @@ import { defineRoute } from '../route';
 import { listIdParams } from '../schemas/list-id';
 
 const contactId = z.strictObject({ id: z.string().regex(/^c[0-9a-f]{24}$/, 'not a contact id') });
-
-const name = z.string().trim().min(1).max(200).nullable();
-const rectification = z.strictObject({
-  email: z.string().max(254).optional(),
-  phone: z.string().max(40).nullable().optional(),
-  firstName: name.optional(),
-  lastName: name.optional(),
-  fields: z
-    .record(
-      z.string().regex(customFieldName, 'not a valid field name'),
-      z.string().max(1000).nullable(),
-    )
-    .optional(),
-});
 
 const exportColumns = [
   'id',
@@ -129,50 +116,20 @@ export const contactRoutes = () => [
     tag: 'contacts',
     summary: 'Rectify a contact’s fields',
     description:
-      'Sets (or, with null, removes) phone, names and custom fields. Each field changed needs `edit` access to it (403 `field_not_editable` naming the fields otherwise). The email identifies the contact and is rectified through a rights request (400 `email_immutable`).',
+      'Sets (or, with null, removes) phone, names and custom fields. Each field changed needs `edit` access to it (403 `field_not_editable` naming the fields otherwise). The email identifies the contact and cannot be rectified (400 `email_immutable`): erase the contact and subscribe the corrected address.',
     auth: 'tenant',
     feature: 'contacts.edit',
-    request: { params: contactId, body: rectification },
+    request: { params: contactId, body: rectificationSchema },
     responses: { 200: { description: 'the contact after the change', schema: contactSchema } },
     async handler({ params, body }, _req, res) {
       const { tenant, principal } = tenantOf(res);
       const contact = await findVisible(tenant, principal, params.id);
       if (!contact) throw notFound('contact');
-      const changed = [
-        ...(['email', 'phone', 'firstName', 'lastName'] as const).filter((f) => f in body),
-        ...Object.keys(body.fields ?? {}),
-      ];
-      const refused = uneditableFields(principal.permissions, changed);
+      const refused = uneditableFields(principal.permissions, rectifiedFields(body));
       if (refused.length > 0)
         throw forbidden('field_not_editable', `no edit permission for ${refused.join(', ')}`);
-      if (body.email !== undefined)
-        throw invalid(
-          'email: the address identifies the contact; rectify it with a rights request',
-          'email_immutable',
-        );
-      let phone: Binary | null | undefined;
-      if (body.phone === null) phone = null;
-      else if (body.phone !== undefined) {
-        const normalised = normalisePhone(body.phone);
-        if (!normalised) throw invalid('phone: not a valid international number (+country code)');
-        phone = await tenant.searchable(normalised);
-      }
-      // Names and custom fields live in the contact's one encrypted `details` value: they are
-      // merged into it (null removes a field) and written back encrypted, through mongoose, so
-      // the schema's Encrypted type refuses anything but ciphertext; a concurrent change is
-      // merged again rather than overwritten.
-      const details = { firstName: body.firstName, lastName: body.lastName, custom: body.fields };
-      const changes = await applyContactChanges(tenant, [
-        {
-          id: contact._id,
-          phone,
-          // Left out when no name or custom field changes: then `details` is not rewritten.
-          details: Object.values(details).some((v) => v !== undefined) ? details : undefined,
-        },
-      ]);
-      const updated = changes.has(contact._id)
-        ? await findVisible(tenant, principal, contact._id)
-        : null;
+      const exists = await applyRectification(tenant, contact._id, body);
+      const updated = exists ? await findVisible(tenant, principal, contact._id) : null;
       if (!updated) throw notFound('contact');
       res.json(presentContact(updated, principal.permissions));
     },
@@ -184,7 +141,7 @@ export const contactRoutes = () => [
     tag: 'contacts',
     summary: 'Export a list’s contacts as CSV',
     description:
-      'Columns: id, email, phone, firstName, lastName, status, subscribedAt, confirmedAt, fields (the custom fields as a JSON object). Fields the caller may not view are `***`. Written to the access log (`personal_data.read`).',
+      'Columns: id, email, phone, firstName, lastName, status, subscribedAt, confirmedAt, fields (the custom fields as a JSON object). Contacts whose processing is restricted are left out. Fields the caller may not view are `***`. Written to the access log (`personal_data.read`).',
     auth: 'tenant',
     feature: 'contacts.export',
     request: {
@@ -202,7 +159,8 @@ export const contactRoutes = () => [
       });
       res.type('text/csv').attachment(`contacts-${listId}.csv`);
       // The list id matched the pattern above, so it is a safe field path.
-      const cursor = tenant.models.Contact.find(hasMembership(listId))
+      // Restricted contacts are left out: an export is for marketing use.
+      const cursor = tenant.models.Contact.find({ ...hasMembership(listId), ...unrestricted() })
         .sort({ _id: 1 })
         .lean<ContactDocument[]>()
         .cursor();

@@ -1,7 +1,8 @@
 /**
  * The pages behind the links in recipients' mail: `GET|POST /c/:token` (confirm a subscription
- * or renew consent: GET shows the button, POST acts), `GET /k/:token` (stay subscribed, for re-permission), `GET|POST /u/:token`
- * (unsubscribe; POST is RFC 8058 one-click) and `GET /p/:token` (profile center, minimal).
+ * or renew consent: GET shows the button, POST acts), `GET|POST /k/:token` (stay subscribed, for
+ * re-permission: the same) and `GET|POST /u/:token` (unsubscribe; POST is RFC 8058 one-click).
+ * The profile center is in profile-center.ts.
  * A tampered token gets 400, an expired one 410, a used one 409 or 410: each a page saying
  * so, and nothing changes.
  */
@@ -22,6 +23,7 @@ import type { TenantAccess, TenantScope } from '../../db/tenant-access';
 import type { WorkflowGateway, WorkflowKind } from '../../temporal/workflows';
 import { keepSignal, renewSignal, type LinkUse } from '../../../workflows/definitions';
 import { AppError } from '../../errors';
+import type { WebhookEmitDeps } from '../../webhooks/emit';
 import type { HttpProblem } from '../middleware/error-handler';
 import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';
 import { defineRoute } from '../route';
@@ -35,6 +37,8 @@ export interface RecipientLinkDeps {
   workflows: WorkflowGateway;
   tokens: LinkTokens;
   links: RecipientLinks;
+  /** Tells the tenant's webhooks of confirmations and unsubscriptions. */
+  webhooks: WebhookEmitDeps;
 }
 
 const linkUse = (req: Request): LinkUse => ({
@@ -182,6 +186,7 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
             tenant,
             { subscriptionId: claims.ref, contactId: claims.contactId, listId: claims.listId },
             linkUse(req),
+            deps,
           );
           if (outcome === 'already-confirmed') throw alreadyConfirmed();
           if (outcome === 'withdrawn')
@@ -207,8 +212,28 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       ...linkPage,
       method: 'get',
       path: '/k/:token',
+      summary: 'The stay-subscribed page (re-permission)',
+      description:
+        'Shows a button that posts “keep me subscribed” to the same address; changes nothing itself.',
+      responses: { 200: page('the keep button'), ...refusals },
+      async handler({ params }, _req, res) {
+        await open(params.token, ['keep']);
+        sendPage(
+          res,
+          200,
+          'Stay subscribed',
+          `<form method="post" action="/k/${esc(params.token)}"><p>Would you like to keep receiving this list's emails?</p><button type="submit">Keep me subscribed</button></form>`,
+        );
+      },
+    }),
+
+    defineRoute({
+      ...linkPage,
+      method: 'post',
+      path: '/k/:token',
       summary: 'Stay subscribed (re-permission)',
-      description: 'The “keep me subscribed” link of a re-permission mail.',
+      description: 'The button of the stay-subscribed page. The body is ignored.',
+      request: { ...linkPage.request, body: z.looseObject({}), bodyType: 'form' },
       responses: { 200: page('the recipient stays subscribed'), ...refusals },
       async handler({ params }, req, res) {
         const { claims } = await open(params.token, ['keep']);
@@ -248,49 +273,13 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       responses: { 200: page('unsubscribed'), ...refusals },
       async handler({ params }, req, res) {
         const { claims, tenant } = await open(params.token, ['unsubscribe']);
-        await unsubscribeContact(tenant, claims.contactId, claims.listId!, linkUse(req));
+        await unsubscribeContact(tenant, claims.contactId, claims.listId!, linkUse(req), deps);
         sendPage(
           res,
           200,
           'Unsubscribed',
           '<p>You will receive no more emails from this list.</p>',
         );
-      },
-    }),
-
-    defineRoute({
-      ...linkPage,
-      method: 'get',
-      path: '/p/:token',
-      summary: 'The profile center',
-      description:
-        'The recipient’s lists with their status and an unsubscribe button each. A visit counts as activity for inactivity pruning.',
-      responses: { 200: page('the recipient’s subscriptions'), ...refusals },
-      async handler({ params }, _req, res) {
-        const { claims, tenant } = await open(params.token, ['profile']);
-        // A profile visit counts as activity (inactivity pruning). Update then read: FerretDB
-        // cannot findAndModify with a projection.
-        await tenant.models.Contact.updateOne(
-          { _id: claims.contactId },
-          { $set: { lastActivityAt: new Date() } },
-        );
-        const contact = await tenant.models.Contact.findById(claims.contactId, {
-          lists: 1,
-        }).lean();
-        if (!contact) throw refused('gone', 'We hold no data about you any more.');
-        const ids = Object.keys(contact.lists ?? {});
-        const lists = await tenant.models.List.find({ _id: { $in: ids } }, { name: 1 }).lean();
-        const names = new Map(lists.map((l) => [l._id, l.name]));
-        const rows = await Promise.all(
-          Object.entries(contact.lists ?? {}).map(async ([listId, m]) => {
-            const action =
-              m.status === 'unsubscribed'
-                ? ''
-                : `<form method="post" action="${esc(await deps.links.unsubscribe(claims.tenantId, claims.contactId, listId))}" style="display:inline"><button type="submit">Unsubscribe</button></form>`;
-            return `<li>${esc(names.get(listId) ?? listId)}: ${esc(m.status)} ${action}</li>`;
-          }),
-        );
-        sendPage(res, 200, 'Your subscriptions', `<ul>${rows.join('')}</ul>`);
       },
     }),
   ];

@@ -5,7 +5,8 @@
  * and the erasure at the deadline can never both win, and a crash mid-way leaves a request the
  * list's double opt-in workflow finishes (`dueStep: 'repair'`) with the click it stored. Then
  * the membership is activated, the `confirmed` record appended (once per request: its id is
- * the request's) and the request marked confirmed.
+ * the request's) and the request marked confirmed; then the tenant's webhooks hear of it
+ * (`subscription.confirmed`, once per request whoever finishes it).
  */
 import type { Binary } from 'mongodb';
 import * as consentRecords from '../../db/consent-records';
@@ -13,6 +14,7 @@ import * as memberships from '../../db/memberships';
 import type { SubscriptionDocument } from '../../db/models/subscription';
 import type { TenantScope } from '../../db/tenant-access';
 import type { LinkUse } from '../../../workflows/definitions';
+import { emitWebhookEvent, type WebhookEmitDeps } from '../../webhooks/emit';
 import { REPAIR_AFTER_MS } from './deadlines';
 import { eraseUnconfirmed } from './erase-unconfirmed';
 
@@ -39,11 +41,17 @@ interface Click {
   userAgent?: Binary | string;
 }
 
+/** What confirming needs besides the tenant: its webhooks hear of each confirmation (none told without). */
+export interface ConfirmDeps {
+  webhooks?: WebhookEmitDeps;
+}
+
 /** Confirms the request the link names with this click. */
 export async function confirmSubscription(
   tenant: TenantScope,
   ref: ConfirmRef,
   use: LinkUse,
+  deps: ConfirmDeps = {},
 ): Promise<ConfirmOutcome> {
   const { Subscription } = tenant.models;
   const at = new Date(use.at);
@@ -64,14 +72,14 @@ export async function confirmSubscription(
       },
     },
   ).lean();
-  if (claimed) return finishConfirmation(tenant, claimed, click);
+  if (claimed) return finishConfirmation(tenant, claimed, click, deps);
 
   const stored = await Subscription.findById(ref.subscriptionId).lean();
   if (!stored || stored.contactId !== ref.contactId) return 'gone';
   if (stored.status === 'confirmed') return 'already-confirmed';
   // A click whose page died mid-way, followed again: finish it with the click it stored.
   if (stored.status === 'confirming' && stored.confirmation)
-    return finishConfirmation(tenant, stored, stored.confirmation);
+    return finishConfirmation(tenant, stored, stored.confirmation, deps);
   return 'gone';
 }
 
@@ -83,6 +91,7 @@ export async function finishConfirmation(
   tenant: TenantScope,
   request: Claimed,
   click: Click,
+  deps: ConfirmDeps = {},
 ): Promise<'confirmed' | 'withdrawn'> {
   const { Contact, Subscription } = tenant.models;
   const member = { contactId: request.contactId, listId: request.listId };
@@ -127,5 +136,14 @@ export async function finishConfirmation(
       $unset: { dueAt: 1, dueStep: 1, confirmation: 1 },
     },
   );
+  // Keyed by the request: the page and the workflow's repair may both get here.
+  if (deps.webhooks)
+    await emitWebhookEvent(
+      deps.webhooks,
+      tenant,
+      'subscription.confirmed',
+      { subscriptionId: request._id, contactId: request.contactId, listId: request.listId },
+      { key: `${request._id}:r${request.requestedAt.getTime()}` },
+    );
   return 'confirmed';
 }

@@ -10,6 +10,7 @@
  * the same round trip; the list's double opt-in workflow sends it. If a write fails, what this
  * request wrote is taken back, so nothing is left that no workflow would ever erase.
  */
+import { assertNotSuppressed } from '../../rights/suppression';
 import type { Binary } from 'mongodb';
 import * as consentRecords from '../../db/consent-records';
 import { isDuplicateKey } from '../../db/duplicate-key';
@@ -107,11 +108,14 @@ export async function storeSubscription(
   // A refused request writes nothing.
   await deps.guard?.(contactId);
   const now = deps.now ?? new Date();
+  // An address erased at its owner's request is refused before anything is written; the
+  // check runs beside the encryption of what the request would store.
   const [ip, userAgent, detail, fields] = await Promise.all([
     request.ip ? tenant.private(request.ip) : undefined,
     request.userAgent ? tenant.private(request.userAgent) : undefined,
     request.source.detail ? tenant.private(request.source.detail) : undefined,
     encryptFields(tenant, request.row),
+    assertNotSuppressed(tenant, request.row.email),
   ]);
   // Most requests are for a new address: inserting it is the lookup (a duplicate key says
   // the address is known), one round trip instead of a read and a write.

@@ -52,6 +52,13 @@ export interface ContactDocument {
   lists: Record<string, ListMembership>;
   /** Last open, click or profile center visit; inactivity pruning counts from it. */
   lastActivityAt?: Date;
+  /**
+   * Processing restricted (GDPR Art. 18) since then: stored, but left out of every send,
+   * sweep and marketing export until lifted.
+   */
+  restrictedAt?: Date;
+  /** Lists whose tracking and profiling the subject objected to (`*`: every list). */
+  trackingObjection?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -75,6 +82,8 @@ const contactSchema = new Schema<ContactDocument>(
     details: { type: Encrypted },
     lists: { type: Map, of: membershipSchema, required: true },
     lastActivityAt: { type: Date },
+    restrictedAt: { type: Date },
+    trackingObjection: { type: [String], default: undefined },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

@@ -1,0 +1,270 @@
+/**
+ * The steps of a rights request's workflow (workflows/rights-request.ts): opening it (mailing
+ * the subject the verification link when identity is not yet vouched for), reading a moved
+ * deadline (and telling the subject), executing it (src/rights/execute.ts) and mailing the
+ * subject the archive link, rejecting it, and reminding the tenant's staff. Every mail is sent
+ * once per request and step (its send key), and the subject's address is removed from the
+ * request when it closes.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { MongoClient } from 'mongodb';
+import type { RecipientLinks } from '../src/consent/recipient-links';
+import type { RightsActor, RightsRequestDocument } from '../src/db/models/rights-request';
+import type { DatabaseNames } from '../src/db/names';
+import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
+import type { Mailer } from '../src/mail/mailer';
+import { reminderTimesOf, verificationEndsAt } from '../src/rights/deadlines';
+import { executeRequest } from '../src/rights/execute';
+import type { WorkflowGateway } from '../src/temporal/workflows';
+import { emitWebhookEvent, type WebhookEmitDeps } from '../src/webhooks/emit';
+import type { RightsRequestInput } from '../workflows/definitions';
+import { activityFailures } from '../workflows/failures';
+
+/** What the rights activities need. */
+export interface RightsDeps {
+  tenants: TenantAccess;
+  mailer: Mailer;
+  links: RecipientLinks;
+  workflows: WorkflowGateway;
+  mongo: MongoClient;
+  names: DatabaseNames;
+  /** Tells the tenant's webhooks of the request's states (opaque ids only). */
+  webhooks: WebhookEmitDeps;
+}
+
+type Ref = Pick<RightsRequestInput, 'tenantId' | 'requestId'>;
+
+const SYSTEM: RightsActor = { kind: 'system' };
+
+const typeWords: Record<RightsRequestDocument['type'], string> = {
+  access: 'a copy of your personal data',
+  portability: 'your personal data in a portable format',
+  erasure: 'the erasure of your personal data',
+  restriction: 'the restriction of the processing of your personal data',
+  objection: 'an end to tracking and profiling',
+  rectification: 'the correction of your personal data',
+};
+
+/** Creates the rights activities. */
+export function createRightsActivities(deps: RightsDeps) {
+  const { tenants, mailer, links } = deps;
+
+  /** The request with its (decrypted) address; a missing one fails the workflow for good. */
+  async function load(tenant: TenantScope, requestId: string): Promise<RightsRequestDocument> {
+    const request = await tenant.models.RightsRequest.findById(requestId).lean();
+    if (!request)
+      throw ApplicationFailure.nonRetryable(
+        `rights request ${requestId} not found`,
+        activityFailures.rightsRequestMissing,
+      );
+    return request as RightsRequestDocument;
+  }
+
+  /** Mails the subject, once per request and step; nothing when the address is not kept. */
+  async function tellSubject(
+    tenant: TenantScope,
+    request: RightsRequestDocument,
+    step: string,
+    subject: string,
+    text: string,
+  ) {
+    if (typeof request.email !== 'string') return;
+    await mailer.sendOnce({
+      tenantId: tenant.tenantId,
+      sendKey: `rights:${request._id}:${step}`,
+      to: request.email,
+      subject,
+      text,
+    });
+  }
+
+  /** One event per request and state: a retried step tells the webhooks once. */
+  const tell = (
+    tenant: TenantScope,
+    request: RightsRequestDocument,
+    type: 'received' | 'verified' | 'completed' | 'rejected' | 'overdue',
+  ) =>
+    emitWebhookEvent(
+      deps.webhooks,
+      tenant,
+      `rights_request.${type}`,
+      { requestId: request._id, type: request.type },
+      { key: `${request._id}:${type}` },
+    );
+
+  const evidence = (action: string, details?: Record<string, string | number | boolean>) => ({
+    at: new Date(),
+    action,
+    by: SYSTEM,
+    ...(details ? { details } : {}),
+  });
+
+  return {
+    /**
+     * Opens the request: when identity is not vouched for, mails the subject the verification
+     * link. What the workflow needs to know of its clock.
+     */
+    async openRightsRequest({ tenantId, requestId }: Ref) {
+      const tenant = await tenants.forTenant(tenantId);
+      const request = await load(tenant, requestId);
+      const verifyBy = verificationEndsAt(request.receivedAt);
+      const verified = request.status !== 'verifying';
+      await tell(tenant, request, 'received');
+      if (!verified) {
+        const link = await links.rightsVerify(tenantId, requestId, request.contactId, verifyBy);
+        await tellSubject(
+          tenant,
+          request,
+          'verify',
+          'Please confirm your request',
+          `We received a request for ${typeWords[request.type]}.\n\nIf you made it, please confirm it with this link within ${Math.round((verifyBy.getTime() - request.receivedAt.getTime()) / 86_400_000)} days:\n${link}\n\nIf you did not, ignore this message: nothing will happen.`,
+        );
+      }
+      return {
+        verified,
+        dueAt: request.dueAt.toISOString(),
+        verifyBy: verifyBy.toISOString(),
+        reminderTimes: reminderTimesOf(request.dueAt).map((t) => t.toISOString()),
+      };
+    },
+
+    /** The request's current deadline (after an extension), the subject told of it. */
+    async readRightsDeadline({ tenantId, requestId }: Ref) {
+      const tenant = await tenants.forTenant(tenantId);
+      const request = await load(tenant, requestId);
+      if (request.extendedMonths > 0)
+        await tellSubject(
+          tenant,
+          request,
+          `extended-${request.extendedMonths}`,
+          'Your request will take longer',
+          `We need more time to answer your request for ${typeWords[request.type]}. We will answer by ${request.dueAt.toISOString().slice(0, 10)}.\n\nThe reason: ${request.extensionReason ?? ''}`,
+        );
+      return {
+        dueAt: request.dueAt.toISOString(),
+        reminderTimes: reminderTimesOf(request.dueAt).map((t) => t.toISOString()),
+      };
+    },
+
+    /** Executes the verified request, tells the subject, and closes it with its result. */
+    async executeRightsRequest({ tenantId, requestId }: Ref) {
+      const tenant = await tenants.forTenant(tenantId);
+      const request = await load(tenant, requestId);
+      if (request.status === 'completed')
+        return { completedAt: (request.completedAt ?? new Date()).toISOString() };
+      await tell(tenant, request, 'verified');
+      const now = new Date();
+      const { outcome, archive } = await executeRequest(deps, tenant, request, now);
+      if (archive) {
+        const link = await links.rightsExport(
+          tenantId,
+          requestId,
+          request.contactId,
+          archive.expiresAt,
+        );
+        await tellSubject(
+          tenant,
+          request,
+          'archive',
+          'Your data is ready',
+          `The data we hold about you is ready to download until ${archive.expiresAt.toISOString().slice(0, 10)}:\n${link}`,
+        );
+      } else if (request.type !== 'erasure') {
+        await tellSubject(
+          tenant,
+          request,
+          'done',
+          'Your request is done',
+          `We have carried out your request for ${typeWords[request.type]}.`,
+        );
+      }
+      await tenant.models.RightsRequest.updateOne(
+        { _id: requestId },
+        {
+          $set: {
+            status: 'completed',
+            completedAt: now,
+            result: outcome,
+            ...(archive ? { archive } : {}),
+          },
+          $unset: { email: 1, changes: 1 },
+          $push: { evidence: evidence('completed', outcome) },
+        },
+      );
+      await tell(tenant, request, 'completed');
+      // Integrators erase their own copies by the contact id they know.
+      if (request.type === 'erasure' && request.contactId)
+        await emitWebhookEvent(
+          deps.webhooks,
+          tenant,
+          'contact.erased',
+          { contactId: request.contactId, requestId },
+          { key: `${requestId}:erased` },
+        );
+      return { completedAt: now.toISOString() };
+    },
+
+    /** Rejects the request (`not_verified`: the link was never followed). */
+    async rejectRightsRequest({ tenantId, requestId, reason }: Ref & { reason: 'not_verified' }) {
+      const tenant = await tenants.forTenant(tenantId);
+      const request = await load(tenant, requestId);
+      await tenant.models.RightsRequest.updateOne(
+        { _id: requestId, status: 'verifying' },
+        {
+          $set: { status: 'rejected', completedAt: new Date(), result: { reason } },
+          $unset: { email: 1, changes: 1 },
+          $push: { evidence: evidence('rejected', { reason }) },
+        },
+      );
+      await tell(tenant, request, 'rejected');
+    },
+
+    /** Mails the tenant's users who manage rights requests: a reminder, or the overdue alert. */
+    async remindRightsStaff({
+      tenantId,
+      requestId,
+      kind,
+      dueAt,
+    }: Ref & { kind: 'reminder' | 'overdue'; dueAt: string }) {
+      const tenant = await tenants.forTenant(tenantId);
+      const request = await load(tenant, requestId);
+      const staff = await tenants.control.User.find(
+        {
+          tenantId,
+          disabledAt: { $exists: false },
+          'permissions.features': { $in: ['rights.manage', '*'] },
+        },
+        { email: 1 },
+      ).lean();
+      const day = dueAt.slice(0, 10);
+      await mailer.sendBatch(
+        tenantId,
+        staff
+          .filter((u) => typeof u.email === 'string')
+          .map((u) => ({
+            sendKey: `rights:${requestId}:${kind}:${dueAt}:${u._id}`,
+            to: u.email as string,
+            subject:
+              kind === 'overdue'
+                ? `Overdue: rights request ${requestId}`
+                : `Due ${day}: rights request ${requestId}`,
+            text:
+              kind === 'overdue'
+                ? `The ${request.type} request ${requestId} was due on ${day} and is not answered yet.`
+                : `The ${request.type} request ${requestId} is due on ${day}.`,
+          })),
+      );
+      await tenant.models.RightsRequest.updateOne(
+        { _id: requestId },
+        {
+          $push: {
+            evidence: evidence(kind === 'overdue' ? 'overdue_alert' : 'staff_reminded', {
+              staff: staff.length,
+            }),
+          },
+        },
+      );
+      if (kind === 'overdue') await tell(tenant, request, 'overdue');
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Everything a tenant holds about one subject, collection by collection, as the access and
+ * portability archives present it: the profile, list memberships with their status, the
+ * consent proof timeline, subscription requests, messages sent, and rights requests. Reads go
+ * through the shared client, so personal fields come back decrypted; nothing of another
+ * subject is read (every query is keyed by the subject's ids).
+ */
+import type { ContactDetails, ContactDocument } from '../db/models/contact';
+import type { TenantScope } from '../db/tenant-access';
+import { sendKeyPrefix } from '../consent/subscription/mail';
+
+/** One collection of the archive: its rows, flat enough for a CSV. */
+export type SubjectRows = Record<string, string | number | boolean | null>[];
+
+/** The subject's data, by archive file name (without extension). */
+export interface SubjectData {
+  profile: SubjectRows;
+  memberships: SubjectRows;
+  consent: SubjectRows;
+  subscription_requests: SubjectRows;
+  messages: SubjectRows;
+  rights_requests: SubjectRows;
+}
+
+/** What each file holds, for the README inside the archive. */
+export const subjectFileDescriptions: Record<keyof SubjectData, string> = {
+  profile:
+    'The contact: email, phone, names, custom fields, when it was created and last active, and whether processing is restricted or tracking objected to.',
+  memberships:
+    'One row per list: the list, its name, the status (pending, active, unsubscribed) and when the subscription was made, confirmed, renewed or ended.',
+  consent:
+    'The consent proof, one event per row (requested, confirmed, renewed, withdrawn, expired): when, from which IP and user agent, the source (form, API key, import, link, policy) and the version and hash of the consent text shown.',
+  subscription_requests:
+    'Double opt-in requests: the list, the status, when it was made and confirmed, and until when it could be confirmed.',
+  messages:
+    'Messages sent to the subject by the double opt-in process: the step (confirmation, reminder), the Message-ID and when it was sent.',
+  rights_requests:
+    'Rights requests about the subject: the type, the status, when received, due and completed.',
+};
+
+const iso = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : null);
+const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
+
+/** Collects the subject's data; empty collections when the tenant holds no contact. */
+export async function collectSubjectData(
+  tenant: TenantScope,
+  contactId: string | undefined,
+): Promise<SubjectData> {
+  const empty: SubjectData = {
+    profile: [],
+    memberships: [],
+    consent: [],
+    subscription_requests: [],
+    messages: [],
+    rights_requests: [],
+  };
+  if (!contactId) return empty;
+  const m = tenant.models;
+  const contact = (await m.Contact.findById(contactId).lean()) as ContactDocument | null;
+  const [consent, subscriptions, requests] = await Promise.all([
+    m.ConsentRecord.find({ contactId }).sort({ at: 1 }).lean(),
+    m.Subscription.find({ contactId }).lean(),
+    m.RightsRequest.find({ contactId }, { email: 0, changes: 0, evidence: 0 }).lean(),
+  ]);
+  const listIds = [
+    ...new Set([
+      ...Object.keys(contact?.lists ?? {}),
+      ...consent.map((c) => c.listId),
+      ...subscriptions.map((s) => s.listId),
+    ]),
+  ];
+  const lists = await m.List.find({ _id: { $in: listIds } }, { name: 1 }).lean();
+  const listName = new Map(lists.map((l) => [l._id, l.name]));
+  // The double opt-in mails of each request are keyed by the request (sendKeyPrefix).
+  const sends = subscriptions.length
+    ? await m.Send.find({
+        $or: subscriptions.map((s) => ({ _id: { $regex: `^${sendKeyPrefix(s._id)}` } })),
+      }).lean()
+    : [];
+
+  const details = (contact?.details ?? {}) as ContactDetails;
+  return {
+    profile: contact
+      ? [
+          {
+            id: contact._id,
+            email: str(contact.email),
+            phone: str(contact.phone),
+            firstName: str(details.firstName),
+            lastName: str(details.lastName),
+            customFields: JSON.stringify(details.custom ?? {}),
+            createdAt: iso(contact.createdAt),
+            lastActivityAt: iso(contact.lastActivityAt),
+            restrictedSince: iso(contact.restrictedAt),
+            trackingObjection: (contact.trackingObjection ?? []).join(' ') || null,
+          },
+        ]
+      : [],
+    memberships: Object.entries(contact?.lists ?? {}).map(([listId, ms]) => ({
+      listId,
+      list: listName.get(listId) ?? null,
+      status: ms.status,
+      subscribedAt: iso(ms.subscribedAt),
+      confirmedAt: iso(ms.confirmedAt),
+      renewedAt: iso(ms.renewedAt),
+      unsubscribedAt: iso(ms.unsubscribedAt),
+    })),
+    consent: consent.map((c) => ({
+      listId: c.listId,
+      list: listName.get(c.listId) ?? null,
+      action: c.action,
+      at: iso(c.at),
+      ip: str(c.ip),
+      userAgent: str(c.userAgent),
+      sourceKind: c.source.kind,
+      sourceId: c.source.id,
+      sourceDetail: str(c.source.detail),
+      textVersion: str(c.textVersion),
+      textHash: str(c.textHash),
+    })),
+    subscription_requests: subscriptions.map((s) => ({
+      listId: s.listId,
+      list: listName.get(s.listId) ?? null,
+      status: s.status,
+      requestedAt: iso(s.requestedAt),
+      confirmedAt: iso(s.confirmedAt),
+      expiresAt: iso(s.expiresAt),
+    })),
+    messages: sends.map((s) => ({
+      // `<prefix><requestedAt ms>:<step>` (src/consent/subscription/mail.ts).
+      step: s._id.split(':').pop() ?? null,
+      messageId: s.messageId,
+      status: s.status,
+      sentAt: iso(s.sentAt),
+    })),
+    rights_requests: requests.map((r) => ({
+      id: r._id,
+      type: r.type,
+      status: r.status,
+      receivedAt: iso(r.receivedAt),
+      dueAt: iso(r.dueAt),
+      completedAt: iso(r.completedAt),
+    })),
+  };
+}
