@@ -201,6 +201,14 @@ describe('rights requests over HTTP', () => {
     const asked = await ask({ type: 'access', email });
     expect(asked.status).toBe(202);
     expect(asked.body.status).toBe('verifying');
+    // The subject view shows the open request.
+    const view = await request(stack.app).get(`/api/v1/contacts/${contactId}`).set(auth());
+    expect(view.body).toMatchObject({
+      restricted: false,
+      rightsRequests: [
+        { id: asked.body.id, type: 'access', status: 'verifying', dueAt: asked.body.dueAt },
+      ],
+    });
     const verification = (await mailTo(email, 2)).find(
       (m) => m.subject === 'Please confirm your request',
     );

@@ -5,6 +5,7 @@
  * Reads come back decrypted from the shared client; a value still binary here could not be
  * decrypted (its key is gone) and is shown as null rather than as ciphertext.
  */
+import type { RightsRequestDocument } from '../../db/models/rights-request';
 import { z } from 'zod';
 import { CONSENT_IP_FIELD, fieldMask, type FieldMask } from '../../auth/field-masking';
 import { canSeeList, type Permissions } from '../../auth/principal';
@@ -13,6 +14,9 @@ import { isCiphertext } from '../../db/encrypted-field';
 import type { ContactDetails, ContactDocument } from '../../db/models/contact';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
+
+/** An open rights request of the subject, as the contact record lists it. */
+export type OpenRightsRequest = Pick<RightsRequestDocument, '_id' | 'type' | 'status' | 'dueAt'>;
 
 /** The memberships of a contact the caller may see, as list id → membership. */
 export const visibleMemberships = (contact: ContactDocument, permissions: Permissions) =>
@@ -67,6 +71,7 @@ export function presentContactRecord(
   contact: ContactDocument,
   consent: readonly ConsentRecordDocument[],
   permissions: Permissions,
+  openRequests: readonly OpenRightsRequest[] = [],
 ) {
   const mask = fieldMask(permissions);
   return {
@@ -74,6 +79,14 @@ export function presentContactRecord(
     consent: consent
       .filter((record) => canSeeList(permissions, record.listId))
       .map((record) => presentConsent(record, mask)),
+    restricted: contact.restrictedAt !== undefined,
+    trackingObjection: contact.trackingObjection ?? [],
+    rightsRequests: openRequests.map((r) => ({
+      id: r._id,
+      type: r.type,
+      status: r.status,
+      dueAt: r.dueAt.toISOString(),
+    })),
     masked: mask.masked(),
   };
 }
@@ -144,5 +157,21 @@ export const consentSchema = z
 
 /** The response schema of a contact with its consent timeline. */
 export const contactRecordSchema = contactSchema
-  .extend({ consent: z.array(consentSchema) })
+  .extend({
+    consent: z.array(consentSchema),
+    restricted: z.boolean().meta({ description: 'processing restricted (GDPR Art. 18)' }),
+    trackingObjection: z
+      .array(z.string())
+      .meta({ description: 'lists whose tracking the subject objected to (`*`: all)' }),
+    rightsRequests: z
+      .array(
+        z.strictObject({
+          id: z.string(),
+          type: z.string(),
+          status: z.string(),
+          dueAt: z.string(),
+        }),
+      )
+      .meta({ description: 'the subject’s open rights requests' }),
+  })
   .meta({ id: 'ContactRecord' });

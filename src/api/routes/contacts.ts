@@ -94,7 +94,7 @@ export const contactRoutes = () => [
     method: 'get',
     path: '/api/v1/contacts/:id',
     tag: 'contacts',
-    summary: 'A contact with its memberships and consent timeline',
+    summary: 'A contact with its memberships, consent timeline and open rights requests',
     auth: 'tenant',
     feature: 'contacts.view',
     request: { params: contactId },
@@ -103,10 +103,16 @@ export const contactRoutes = () => [
       const { tenant, principal } = tenantOf(res);
       const contact = await findVisible(tenant, principal, params.id);
       if (!contact) throw notFound('contact');
-      const consent = await tenant.models.ConsentRecord.find({ contactId: contact._id })
-        .sort({ at: 1 })
-        .lean();
-      res.json(presentContactRecord(contact, consent, principal.permissions));
+      const [consent, requests] = await Promise.all([
+        tenant.models.ConsentRecord.find({ contactId: contact._id }).sort({ at: 1 }).lean(),
+        tenant.models.RightsRequest.find(
+          { contactId: contact._id, status: { $in: ['verifying', 'in_progress'] } },
+          { type: 1, status: 1, dueAt: 1 },
+        )
+          .sort({ dueAt: 1 })
+          .lean(),
+      ]);
+      res.json(presentContactRecord(contact, consent, principal.permissions, requests));
     },
   }),
 
