@@ -11,6 +11,7 @@ import type { MongoClient } from 'mongodb';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import type { RightsActor, RightsRequestDocument } from '../src/db/models/rights-request';
 import type { DatabaseNames } from '../src/db/names';
+import { readableStatuses } from '../src/db/models/tenant';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import { reminderTimesOf, verificationEndsAt } from '../src/rights/deadlines';
@@ -105,7 +106,7 @@ export function createRightsActivities(deps: RightsDeps) {
      * link. What the workflow needs to know of its clock.
      */
     async openRightsRequest({ tenantId, requestId }: Ref) {
-      const tenant = await tenants.forTenant(tenantId);
+      const tenant = await tenants.forTenant(tenantId, readableStatuses);
       const request = await load(tenant, requestId);
       const verifyBy = verificationEndsAt(request.receivedAt);
       const verified = request.status !== 'verifying';
@@ -130,7 +131,7 @@ export function createRightsActivities(deps: RightsDeps) {
 
     /** The request's current deadline (after an extension), the subject told of it. */
     async readRightsDeadline({ tenantId, requestId }: Ref) {
-      const tenant = await tenants.forTenant(tenantId);
+      const tenant = await tenants.forTenant(tenantId, readableStatuses);
       const request = await load(tenant, requestId);
       if (request.extendedMonths > 0)
         await tellSubject(
@@ -138,7 +139,7 @@ export function createRightsActivities(deps: RightsDeps) {
           request,
           `extended-${request.extendedMonths}`,
           'Your request will take longer',
-          `We need more time to answer your request for ${typeWords[request.type]}. We will answer by ${request.dueAt.toISOString().slice(0, 10)}.\n\nThe reason: ${request.extensionReason ?? ''}`,
+          `We need more time to answer your request for ${typeWords[request.type]}. We will answer by ${request.dueAt.toISOString().slice(0, 10)}.\n\nThe reason: ${typeof request.extensionReason === 'string' ? request.extensionReason : ''}`,
         );
       return {
         dueAt: request.dueAt.toISOString(),
@@ -148,7 +149,7 @@ export function createRightsActivities(deps: RightsDeps) {
 
     /** Executes the verified request, tells the subject, and closes it with its result. */
     async executeRightsRequest({ tenantId, requestId }: Ref) {
-      const tenant = await tenants.forTenant(tenantId);
+      const tenant = await tenants.forTenant(tenantId, readableStatuses);
       const request = await load(tenant, requestId);
       if (request.status === 'completed')
         return { completedAt: (request.completedAt ?? new Date()).toISOString() };
@@ -187,7 +188,13 @@ export function createRightsActivities(deps: RightsDeps) {
             result: outcome,
             ...(archive ? { archive } : {}),
           },
-          $unset: { email: 1, changes: 1 },
+          // An erasure's request keeps no contact id either (it derives from the address).
+          $unset: {
+            email: 1,
+            changes: 1,
+            extensionReason: 1,
+            ...(request.type === 'erasure' ? { contactId: 1 } : {}),
+          },
           $push: { evidence: evidence('completed', outcome) },
         },
       );
@@ -205,18 +212,25 @@ export function createRightsActivities(deps: RightsDeps) {
     },
 
     /** Rejects the request (`not_verified`: the link was never followed). */
-    async rejectRightsRequest({ tenantId, requestId, reason }: Ref & { reason: 'not_verified' }) {
-      const tenant = await tenants.forTenant(tenantId);
+    async rejectRightsRequest({
+      tenantId,
+      requestId,
+      reason,
+    }: Ref & { reason: 'not_verified' }): Promise<boolean> {
+      const tenant = await tenants.forTenant(tenantId, readableStatuses);
       const request = await load(tenant, requestId);
-      await tenant.models.RightsRequest.updateOne(
+      const rejected = await tenant.models.RightsRequest.updateOne(
         { _id: requestId, status: 'verifying' },
         {
           $set: { status: 'rejected', completedAt: new Date(), result: { reason } },
-          $unset: { email: 1, changes: 1 },
+          $unset: { email: 1, changes: 1, extensionReason: 1 },
           $push: { evidence: evidence('rejected', { reason }) },
         },
       );
+      // Verified just as the window closed: the request runs instead.
+      if (rejected.modifiedCount === 0 && request.status !== 'rejected') return false;
       await tell(tenant, request, 'rejected');
+      return true;
     },
 
     /** Mails the tenant's users who manage rights requests: a reminder, or the overdue alert. */
@@ -226,7 +240,7 @@ export function createRightsActivities(deps: RightsDeps) {
       kind,
       dueAt,
     }: Ref & { kind: 'reminder' | 'overdue'; dueAt: string }) {
-      const tenant = await tenants.forTenant(tenantId);
+      const tenant = await tenants.forTenant(tenantId, readableStatuses);
       const request = await load(tenant, requestId);
       const staff = await tenants.control.User.find(
         {
@@ -237,7 +251,7 @@ export function createRightsActivities(deps: RightsDeps) {
         { email: 1 },
       ).lean();
       const day = dueAt.slice(0, 10);
-      await mailer.sendBatch(
+      const outcomes = await mailer.sendBatch(
         tenantId,
         staff
           .filter((u) => typeof u.email === 'string')
@@ -254,6 +268,8 @@ export function createRightsActivities(deps: RightsDeps) {
                 : `The ${request.type} request ${requestId} is due on ${day}.`,
           })),
       );
+      // A refused message stays claimed and unsent: the retried step sends it.
+      if (outcomes.includes('failed')) throw new Error('the relay refused a reminder');
       await tenant.models.RightsRequest.updateOne(
         { _id: requestId },
         {

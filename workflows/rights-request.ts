@@ -78,9 +78,10 @@ export async function rightsRequestWorkflow(
   const watch = watchDeadline(opened.reminderTimes);
   if (!verified) {
     const left = Date.parse(opened.verifyBy) - Date.now();
-    if (!(left > 0 && (await condition(() => verified, left)))) {
+    const inTime = left > 0 && (await condition(() => verified, left));
+    // A verification that lands as the window closes wins: the reject step then declines.
+    if (!inTime && (await rejectRightsRequest({ ...ref, reason: 'not_verified' }))) {
       closed = true;
-      await rejectRightsRequest({ ...ref, reason: 'not_verified' });
       show('rejected');
       await watch;
       return { outcome: 'rejected', state };

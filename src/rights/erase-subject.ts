@@ -76,8 +76,9 @@ export async function eraseSubject(
     .db(deps.names.control)
     .collection('rate_limits')
     .deleteMany({ _id: `sub-address:${tenant.tenantId}:${contactId}` as never });
+  // The erasure's own request is closed by its activity (which still needs what it holds).
   await m.RightsRequest.updateMany(
-    { _id: { $in: requestIds } },
+    { _id: { $in: requestIds.filter((id) => id !== subject.requestId) } },
     { $unset: { contactId: 1, email: 1, changes: 1, archive: 1 } },
   );
   const contact = await m.Contact.deleteOne({ _id: contactId });

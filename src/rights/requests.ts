@@ -164,7 +164,11 @@ export async function receiveRightsRequest(
 
 /** A stored request, or 404. */
 export async function findRequest(tenant: TenantScope, id: string): Promise<RightsRequestDocument> {
-  const request = await tenant.models.RightsRequest.findById(id, { email: 0, changes: 0 }).lean();
+  const request = await tenant.models.RightsRequest.findById(id, {
+    email: 0,
+    changes: 0,
+    extensionReason: 0,
+  }).lean();
   if (!request) throw notFound('rights request');
   return request as RightsRequestDocument;
 }
@@ -211,6 +215,9 @@ export async function extendRightsRequest(
   const request = await findRequest(tenant, id);
   if (request.status === 'completed' || request.status === 'rejected')
     throw conflict('request_closed', 'this request is closed');
+  // The subject must be told within the first month (Art. 12(3)).
+  if (now.getTime() > dueDateOf(request.receivedAt).getTime())
+    throw conflict('deadline_passed', 'an extension must be decided within the first month');
   const months = request.extendedMonths + change.months;
   if (months > MAX_EXTENSION_MONTHS)
     throw invalid(
@@ -222,7 +229,7 @@ export async function extendRightsRequest(
       $set: {
         extendedMonths: months,
         dueAt: dueDateOf(request.receivedAt, months),
-        extensionReason: change.reason,
+        extensionReason: await tenant.private(change.reason),
       },
       $push: {
         evidence: { at: now, action: 'deadline_extended', by, details: { months: change.months } },

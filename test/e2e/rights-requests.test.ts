@@ -14,7 +14,7 @@ import { linkPath, mailTo as mailToIn } from '../helpers/dev-mail';
 import { historyPayloads } from '../helpers/history-payloads';
 import { testServices, uniqueSuffix } from '../helpers/services';
 import { startReceiver } from '../helpers/webhook-receiver';
-import { buildTenant } from '../helpers/tenant-fixtures';
+import { buildApiKey, buildTenant } from '../helpers/tenant-fixtures';
 
 describe('rights requests over HTTP', () => {
   let stack: AppStack;
@@ -402,6 +402,22 @@ describe('rights requests over HTTP', () => {
           .set(auth())
       ).status,
     ).toBe(404);
+    // Only a caller who sees every list and field handles rights requests.
+    for (const limits of [
+      { lists: [listId] },
+      { fields: { '*': 'edit' as const, phone: 'none' as const } },
+    ]) {
+      const key = await buildApiKey(stack.data, tenant.tenantId, {
+        features: ['rights.manage'],
+        ...limits,
+      });
+      const refused = await request(stack.app)
+        .post('/api/v1/rights-requests')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ type: 'access', email: `x.${marker}@example.test` });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.id).toBe('rights_scope');
+    }
     const listed = await request(stack.app)
       .get('/api/v1/rights-requests?status=verifying')
       .set(auth());

@@ -72,7 +72,10 @@ describe('rights request workflow', () => {
         await record('execute');
         return { completedAt: new Date(await ts.env.currentTimeMs()).toISOString() };
       },
-      rejectRightsRequest: async () => void (await record('reject')),
+      rejectRightsRequest: async () => {
+        await record('reject');
+        return true;
+      },
       remindRightsStaff: async ({ kind }) => void (await record(kind)),
     };
     return { calls, steps };

@@ -42,6 +42,16 @@ const refused = (kind: 'invalid' | 'gone', message: string) =>
   new AppError(kind, 'link_refused', message);
 const renderProblem = (error: HttpProblem, _req: Request, res: Response) =>
   sendLinkProblem(res, error.status, error.status === 400 ? INVALID : error.message);
+/** The public request page's failures: a bad address is not a bad link. */
+const renderFormProblem = (error: HttpProblem, _req: Request, res: Response) =>
+  error.status === 400
+    ? sendPage(
+        res,
+        400,
+        'Please check your request',
+        '<p>Please give a valid email address and choose what you ask for.</p>',
+      )
+    : sendLinkProblem(res, error.status, error.message);
 
 /** What each profile center button does, and what its page then says. */
 const actions = {
@@ -229,7 +239,7 @@ export function profileCenterRoutes(deps: ProfileCenterDeps) {
     defineRoute({
       tag: 'recipient pages',
       auth: 'none',
-      renderError: renderProblem,
+      renderError: renderFormProblem,
       method: 'get',
       path: '/t/:tenantId/rights',
       summary: 'The public rights request page',
@@ -264,7 +274,7 @@ export function profileCenterRoutes(deps: ProfileCenterDeps) {
     defineRoute({
       tag: 'recipient pages',
       auth: 'none',
-      renderError: renderProblem,
+      renderError: renderFormProblem,
       method: 'post',
       path: '/t/:tenantId/rights',
       summary: 'Start a rights request by address',

@@ -152,7 +152,11 @@ export function rightsPageRoutes(deps: RightsPageDeps) {
             },
           },
         );
-        res.type('application/zip').attachment('my-data.zip').send(zip);
+        res
+          .type('application/zip')
+          .set('Cache-Control', 'no-store')
+          .attachment('my-data.zip')
+          .send(zip);
       },
     }),
   ];

@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { rightsRequestTypes, type RightsActor } from '../../db/models/rights-request';
 import { uneditableFields } from '../../auth/field-masking';
-import { canSeeContact } from '../../auth/principal';
+import { canSeeContact, fieldAccess } from '../../auth/principal';
 import { forbidden, notFound } from '../../errors';
 import { readArchive } from '../../rights/archive';
 import { rectificationSchema, rectifiedFields } from '../../rights/rectification';
@@ -64,6 +64,24 @@ const evidenceSchema = z.strictObject({
   ),
 });
 
+/**
+ * Rights requests concern a data subject wherever the tenant holds them, and an archive holds
+ * every field unmasked: only a caller who sees every list and every field handles them.
+ */
+function assertWholeTenant(res: Response): void {
+  const { permissions } = tenantOf(res).principal;
+  const fields = Object.values(permissions.fields);
+  if (
+    permissions.lists !== 'all' ||
+    fieldAccess(permissions, '*') === 'none' ||
+    fields.includes('none')
+  )
+    throw forbidden(
+      'rights_scope',
+      'rights requests need access to every list and every field (lists: all, no field masked)',
+    );
+}
+
 /** Who the caller is, as a request's evidence records it. */
 const actorOf = (res: Response): RightsActor => {
   const { principal } = tenantOf(res);
@@ -78,7 +96,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
     tag: 'rights requests',
     summary: 'Receive a data-subject rights request',
     description:
-      'Due one month after receipt. A caller limited to some lists may name by `contactId` only contacts of those lists (404 otherwise), and a rectification needs `edit` access to each field it changes (403 `field_not_editable`). Without `identityVerified` the subject is mailed a verification link first (14 days to follow it). A request by `email` answers the same whether or not the tenant holds the address; one the tenant does not hold completes as nothing held. `changes` (rectification only) are validated like a contact edit; `scope` (restriction, objection) names a list (objection only) or lifts an earlier one.',
+      'Due one month after receipt. Every rights route needs access to every list and every field (403 `rights_scope` otherwise): a request concerns the subject wherever the tenant holds them. A caller limited to some lists may name by `contactId` only contacts of those lists (404 otherwise), and a rectification needs `edit` access to each field it changes (403 `field_not_editable`). Without `identityVerified` the subject is mailed a verification link first (14 days to follow it). A request by `email` answers the same whether or not the tenant holds the address; one the tenant does not hold completes as nothing held. `changes` (rectification only) are validated like a contact edit; `scope` (restriction, objection) names a list (objection only) or lifts an earlier one.',
     auth: 'tenant',
     feature: 'rights.manage',
     request: {
@@ -98,6 +116,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
     },
     responses: { 202: { description: 'received; its workflow runs', schema: requestSchema } },
     async handler({ body }, _req, res) {
+      assertWholeTenant(res);
       const { tenant, principal } = tenantOf(res);
       // A caller limited to some lists acts on a contact only through them, and rectifies
       // only the fields it may edit, as with the contact routes.
@@ -141,6 +160,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
       },
     },
     async handler({ query }, _req, res) {
+      assertWholeTenant(res);
       const { tenant } = tenantOf(res);
       const filter: Record<string, unknown> = {};
       if (query.type) filter.type = query.type;
@@ -178,6 +198,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
     request: { params: requestId },
     responses: { 200: { description: 'the request', schema: requestSchema } },
     async handler({ params }, _req, res) {
+      assertWholeTenant(res);
       const { tenant } = tenantOf(res);
       res.json(presentRequest(tenant.tenantId, await findRequest(tenant, params.id)));
     },
@@ -194,6 +215,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
     request: { params: requestId },
     responses: { 200: { description: 'the request', schema: requestSchema } },
     async handler({ params }, _req, res) {
+      assertWholeTenant(res);
       const { tenant } = tenantOf(res);
       const request = await verifyRightsRequest(deps, tenant, params.id, actorOf(res));
       res.json(presentRequest(tenant.tenantId, request));
@@ -218,6 +240,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
     },
     responses: { 200: { description: 'the request with its new due date', schema: requestSchema } },
     async handler({ params, body }, _req, res) {
+      assertWholeTenant(res);
       const { tenant } = tenantOf(res);
       const request = await extendRightsRequest(deps, tenant, params.id, body, actorOf(res));
       res.json(presentRequest(tenant.tenantId, request));
@@ -238,6 +261,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
       200: { description: 'the archive', contentType: 'application/zip' },
     },
     async handler({ params }, _req, res) {
+      assertWholeTenant(res);
       const { tenant } = tenantOf(res);
       const request = await findRequest(tenant, params.id);
       if (!request.archive || request.archive.expiresAt.getTime() < Date.now())
@@ -252,7 +276,11 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
         { _id: request._id },
         { $push: { evidence: { at: new Date(), action: 'archive_downloaded', by: actorOf(res) } } },
       );
-      res.type('application/zip').attachment(`data-${request._id}.zip`).send(zip);
+      res
+        .type('application/zip')
+        .set('Cache-Control', 'no-store')
+        .attachment(`data-${request._id}.zip`)
+        .send(zip);
     },
   }),
 
@@ -273,6 +301,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
       200: { description: 'the evidence', schema: evidenceSchema, contentType: 'text/csv' },
     },
     async handler({ params, query }, _req, res) {
+      assertWholeTenant(res);
       const { tenant } = tenantOf(res);
       const r = await findRequest(tenant, params.id);
       const steps = r.evidence.map((e) => ({

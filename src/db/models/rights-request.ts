@@ -58,7 +58,8 @@ export interface RightsRequestDocument {
   dueAt: Date;
   /** Months added to the one-month deadline (Art. 12(3): at most two). */
   extendedMonths: number;
-  extensionReason?: string;
+  /** Staff's words to the subject (random encryption), kept while the request is open. */
+  extensionReason?: Binary | string;
   verifiedAt?: Date;
   verifiedBy?: RightsActor;
   completedAt?: Date;
@@ -88,7 +89,7 @@ const rightsRequestSchema = new Schema<RightsRequestDocument>(
     receivedAt: { type: Date, required: true },
     dueAt: { type: Date, required: true },
     extendedMonths: { type: Number, required: true },
-    extensionReason: { type: String },
+    extensionReason: { type: Encrypted },
     verifiedAt: { type: Date },
     verifiedBy: { type: actorSchema },
     completedAt: { type: Date },
