@@ -153,6 +153,14 @@ describe('rights requests over HTTP', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.id).toBe('suppressed');
     expect(JSON.stringify(again.body)).not.toContain('erin');
+    // The hosted form answers as for any address, and stores nothing.
+    const viaForm = await request(stack.app)
+      .post(`/f/${listId}`)
+      .type('form')
+      .send({ email, consent: 'yes' });
+    expect(viaForm.status).toBe(200);
+    expect(viaForm.text).toContain('check your inbox');
+    expect(await scope.models.Contact.exists({ _id: contactId })).toBeNull();
     const csv = `email,firstName\n${email},Again\nfresh.${marker}@example.test,Fresh\n`;
     const imported = await request(stack.app)
       .post(`/api/v1/lists/${listId}/imports?consent=existing`)

@@ -5,6 +5,7 @@
  * tenants paste into their own sites. Public: limited per IP and per address. Every failure
  * is a page, since a person in a browser sees it.
  */
+import { SuppressedError } from '../../rights/suppression';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { resolveDoubleOptIn } from '../../consent/double-opt-in-settings';
@@ -126,6 +127,15 @@ export function formRoutes(deps: { tenants: TenantAccess; subscriptions: Subscri
               ),
           );
         } catch (err) {
+          // A suppressed address gets the page every address gets: the form must not tell
+          // a visitor that someone had their data erased. Nothing is stored or sent.
+          if (err instanceof SuppressedError)
+            return sendPage(
+              res,
+              200,
+              'Almost done',
+              '<p>Please check your inbox and open the link in the email we sent you to confirm.</p>',
+            );
           if (err instanceof SubscribeLimitError)
             throw tooMany(
               'rate_limited',
