@@ -16,6 +16,7 @@ import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer } from '../src/mail/mailer';
 import { reminderTimesOf, verificationEndsAt } from '../src/rights/deadlines';
 import { executeRequest } from '../src/rights/execute';
+import { rightsAskedFor } from '../src/rights/words';
 import type { WorkflowGateway } from '../src/temporal/workflows';
 import { emitWebhookEvent, type WebhookEmitDeps } from '../src/webhooks/emit';
 import type { RightsRequestInput } from '../workflows/definitions';
@@ -36,15 +37,6 @@ export interface RightsDeps {
 type Ref = Pick<RightsRequestInput, 'tenantId' | 'requestId'>;
 
 const SYSTEM: RightsActor = { kind: 'system' };
-
-const typeWords: Record<RightsRequestDocument['type'], string> = {
-  access: 'a copy of your personal data',
-  portability: 'your personal data in a portable format',
-  erasure: 'the erasure of your personal data',
-  restriction: 'the restriction of the processing of your personal data',
-  objection: 'an end to tracking and profiling',
-  rectification: 'the correction of your personal data',
-};
 
 /** Creates the rights activities. */
 export function createRightsActivities(deps: RightsDeps) {
@@ -118,7 +110,7 @@ export function createRightsActivities(deps: RightsDeps) {
           request,
           'verify',
           'Please confirm your request',
-          `We received a request for ${typeWords[request.type]}.\n\nIf you made it, please confirm it with this link within ${Math.round((verifyBy.getTime() - request.receivedAt.getTime()) / 86_400_000)} days:\n${link}\n\nIf you did not, ignore this message: nothing will happen.`,
+          `We received a request for ${rightsAskedFor[request.type]}.\n\nIf you made it, please confirm it with this link within ${Math.round((verifyBy.getTime() - request.receivedAt.getTime()) / 86_400_000)} days:\n${link}\n\nIf you did not, ignore this message: nothing will happen.`,
         );
       }
       return {
@@ -139,7 +131,7 @@ export function createRightsActivities(deps: RightsDeps) {
           request,
           `extended-${request.extendedMonths}`,
           'Your request will take longer',
-          `We need more time to answer your request for ${typeWords[request.type]}. We will answer by ${request.dueAt.toISOString().slice(0, 10)}.\n\nThe reason: ${typeof request.extensionReason === 'string' ? request.extensionReason : ''}`,
+          `We need more time to answer your request for ${rightsAskedFor[request.type]}. We will answer by ${request.dueAt.toISOString().slice(0, 10)}.\n\nThe reason: ${typeof request.extensionReason === 'string' ? request.extensionReason : ''}`,
         );
       return {
         dueAt: request.dueAt.toISOString(),
@@ -176,7 +168,7 @@ export function createRightsActivities(deps: RightsDeps) {
           request,
           'done',
           'Your request is done',
-          `We have carried out your request for ${typeWords[request.type]}.`,
+          `We have carried out your request for ${rightsAskedFor[request.type]}.`,
         );
       }
       await tenant.models.RightsRequest.updateOne(

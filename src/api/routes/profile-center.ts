@@ -15,17 +15,22 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { LinkTokenError, type LinkTokens } from '../../consent/link-tokens';
+import type { LinkTokens } from '../../consent/link-tokens';
 import type { RecipientLinks } from '../../consent/recipient-links';
 import { unsubscribeContact } from '../../consent/unsubscribe';
 import type { ContactDetails, ContactDocument } from '../../db/models/contact';
 import { readableStatuses } from '../../db/models/tenant';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
-import { AppError } from '../../errors';
 import type { WebhookEmitDeps } from '../../webhooks/emit';
 import { receiveRightsRequest, type RightsRequestDeps } from '../../rights/requests';
 import type { HttpProblem } from '../middleware/error-handler';
-import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';
+import {
+  linkPageRoute,
+  linkRefusals,
+  linkRefused,
+  verifyLinkToken,
+} from '../pages/link-pages';
+import { esc, page, pageQuery, sendLinkProblem, sendPage } from '../pages/page';
 import { defineRoute } from '../route';
 
 /** What the pages need. */
@@ -37,11 +42,6 @@ export interface ProfileCenterDeps extends RightsRequestDeps {
   webhooks?: WebhookEmitDeps;
 }
 
-const INVALID = 'This link is not valid. Please use the complete link from your email.';
-const refused = (kind: 'invalid' | 'gone', message: string) =>
-  new AppError(kind, 'link_refused', message);
-const renderProblem = (error: HttpProblem, _req: Request, res: Response) =>
-  sendLinkProblem(res, error.status, error.status === 400 ? INVALID : error.message);
 /** The public request page's failures: a bad address is not a bad link. */
 const renderFormProblem = (error: HttpProblem, _req: Request, res: Response) =>
   error.status === 400
@@ -84,35 +84,19 @@ const button = (action: string, label: string, token: string) =>
 /** The profile center and the public request page. */
 export function profileCenterRoutes(deps: ProfileCenterDeps) {
   async function open(token: string) {
-    let claims;
-    try {
-      claims = await deps.tokens.verify(token, ['profile']);
-    } catch (err) {
-      if (!(err instanceof LinkTokenError)) throw err;
-      throw err.problem === 'expired'
-        ? refused('gone', 'This link has expired.')
-        : refused('invalid', INVALID);
-    }
+    const claims = await verifyLinkToken(deps.tokens, token, ['profile']);
     let tenant: TenantScope;
     try {
       // Also while the tenant is frozen after its contract's end: objections are honoured.
       tenant = await deps.tenants.forTenant(claims.tenantId, readableStatuses);
     } catch {
-      throw refused('gone', 'This link no longer leads anywhere.');
+      throw linkRefused('gone', 'This link no longer leads anywhere.');
     }
     return { claims, tenant };
   }
 
-  const linkPage = {
-    tag: 'recipient pages',
-    auth: 'none',
-    request: { params: tokenParams, query: pageQuery },
-    renderError: renderProblem,
-  } as const;
-  const refusals = {
-    400: page('a tampered or malformed link'),
-    410: page('an expired link, or nothing held any more'),
-  };
+  const linkPage = linkPageRoute;
+  const refusals = linkRefusals('an expired link, or nothing held any more');
 
   return [
     defineRoute({
@@ -134,7 +118,7 @@ export function profileCenterRoutes(deps: ProfileCenterDeps) {
         const contact = (await m.Contact.findById(
           claims.contactId,
         ).lean()) as ContactDocument | null;
-        if (!contact) throw refused('gone', 'We hold no data about you any more.');
+        if (!contact) throw linkRefused('gone', 'We hold no data about you any more.');
         const listIds = Object.keys(contact.lists ?? {});
         const [lists, proof] = await Promise.all([
           m.List.find({ _id: { $in: listIds } }, { name: 1 }).lean(),
@@ -210,7 +194,7 @@ export function profileCenterRoutes(deps: ProfileCenterDeps) {
         const { claims, tenant } = await open(params.token);
         const action = body.action as Action;
         const contact = await tenant.models.Contact.findById(claims.contactId, { lists: 1 }).lean();
-        if (!contact) throw refused('gone', 'We hold no data about you any more.');
+        if (!contact) throw linkRefused('gone', 'We hold no data about you any more.');
         if (action === 'unsubscribe-all') {
           const use = { at: new Date().toISOString(), ...(req.ip ? { ip: req.ip } : {}) };
           for (const [listId, ms] of Object.entries(contact.lists ?? {}))
@@ -251,7 +235,7 @@ export function profileCenterRoutes(deps: ProfileCenterDeps) {
       responses: { 200: page('the request form'), 410: page('no such tenant') },
       async handler({ params }, _req, res) {
         await deps.tenants.forTenant(params.tenantId).catch(() => {
-          throw refused('gone', 'This page no longer leads anywhere.');
+          throw linkRefused('gone', 'This page no longer leads anywhere.');
         });
         const options = [
           ['access', 'A copy of my data'],
@@ -296,7 +280,7 @@ export function profileCenterRoutes(deps: ProfileCenterDeps) {
       },
       async handler({ params, body }, _req, res) {
         const tenant = await deps.tenants.forTenant(params.tenantId).catch(() => {
-          throw refused('gone', 'This page no longer leads anywhere.');
+          throw linkRefused('gone', 'This page no longer leads anywhere.');
         });
         await receiveRightsRequest(deps, tenant, {
           type: body.type,

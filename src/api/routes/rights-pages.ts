@@ -5,15 +5,20 @@
  * opens the verification link confirms nothing. Tokens carry opaque ids only; a tampered,
  * expired or other request's token changes nothing and gets a page saying so.
  */
-import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { LinkTokenError, type LinkPurpose, type LinkTokens } from '../../consent/link-tokens';
+import type { LinkPurpose, LinkTokens } from '../../consent/link-tokens';
 import type { TenantAccess } from '../../db/tenant-access';
-import { AppError } from '../../errors';
 import { readArchive } from '../../rights/archive';
+import { rightsAskedFor } from '../../rights/words';
 import { findRequest, verifyRightsRequest, type RightsRequestDeps } from '../../rights/requests';
-import type { HttpProblem } from '../middleware/error-handler';
-import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';
+import {
+  INVALID_LINK,
+  linkPageRoute,
+  linkRefusals,
+  linkRefused,
+  verifyLinkToken,
+} from '../pages/link-pages';
+import { esc, page, sendPage } from '../pages/page';
 import { defineRoute } from '../route';
 
 /** What the pages need. */
@@ -22,54 +27,22 @@ export interface RightsPageDeps extends RightsRequestDeps {
   tokens: LinkTokens;
 }
 
-const INVALID = 'This link is not valid. Please use the complete link from your email.';
-const refused = (kind: 'invalid' | 'gone' | 'conflict', message: string) =>
-  new AppError(kind, kind === 'conflict' ? 'link_used' : 'link_refused', message);
-
-const renderProblem = (error: HttpProblem, _req: Request, res: Response) =>
-  sendLinkProblem(res, error.status, error.status === 400 ? INVALID : error.message);
-
-const asked: Record<string, string> = {
-  access: 'a copy of your personal data',
-  portability: 'your personal data in a portable format',
-  erasure: 'the erasure of your personal data',
-  restriction: 'the restriction of the processing of your personal data',
-  objection: 'an end to tracking and profiling',
-  rectification: 'the correction of your personal data',
-};
-
 /** The rights request pages. */
 export function rightsPageRoutes(deps: RightsPageDeps) {
   async function open(token: string, purpose: LinkPurpose) {
-    let claims;
-    try {
-      claims = await deps.tokens.verify(token, [purpose]);
-    } catch (err) {
-      if (!(err instanceof LinkTokenError)) throw err;
-      throw err.problem === 'expired'
-        ? refused('gone', 'This link has expired.')
-        : refused('invalid', INVALID);
-    }
-    if (!claims.ref) throw refused('invalid', INVALID);
+    const claims = await verifyLinkToken(deps.tokens, token, [purpose]);
+    if (!claims.ref) throw linkRefused('invalid', INVALID_LINK);
     const tenant = await deps.tenants.forTenant(claims.tenantId).catch(() => {
-      throw refused('gone', 'This link no longer leads anywhere.');
+      throw linkRefused('gone', 'This link no longer leads anywhere.');
     });
     const request = await findRequest(tenant, claims.ref).catch(() => {
-      throw refused('gone', 'This request no longer exists.');
+      throw linkRefused('gone', 'This request no longer exists.');
     });
     return { tenant, request };
   }
 
-  const pageRoute = {
-    tag: 'recipient pages',
-    auth: 'none',
-    request: { params: tokenParams, query: pageQuery },
-    renderError: renderProblem,
-  } as const;
-  const refusals = {
-    400: page('a tampered or malformed link'),
-    410: page('an expired link, or a request that no longer exists'),
-  };
+  const pageRoute = linkPageRoute;
+  const refusals = linkRefusals('an expired link, or a request that no longer exists');
 
   return [
     defineRoute({
@@ -87,7 +60,7 @@ export function rightsPageRoutes(deps: RightsPageDeps) {
       async handler({ params }, _req, res) {
         const { request } = await open(params.token, 'rights-verify');
         if (request.status === 'completed' || request.status === 'rejected')
-          throw refused('conflict', 'This request is closed.');
+          throw linkRefused('conflict', 'This request is closed.');
         if (request.status !== 'verifying')
           return sendPage(
             res,
@@ -99,7 +72,7 @@ export function rightsPageRoutes(deps: RightsPageDeps) {
           res,
           200,
           'Confirm your request',
-          `<form method="post" action="/r/${esc(params.token)}"><p>We received a request for ${esc(asked[request.type])}. If you made it, please confirm it.</p><button type="submit">Confirm my request</button></form><p>If you did not make it, close this page: nothing will happen.</p>`,
+          `<form method="post" action="/r/${esc(params.token)}"><p>We received a request for ${esc(rightsAskedFor[request.type])}. If you made it, please confirm it.</p><button type="submit">Confirm my request</button></form><p>If you did not make it, close this page: nothing will happen.</p>`,
         );
       },
     }),
@@ -116,7 +89,7 @@ export function rightsPageRoutes(deps: RightsPageDeps) {
       async handler({ params }, _req, res) {
         const { tenant, request } = await open(params.token, 'rights-verify');
         if (request.status === 'completed' || request.status === 'rejected')
-          throw refused('conflict', 'This request is closed.');
+          throw linkRefused('conflict', 'This request is closed.');
         await verifyRightsRequest(deps, tenant, request._id, { kind: 'subject' });
         sendPage(
           res,
@@ -141,9 +114,9 @@ export function rightsPageRoutes(deps: RightsPageDeps) {
       async handler({ params }, _req, res) {
         const { tenant, request } = await open(params.token, 'rights-export');
         if (!request.archive || request.archive.expiresAt.getTime() < Date.now())
-          throw refused('gone', 'This download has expired.');
+          throw linkRefused('gone', 'This download has expired.');
         const zip = await readArchive(tenant, request._id);
-        if (!zip) throw refused('gone', 'This download has expired.');
+        if (!zip) throw linkRefused('gone', 'This download has expired.');
         await tenant.models.RightsRequest.updateOne(
           { _id: request._id },
           {
