@@ -24,12 +24,7 @@ import type { TenantAccess, TenantScope } from '../../db/tenant-access';
 import type { WebhookEmitDeps } from '../../webhooks/emit';
 import { receiveRightsRequest, type RightsRequestDeps } from '../../rights/requests';
 import type { HttpProblem } from '../middleware/error-handler';
-import {
-  linkPageRoute,
-  linkRefusals,
-  linkRefused,
-  verifyLinkToken,
-} from '../pages/link-pages';
+import { linkPageRoute, linkRefusals, linkRefused, verifyLinkToken } from '../pages/link-pages';
 import { esc, page, pageQuery, sendLinkProblem, sendPage } from '../pages/page';
 import { defineRoute } from '../route';
 
