@@ -104,7 +104,11 @@ export function createRightsActivities(deps: RightsDeps) {
       const verified = request.status !== 'verifying';
       await tell(tenant, request, 'received');
       if (!verified) {
-        const link = await links.rightsVerify(tenantId, requestId, request.contactId, verifyBy);
+        const link = await links.rightsRequest(
+          'rights-verify',
+          { tenantId, requestId, contactId: request.contactId },
+          verifyBy,
+        );
         await tellSubject(
           tenant,
           request,
@@ -149,10 +153,9 @@ export function createRightsActivities(deps: RightsDeps) {
       const now = new Date();
       const { outcome, archive } = await executeRequest(deps, tenant, request, now);
       if (archive) {
-        const link = await links.rightsExport(
-          tenantId,
-          requestId,
-          request.contactId,
+        const link = await links.rightsRequest(
+          'rights-export',
+          { tenantId, requestId, contactId: request.contactId },
           archive.expiresAt,
         );
         await tellSubject(

@@ -26,35 +26,23 @@ export function createRecipientLinks(tokens: LinkTokens, publicUrl: string) {
     async unsubscribe(tenantId: string, contactId: string, listId: string): Promise<string> {
       return `${base}/u/${await tokens.sign({ tenantId, purpose: 'unsubscribe', contactId, listId }, standing())}`;
     },
-    /** A rights request's identity check (`/r/:token`), until `expiresAt`. */
-    async rightsVerify(
-      tenantId: string,
-      requestId: string,
-      contactId: string | undefined,
+    /**
+     * A rights request's page, until `expiresAt`: its identity check (`/r/:token`) or its
+     * archive's download (`/r/:token/export`). `none` stands for an address not held.
+     */
+    async rightsRequest(
+      purpose: 'rights-verify' | 'rights-export',
+      ref: { tenantId: string; requestId: string; contactId?: string },
       expiresAt: Date,
     ): Promise<string> {
       const claims = {
-        tenantId,
-        purpose: 'rights-verify' as const,
-        contactId: contactId ?? 'none',
-        ref: requestId,
+        tenantId: ref.tenantId,
+        purpose,
+        contactId: ref.contactId ?? 'none',
+        ref: ref.requestId,
       };
-      return `${base}/r/${await tokens.sign(claims, expiresAt)}`;
-    },
-    /** The download of a rights request's archive (`/r/:token/export`), until `expiresAt`. */
-    async rightsExport(
-      tenantId: string,
-      requestId: string,
-      contactId: string | undefined,
-      expiresAt: Date,
-    ): Promise<string> {
-      const claims = {
-        tenantId,
-        purpose: 'rights-export' as const,
-        contactId: contactId ?? 'none',
-        ref: requestId,
-      };
-      return `${base}/r/${await tokens.sign(claims, expiresAt)}/export`;
+      const token = await tokens.sign(claims, expiresAt);
+      return `${base}/r/${token}${purpose === 'rights-export' ? '/export' : ''}`;
     },
     /** The recipient's profile center. */
     async profile(tenantId: string, contactId: string): Promise<string> {

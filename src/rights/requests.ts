@@ -173,6 +173,14 @@ export async function findRequest(tenant: TenantScope, id: string): Promise<Righ
   return request as RightsRequestDocument;
 }
 
+/** A stored request still open, or 404 (unknown) or 409 (completed or rejected). */
+async function findOpenRequest(tenant: TenantScope, id: string): Promise<RightsRequestDocument> {
+  const request = await findRequest(tenant, id);
+  if (request.status === 'completed' || request.status === 'rejected')
+    throw conflict('request_closed', 'this request is closed');
+  return request;
+}
+
 /**
  * Marks the subject's identity verified (by the subject's link or by staff) and tells the
  * workflow; verifying a request again changes nothing. A closed request is a 409.
@@ -184,9 +192,7 @@ export async function verifyRightsRequest(
   by: RightsActor,
   now = new Date(),
 ): Promise<RightsRequestDocument> {
-  const request = await findRequest(tenant, id);
-  if (request.status === 'completed' || request.status === 'rejected')
-    throw conflict('request_closed', 'this request is closed');
+  const request = await findOpenRequest(tenant, id);
   if (request.status === 'verifying') {
     await tenant.models.RightsRequest.updateOne(
       { _id: id, status: 'verifying' },
@@ -212,9 +218,7 @@ export async function extendRightsRequest(
   by: RightsActor,
   now = new Date(),
 ): Promise<RightsRequestDocument> {
-  const request = await findRequest(tenant, id);
-  if (request.status === 'completed' || request.status === 'rejected')
-    throw conflict('request_closed', 'this request is closed');
+  const request = await findOpenRequest(tenant, id);
   // The subject must be told within the first month (Art. 12(3)).
   if (now.getTime() > dueDateOf(request.receivedAt).getTime())
     throw conflict('deadline_passed', 'an extension must be decided within the first month');
