@@ -56,7 +56,16 @@ const dbImportsNoAuth = {
   message: 'src/db imports nothing above it: it opens and uses the database, nothing more.',
 };
 const dbImportsNoCommands = {
-  regex: src(['consent', 'tenants', 'imports', 'rights', 'webhooks', 'mail', 'temporal']),
+  regex: src([
+    'consent',
+    'tenants',
+    'imports',
+    'rights',
+    'webhooks',
+    'automations',
+    'mail',
+    'temporal',
+  ]),
   message: 'src/db imports nothing above it: it opens and uses the database, nothing more.',
 };
 
@@ -84,7 +93,7 @@ const layers = [
 
   // Commands and domain modules: used by the api and by activities, never the reverse.
   restrict(
-    ['src/{auth,consent,tenants,imports,rights,webhooks}/**/*.ts'],
+    ['src/{auth,consent,tenants,imports,rights,webhooks,automations}/**/*.ts'],
     [noApi, noActivities, noLocal, noEntryPoints, workflowCodeAsTypes],
   ),
 
@@ -98,7 +107,7 @@ const layers = [
       noEntryPoints,
       workflowCodeAsTypes,
       {
-        regex: src(['auth', 'consent', 'tenants', 'imports', 'rights', 'webhooks']),
+        regex: src(['auth', 'consent', 'tenants', 'imports', 'rights', 'webhooks', 'automations']),
         message: 'src/mail and src/temporal sit below the commands: they import none of them.',
       },
     ],
@@ -151,6 +160,7 @@ const layers = [
           'imports',
           'rights',
           'webhooks',
+          'automations',
           'mail',
           'temporal',
           'db',
@@ -182,9 +192,9 @@ const layers = [
     [
       {
         regex:
-          '^(\\.\\./)+src/(?!(db|mail|domain|consent|imports|rights|webhooks|tenants|temporal|errors)(/|$))',
+          '^(\\.\\./)+src/(?!(db|mail|domain|consent|imports|rights|webhooks|automations|tenants|temporal|errors)(/|$))',
         message:
-          'Activities use src/db, src/mail, src/domain, src/consent, src/imports, src/rights, src/webhooks, src/tenants, src/temporal and src/errors only.',
+          'Activities use src/db, src/mail, src/domain, src/consent, src/imports, src/rights, src/webhooks, src/automations, src/tenants, src/temporal and src/errors only.',
       },
       workflowCodeAsTypes,
     ],

@@ -22,6 +22,7 @@ import type { Mailer } from '../src/mail/mailer';
 import type { WebhookEmitDeps } from '../src/webhooks/emit';
 import type { DoubleOptInRound } from '../workflows/definitions';
 import { activityFailures } from '../workflows/failures';
+import type { AutomationTriggers } from '../src/automations/triggers';
 
 /** What the double opt-in activities need. */
 export interface DoubleOptInDeps {
@@ -30,6 +31,8 @@ export interface DoubleOptInDeps {
   links: RecipientLinks;
   /** Tells the tenant's webhooks of a confirmation the round finishes. */
   webhooks: WebhookEmitDeps;
+  /** Enters a contact whose confirmation is repaired into the list's automations. */
+  automations: AutomationTriggers;
   /** How long a drain goes on finding nothing (default DRAIN_AFTER_WAKE_MS; never less). */
   drainIdleMs?: number;
 }
@@ -81,6 +84,7 @@ export function createDoubleOptInActivities({
   mailer,
   links,
   webhooks,
+  automations,
   ...options
 }: DoubleOptInDeps) {
   const drainIdleMs = Math.max(options.drainIdleMs ?? DRAIN_AFTER_WAKE_MS, DRAIN_AFTER_WAKE_MS);
@@ -137,7 +141,7 @@ export function createDoubleOptInActivities({
           rest.slice(i, i + ERASE_SLICE).map(async (d) => {
             const ref = { subscriptionId: d._id, contactId: d.contactId, listId };
             if (d.status === 'confirming' && d.confirmation) {
-              await finishConfirmation(tenant, d, d.confirmation, { webhooks });
+              await finishConfirmation(tenant, d, d.confirmation, { webhooks, automations });
               round.repaired += 1;
             } else if (d.status === 'confirmed' || d.status === 'confirming') {
               // Nothing left to do: the deadline is stale.

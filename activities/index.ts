@@ -3,6 +3,8 @@
  * the `Activities` type only; the worker's wiring (`createProductWorker` in
  * src/wiring/worker.ts) is the one place in the product that calls `createActivities`.
  */
+import { createAutomationActivities, type AutomationDeps } from './automations';
+import { createAutomationSweepActivities, type AutomationSweepDeps } from './automation-sweep';
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
 import { createContractEndActivities, type ContractEndDeps } from './contract-end';
 import { createInactivityActivities, type InactivityDeps } from './inactivity';
@@ -24,7 +26,9 @@ export type ActivityDeps = EncryptionProbeDeps &
   InactivityDeps &
   ContractEndDeps &
   RightsDeps &
-  WebhookActivityDeps;
+  WebhookActivityDeps &
+  AutomationDeps &
+  AutomationSweepDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -39,6 +43,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createContractEndActivities(deps),
     ...createRightsActivities(deps),
     ...createWebhookActivities(deps),
+    ...createAutomationActivities(deps),
+    ...createAutomationSweepActivities(deps),
   };
 }
 

@@ -22,20 +22,30 @@ export type ErrorKind =
   | 'internal'
   | 'unavailable';
 
+/** One problem of an invalid document: the part it is in (a node id, say), the field, what. */
+export interface Problem {
+  node: string;
+  field: string;
+  message: string;
+}
+
 /** An expected failure with a public, stable id and a message safe to show. */
 export class AppError extends Error {
   /** Seconds after which the same request may succeed (`too_many`, `unavailable`). */
   readonly retryAfterS?: number;
+  /** Every problem of an invalid document, each with where it is (safe to show). */
+  readonly problems?: readonly Problem[];
 
   constructor(
     readonly kind: ErrorKind,
     readonly id: string,
     message: string,
-    options: { retryAfterS?: number } = {},
+    options: { retryAfterS?: number; problems?: readonly Problem[] } = {},
   ) {
     super(message);
     this.name = 'AppError';
     if (options.retryAfterS !== undefined) this.retryAfterS = options.retryAfterS;
+    if (options.problems !== undefined) this.problems = options.problems;
   }
 }
 

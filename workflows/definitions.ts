@@ -53,6 +53,8 @@ export const workflowKinds = {
   rightsRequest: 'rights-request',
   webhookDelivery: 'webhook-delivery',
   webhookSweep: 'webhook-sweep',
+  automationRun: 'automation',
+  automationSweep: 'automation-sweep',
 } as const;
 
 /**
@@ -69,7 +71,7 @@ export interface DoubleOptInInput {
 
 /** The parts of a subscription request the proof of its confirmation repeats. */
 export interface RequestProof {
-  sourceKind: 'form' | 'api' | 'import';
+  sourceKind: 'form' | 'api' | 'import' | 'automation';
   /** Form id, API key id, user id or import id. */
   sourceId: string;
   textVersion: string;
@@ -285,4 +287,76 @@ export interface WebhookDeliveryResult {
 /** Input of a tenant's webhook sweep. */
 export interface WebhookSweepInput {
   tenantId: string;
+}
+
+/**
+ * Input of one contact's run through an automation: opaque ids and the published version it
+ * entered with (0 for a test of the draft, whose definition the run's record keeps).
+ */
+export interface AutomationRunInput {
+  tenantId: string;
+  automationId: string;
+  contactId: string;
+  /** The run's number for this contact (`3`), or a test run's (`t<time>`). */
+  run: string;
+  version: number;
+  /** Where a run that continued as new goes on, and what it knew. */
+  resume?: { node: string; exitOn: string[]; goals: boolean; steps: number };
+}
+
+/** How a run ended: at an end or goal node, left early (exit event, archive…), or failed. */
+export interface AutomationRunResult {
+  outcome: 'completed' | 'exited' | 'failed';
+  reason?: string;
+  steps: number;
+}
+
+/**
+ * What the step activity tells the run to do next: go on to a node, sleep (a delay, quiet
+ * hours) until an instant, wait for an event (by its key) until a timeout, hold while the
+ * automation is paused, or end (recorded by the activity).
+ */
+export type AutomationInstruction =
+  | { do: 'go'; next: string }
+  | { do: 'sleep'; until: string; next: string }
+  | { do: 'await'; key: string; until: string; onEvent: string; onTimeout: string }
+  | { do: 'hold' }
+  | { do: 'end'; outcome: 'completed' | 'exited'; reason?: string };
+
+/**
+ * Something happened to the contact that runs may be waiting for, by key: `custom:<name>`,
+ * `confirmation:<listId>`, `field:<field>`. Names and ids only.
+ */
+export interface AutomationEvent {
+  keys: string[];
+}
+
+/** An event for the contact's run (a wait, an exit event, a goal). */
+export const automationEventSignal = defineSignal<[AutomationEvent]>('automationEvent');
+
+/** The automation was resumed (held runs go on) or archived (every run ends). */
+export const automationControlSignal =
+  defineSignal<[{ action: 'resume' | 'archive' }]>('automationControl');
+
+/** Where a run is, for ops in the Temporal Web UI. */
+export interface AutomationRunState {
+  node: string;
+  status: 'running' | 'sleeping' | 'waiting_for_event' | 'held';
+  until?: string;
+  steps: number;
+}
+
+/** Where a run is. */
+export const automationRunQuery = defineQuery<AutomationRunState>('automationRun');
+
+/** Input of a tenant's automation sweep. */
+export interface AutomationSweepInput {
+  tenantId: string;
+}
+
+/** What a sweep did: members looked at and runs started. */
+export interface AutomationSweepResult {
+  automations: number;
+  visited: number;
+  entered: number;
 }

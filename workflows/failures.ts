@@ -33,6 +33,8 @@ export const activityFailures = {
   importMissing: 'ImportMissing',
   /** The list a double opt-in import subscribes to is gone. */
   listMissing: 'ListMissing',
+  /** An automation run's record (or its version) is gone: the run has nothing to interpret. */
+  automationRunMissing: 'AutomationRunMissing',
   /** The mail relay refused messages (retryable: the relay may be back later). */
   relayRefused: 'RelayRefused',
 } as const;

@@ -13,3 +13,5 @@ export { contractTerminationWorkflow } from './contract-termination';
 export { rightsRequestWorkflow } from './rights-request';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { webhookSweepWorkflow } from './webhook-sweep';
+export { automationRunWorkflow } from './automation-run';
+export { automationSweepWorkflow } from './automation-sweep';

@@ -39,6 +39,7 @@ import { recipientLinkRoutes } from './routes/recipient-links';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
 import type { AccessLog } from '../auth/access-log';
+import type { AutomationTriggers } from '../automations/triggers';
 import type { Accounts } from '../auth/accounts';
 import type { BruteForce } from '../auth/brute-force';
 import type { Login } from '../auth/login';
@@ -52,6 +53,7 @@ import { authRoutes } from './routes/auth';
 import { securitySettingsRoutes } from './routes/security-settings';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
+import { automationRoutes } from './routes/automations';
 
 const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
   version: string;
@@ -78,6 +80,8 @@ export interface AppDeps {
   subscriptions: SubscriptionCommand;
   /** Webhooks: emitting events (recipients' pages) and managing endpoints (src/wiring/webhooks.ts). */
   webhooks: { events: WebhookEmitDeps; endpoints: WebhookEndpointDeps };
+  /** Automation entries and waits fed by the product's events (src/automations/triggers.ts). */
+  automations: AutomationTriggers;
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
   /** Console sessions, logins, accounts and brute-force protection. */
@@ -152,6 +156,7 @@ export function createApp(deps: AppDeps): Express {
     tenants: deps.data.tenants,
     workflows: deps.workflows,
     webhooks: deps.webhooks.events,
+    automations: deps.automations,
   };
   mount(recipientLinkRoutes(publicDeps));
   mount(rightsPageRoutes(publicDeps));
@@ -188,6 +193,7 @@ export function createApp(deps: AppDeps): Express {
   mount(accessLogRoutes({ control }));
   mount(securitySettingsRoutes({ control, accessLog }));
   mount(webhookRoutes(deps.webhooks.endpoints));
+  mount(automationRoutes(deps));
   mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
   // After the API, so API requests do not each cost a file-system lookup.
   app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));

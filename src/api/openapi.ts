@@ -14,6 +14,10 @@ export const errorBody = z
     error: z.strictObject({
       id: z.string().meta({ description: 'stable snake_case code', example: 'invalid_request' }),
       message: z.string().meta({ description: 'safe to show; never quotes personal data' }),
+      problems: z
+        .array(z.strictObject({ node: z.string(), field: z.string(), message: z.string() }))
+        .optional()
+        .meta({ description: 'every problem of an invalid automation definition, with its node' }),
     }),
   })
   .meta({ id: 'Error' });

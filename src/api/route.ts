@@ -201,7 +201,13 @@ export interface MountOptions {
 
 /** The error body every failure uses (the document's `Error`). */
 export const errorShape = z.strictObject({
-  error: z.strictObject({ id: z.string().regex(/^[a-z_]+$/), message: z.string() }),
+  error: z.strictObject({
+    id: z.string().regex(/^[a-z_]+$/),
+    message: z.string(),
+    problems: z
+      .array(z.strictObject({ node: z.string(), field: z.string(), message: z.string() }))
+      .optional(),
+  }),
 });
 
 /** Wraps `res.json` and `res.send` so a response that contradicts the declaration throws. */

@@ -8,6 +8,7 @@ import * as memberships from '../db/memberships';
 import type { TenantScope } from '../db/tenant-access';
 import type { LinkUse } from '../../workflows/definitions';
 import { emitWebhookEvent, type WebhookEmitDeps } from '../webhooks/emit';
+import type { AutomationTriggers } from '../automations/triggers';
 
 /** Unsubscribes; returns whether anything changed. */
 export async function unsubscribeContact(
@@ -15,7 +16,7 @@ export async function unsubscribeContact(
   contactId: string,
   listId: string,
   use: LinkUse,
-  deps: { webhooks?: WebhookEmitDeps } = {},
+  deps: { webhooks?: WebhookEmitDeps; automations?: Pick<AutomationTriggers, 'contactEvent'> } = {},
 ): Promise<boolean> {
   const member = { contactId, listId };
   const { changed } = await memberships.unsubscribe(tenant, member, new Date(use.at));
@@ -25,5 +26,6 @@ export async function unsubscribeContact(
     await emitWebhookEvent(deps.webhooks, tenant, 'contact.unsubscribed', member, {
       key: `${contactId}:${listId}:${use.at}`,
     });
+  await deps.automations?.contactEvent(tenant, contactId, { type: 'list_unsubscribed', listId });
   return true;
 }

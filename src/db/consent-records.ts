@@ -69,7 +69,7 @@ export interface RequestedRecord extends MemberRef {
   at: Date;
   ip?: Binary;
   userAgent?: Binary;
-  source: { kind: 'form' | 'api' | 'import'; id: string; detail?: Binary };
+  source: { kind: 'form' | 'api' | 'import' | 'automation'; id: string; detail?: Binary };
   textVersion: string;
   textHash: string;
 }

@@ -25,6 +25,7 @@ import { consentTraceModel } from './models/consent-trace';
 import { rightsArchiveChunkModel, rightsRequestModel } from './models/rights-request';
 import { suppressionModel, tenantSecretModel } from './models/suppression';
 import { webhookDeliveryModel, webhookModel } from './models/webhook';
+import { automationModels } from './models/automation';
 import { tenantIdPattern, type DatabaseNames } from './names';
 import { AppError } from '../errors';
 
@@ -78,6 +79,7 @@ const bindTenantModels = (tenantDb: Connection) => ({
   RightsArchiveChunk: rightsArchiveChunkModel(tenantDb),
   Suppression: suppressionModel(tenantDb),
   TenantSecret: tenantSecretModel(tenantDb),
+  ...automationModels(tenantDb),
 });
 
 /** Creates the accessor over the shared mongoose connection. */

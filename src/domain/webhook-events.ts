@@ -15,6 +15,7 @@ export const webhookEventTypes = [
   'contact.unsubscribed',
   'consent.expired',
   'contact.erased',
+  'automation.step',
 ] as const;
 
 /** A webhook event type. */

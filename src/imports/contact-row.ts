@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { normaliseEmail } from '../domain/email-address';
 import { normalisePhone } from '../domain/phone-number';
 import type { ContactDetails } from '../db/models/contact';
+import { customFieldName } from '../domain/custom-field';
 
 /** A row that passed validation, in normal form. */
 export interface ContactRow {
@@ -33,8 +34,7 @@ export type RowResult = { ok: true; row: ContactRow } | { ok: false; reason: str
 const MAX_NAME = 200;
 const MAX_CUSTOM_VALUE = 1000;
 const MAX_CUSTOM_FIELDS = 50;
-/** What a custom field may be called. */
-export const customFieldName = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+export { customFieldName };
 const known = new Set([
   'email',
   'phone',

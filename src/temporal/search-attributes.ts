@@ -31,6 +31,16 @@ export const RightsStatusKey = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
+/** The automation a run belongs to (opaque id), and the version it interprets. */
+export const AutomationIdKey = defineSearchAttributeKey(
+  'AutomationId',
+  SearchAttributeType.KEYWORD,
+);
+export const AutomationVersionKey = defineSearchAttributeKey(
+  'AutomationVersion',
+  SearchAttributeType.KEYWORD,
+);
+
 /** Every custom attribute this product uses, for registration. */
 export const searchAttributeKeys = [
   TenantIdKey,
@@ -38,6 +48,8 @@ export const searchAttributeKeys = [
   ListIdKey,
   ContactIdKey,
   RightsStatusKey,
+  AutomationIdKey,
+  AutomationVersionKey,
 ];
 
 /**

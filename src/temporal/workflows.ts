@@ -32,6 +32,8 @@ import {
 import type * as workflowFunctions from '../../workflows';
 import { workflowKinds } from '../../workflows/definitions';
 import {
+  AutomationIdKey,
+  AutomationVersionKey,
   ContactIdKey,
   ListIdKey,
   RightsStatusKey,
@@ -156,6 +158,23 @@ export const workflowRegistry = {
   }),
   webhookSweep: kindSpec('webhookSweepWorkflow')({
     kind: workflowKinds.webhookSweep,
+    opaqueIdOf: (input) => input.tenantId, // one per tenant
+  }),
+  automationRun: kindSpec('automationRunWorkflow')({
+    kind: workflowKinds.automationRun,
+    // One run per contact and entry, ever: a repeated trigger starts nothing twice.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    idConflict: WorkflowIdConflictPolicy.FAIL,
+    opaqueIdOf: (input) => `${input.automationId}:${input.contactId}:${input.run}`,
+    // The contact's, so an erasure ends the run at once.
+    contactIdOf: (input) => input.contactId,
+    initialAttributesOf: (input) => [
+      { key: AutomationIdKey, value: input.automationId },
+      { key: AutomationVersionKey, value: String(input.version) },
+    ],
+  }),
+  automationSweep: kindSpec('automationSweepWorkflow')({
+    kind: workflowKinds.automationSweep,
     opaqueIdOf: (input) => input.tenantId, // one per tenant
   }),
 };
@@ -380,6 +399,16 @@ export interface WorkflowGateway {
    * erasure leaves no process working on the subject. How many it ended.
    */
   terminateContactWorkflows(tenantId: string, contactId: string, reason: string): Promise<number>;
+  /**
+   * Signals every running run of one automation (found by `AutomationId`): a resume or an
+   * archive reaches each contact inside. How many were signalled.
+   */
+  signalAutomationRuns<Args extends unknown[]>(
+    tenantId: string,
+    automationId: string,
+    def: SignalDefinition<Args>,
+    ...args: Args
+  ): Promise<number>;
   /** Terminates every running workflow of the tenant (found by `TenantId`) but `except`. */
   terminateTenantWorkflows(
     tenantId: string,
@@ -531,6 +560,24 @@ export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps
           });
       }
       return ended;
+    },
+
+    async signalAutomationRuns(tenantId, automationId, def, ...args) {
+      if (!/^a[0-9a-f]{24}$/.test(automationId)) throw new TypeError('not an automation id');
+      const running = client.workflow.list({
+        query: `${TenantIdKey.name} = '${tenantId}' AND ${AutomationIdKey.name} = '${automationId}' AND ExecutionStatus = 'Running'`,
+      });
+      let signalled = 0;
+      for await (const execution of running) {
+        await client.workflow
+          .getHandle(execution.workflowId, execution.runId)
+          .signal(def, ...args)
+          .then(() => (signalled += 1))
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile
+          });
+      }
+      return signalled;
     },
 
     async terminateTenantWorkflows(tenantId, { reason, except }) {

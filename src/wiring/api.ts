@@ -28,6 +28,7 @@ import type { Sweep } from '../sweeps';
 import { assertWorkerRunning } from '../supervisor-status';
 import { openTemporalClient, type TemporalClientServices } from './temporal';
 import { createWebhookServices } from './webhooks';
+import { createAutomationTriggers } from '../automations/triggers';
 
 /** The api's services, its sweeps, and how to close them. */
 export interface ApiServices {
@@ -92,6 +93,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
       logger,
     }),
     webhooks: createWebhookServices(config, { workflows: temporal.workflows, logger }),
+    automations: createAutomationTriggers({ workflows: temporal.workflows, logger }),
     publicUrl: config.http.publicUrl,
     health: {
       temporal: () => temporal.connection.healthService.check({}),

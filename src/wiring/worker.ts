@@ -16,6 +16,7 @@ import { openTemporalClient, temporalAdvice, type TemporalClientServices } from 
 import { createLogger } from '../logger';
 import { createWebhookSender } from '../webhooks/send';
 import { createWebhookServices } from './webhooks';
+import { createAutomationTriggers } from '../automations/triggers';
 
 /** The worker's services and how to close them. */
 export interface WorkerServices {
@@ -66,6 +67,10 @@ export async function openWorkerServices(
       logger: createLogger('worker', config.logLevel),
     }).events,
     webhookSender: createWebhookSender({ allowPrivate: config.webhooks.allowPrivate }),
+    automations: createAutomationTriggers({
+      workflows: temporal.workflows,
+      logger: createLogger('worker', config.logLevel),
+    }),
   };
   return {
     native,

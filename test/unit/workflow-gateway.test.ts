@@ -167,6 +167,23 @@ const starts: Start[] = [
     ...startOf('webhookSweep', { tenantId }),
     id: 'webhook-sweep:acme0001:acme0001',
   },
+  {
+    ...startOf('automationRun', {
+      tenantId,
+      automationId: 'a1',
+      contactId: 'c1',
+      run: '2',
+      version: 3,
+    }),
+    id: 'automation:acme0001:a1:c1:2',
+    extra: { ContactId: 'c1', AutomationId: 'a1', AutomationVersion: '3' },
+    reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    conflict: WorkflowIdConflictPolicy.FAIL,
+  },
+  {
+    ...startOf('automationSweep', { tenantId }),
+    id: 'automation-sweep:acme0001:acme0001',
+  },
 ];
 
 describe('the workflow registry', () => {

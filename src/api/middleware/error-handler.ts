@@ -5,7 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../../logger';
-import { AppError, type ErrorKind } from '../../errors';
+import { AppError, type ErrorKind, type Problem } from '../../errors';
 
 /** The public form of an expected error: status, stable id, safe message, headers. */
 export interface HttpProblem {
@@ -13,6 +13,8 @@ export interface HttpProblem {
   id: string;
   message: string;
   headers: Record<string, string>;
+  /** Every problem of an invalid document (an automation definition), when there are several. */
+  problems?: readonly Problem[];
 }
 
 /** The HTTP status of each kind of product error. */
@@ -61,6 +63,7 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
       id: err.id,
       message: err.message,
       headers: err.retryAfterS === undefined ? {} : { 'Retry-After': String(err.retryAfterS) },
+      ...(err.problems ? { problems: err.problems } : {}),
     };
   if (err instanceof ZodError) {
     const first = err.issues[0];
@@ -81,7 +84,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         .status(known.status)
         .set(known.headers)
         .type('json')
-        .json({ error: { id: known.id, message: known.message } });
+        .json({
+          error: {
+            id: known.id,
+            message: known.message,
+            ...(known.problems ? { problems: known.problems } : {}),
+          },
+        });
     logger.error(
       { err: loggable(err), method: req.method, route: req.route?.path },
       'unhandled error',

@@ -22,6 +22,7 @@ import type { ContactDetails, ContactDocument } from '../../db/models/contact';
 import { readableStatuses } from '../../db/models/tenant';
 import type { TenantAccess, TenantScope } from '../../db/tenant-access';
 import type { WebhookEmitDeps } from '../../webhooks/emit';
+import type { AutomationTriggers } from '../../automations/triggers';
 import { receiveRightsRequest, type RightsRequestDeps } from '../../rights/requests';
 import type { HttpProblem } from '../middleware/error-handler';
 import { linkPageRoute, linkRefusals, linkRefused, verifyLinkToken } from '../pages/link-pages';
@@ -35,6 +36,7 @@ export interface ProfileCenterDeps extends RightsRequestDeps {
   links: RecipientLinks;
   /** Tells the tenant's webhooks of unsubscriptions. */
   webhooks?: WebhookEmitDeps;
+  automations?: AutomationTriggers;
 }
 
 /** The public request page's failures: a bad address is not a bad link. */

@@ -24,6 +24,7 @@ import type { WorkflowGateway, WorkflowKind } from '../../temporal/workflows';
 import { keepSignal, renewSignal, type LinkUse } from '../../../workflows/definitions';
 import { AppError } from '../../errors';
 import type { WebhookEmitDeps } from '../../webhooks/emit';
+import type { AutomationTriggers } from '../../automations/triggers';
 import type { HttpProblem } from '../middleware/error-handler';
 import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';
 import { defineRoute } from '../route';
@@ -39,6 +40,8 @@ export interface RecipientLinkDeps {
   links: RecipientLinks;
   /** Tells the tenant's webhooks of confirmations and unsubscriptions. */
   webhooks: WebhookEmitDeps;
+  /** Enters contacts into automations that start on a confirmation or an unsubscribe. */
+  automations?: AutomationTriggers;
 }
 
 const linkUse = (req: Request): LinkUse => ({

@@ -15,6 +15,7 @@ import type { SubscriptionDocument } from '../../db/models/subscription';
 import type { TenantScope } from '../../db/tenant-access';
 import type { LinkUse } from '../../../workflows/definitions';
 import { emitWebhookEvent, type WebhookEmitDeps } from '../../webhooks/emit';
+import type { AutomationTriggers } from '../../automations/triggers';
 import { REPAIR_AFTER_MS } from './deadlines';
 import { eraseUnconfirmed } from './erase-unconfirmed';
 
@@ -41,9 +42,13 @@ interface Click {
   userAgent?: Binary | string;
 }
 
-/** What confirming needs besides the tenant: its webhooks hear of each confirmation (none told without). */
+/**
+ * What confirming needs besides the tenant: its webhooks hear of each confirmation, and its
+ * automations enter the contact (none told without).
+ */
 export interface ConfirmDeps {
   webhooks?: WebhookEmitDeps;
+  automations?: Pick<AutomationTriggers, 'contactEvent'>;
 }
 
 /** Confirms the request the link names with this click. */
@@ -145,5 +150,10 @@ export async function finishConfirmation(
       { subscriptionId: request._id, contactId: request.contactId, listId: request.listId },
       { key: `${request._id}:r${request.requestedAt.getTime()}` },
     );
+  // Entering is idempotent per contact and automation: the page and the repair may both call.
+  await deps.automations?.contactEvent(tenant, request.contactId, {
+    type: 'list_confirmed',
+    listId: request.listId,
+  });
   return 'confirmed';
 }

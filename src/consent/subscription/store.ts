@@ -28,7 +28,7 @@ import { contactIdOf, subscriptionIdFor, type SubscribeList } from './ids';
 
 /** Where a subscription came from. */
 export interface SubscribeSource {
-  kind: 'form' | 'api' | 'import';
+  kind: 'form' | 'api' | 'import' | 'automation';
   /** Form id, API key id or import id: opaque. */
   id: string;
   /** Free text the integrator passed (`source`); personal data possibly, stored encrypted. */

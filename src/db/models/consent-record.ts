@@ -26,7 +26,7 @@ export interface ConsentRecordDocument {
   userAgent?: Binary | string;
   /** `link`: a recipient's confirm/renew/unsubscribe link; `policy`: the list's own policy. */
   source: {
-    kind: 'form' | 'api' | 'import' | 'link' | 'policy';
+    kind: 'form' | 'api' | 'import' | 'automation' | 'link' | 'policy';
     id: string;
     detail?: Binary | string;
   };
@@ -44,7 +44,11 @@ const consentRecordSchema = new Schema<ConsentRecordDocument>(
     ip: { type: Encrypted },
     userAgent: { type: Encrypted },
     source: {
-      kind: { type: String, enum: ['form', 'api', 'import', 'link', 'policy'], required: true },
+      kind: {
+        type: String,
+        enum: ['form', 'api', 'import', 'automation', 'link', 'policy'],
+        required: true,
+      },
       id: { type: String, required: true },
       detail: { type: Encrypted },
     },

@@ -15,7 +15,7 @@ export interface ConsentTraceDocument {
     | 'expired-anonymized'
     | 'inactive-deleted'
     | 'inactive-anonymized';
-  sourceKind?: 'form' | 'api' | 'import';
+  sourceKind?: 'form' | 'api' | 'import' | 'automation';
   startedAt?: Date;
   at: Date;
 }

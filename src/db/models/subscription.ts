@@ -14,7 +14,7 @@ import { Schema, type Connection } from 'mongoose';
 
 /** Where a subscription came from; `id` is the form, API key or import id. */
 export interface ConsentSource {
-  kind: 'form' | 'api' | 'import';
+  kind: 'form' | 'api' | 'import' | 'automation';
   id: string;
   detail?: Binary | string;
 }
@@ -85,7 +85,7 @@ const subscriptionSchema = new Schema<SubscriptionDocument>(
     ip: { type: Encrypted },
     userAgent: { type: Encrypted },
     source: {
-      kind: { type: String, enum: ['form', 'api', 'import'], required: true },
+      kind: { type: String, enum: ['form', 'api', 'import', 'automation'], required: true },
       id: { type: String, required: true },
       detail: { type: Encrypted },
     },

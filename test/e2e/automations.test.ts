@@ -1,0 +1,329 @@
+/**
+ * Marketer-designed automations over HTTP against the real services (api, worker, Temporal
+ * dev server, FerretDB, SMTP sink): the minimal definition of the contract is accepted,
+ * published and run when a contact confirms, its mail DKIM-signed in the sink and the
+ * statistics moving; invalid definitions answer every problem with its node; a custom event
+ * reaches a waiting run; an unsubscribed contact gets nothing from a send step; an erasure
+ * ends a waiting run; run ids and search attributes hold opaque ids only.
+ */
+import request from 'supertest';
+import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
+import { linkPath, mailTo as mailToIn } from '../helpers/dev-mail';
+import { uniqueSuffix } from '../helpers/services';
+import { buildTenant } from '../helpers/tenant-fixtures';
+
+describe('automations over HTTP', () => {
+  let stack: AppStack;
+  let tenant: { tenantId: string; apiKey: string };
+  let listId: string;
+  let dkim: PublishedDkim;
+  const marker = uniqueSuffix();
+  const auth = () => ({ Authorization: `Bearer ${tenant.apiKey}` });
+  const mailTo = (address: string, count = 1) => mailToIn(stack.app, address, count);
+  const api = () => request(stack.app);
+  /** Waits for the mail to `address` with `subject`. */
+  async function mailSubjected(address: string, subject: string) {
+    for (let i = 0; i < 100; i++) {
+      const found = (await mailTo(address)).find((m) => m.subject === subject);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`no mail "${subject}"`);
+  }
+
+  beforeAll(async () => {
+    stack = await startAppStack();
+    tenant = await buildTenant(stack.app, stack.platformToken);
+    const list = await api()
+      .post('/api/v1/lists')
+      .set(auth())
+      .send({ name: `Journeys ${marker}` });
+    expect(list.status).toBe(201);
+    listId = list.body.id;
+    dkim = (await api().get('/api/v1/dkim').set(auth())).body;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** Subscribes and confirms `email` from its mail; the contact id. */
+  async function confirmedContact(email: string, fields: Record<string, string> = {}) {
+    const sub = await api()
+      .post(`/api/v1/lists/${listId}/subscriptions`)
+      .set(auth())
+      .send({ email, ip: '203.0.113.9', fields });
+    expect(sub.status).toBe(202);
+    const [mail] = await mailTo(email);
+    expect((await api().post(linkPath(mail!.text, 'c')).type('form').send('')).status).toBe(200);
+    return { contactId: sub.body.contactId as string, confirmation: mail! };
+  }
+
+  /** Creates and publishes an automation; its id. */
+  async function published(name: string, definition: unknown): Promise<string> {
+    const created = await api().post('/api/v1/automations').set(auth()).send({ name, definition });
+    expect(created.status).toBe(201);
+    const publish = await api().post(`/api/v1/automations/${created.body.id}/publish`).set(auth());
+    expect(publish.status).toBe(200);
+    return created.body.id;
+  }
+
+  /** Polls the automation until `done` holds of it. */
+  async function automationWhen(id: string, done: (body: AutomationBody) => boolean) {
+    for (let i = 0; i < 100; i++) {
+      const res = await api().get(`/api/v1/automations/${id}`).set(auth());
+      expect(res.status).toBe(200);
+      if (done(res.body)) return res.body as AutomationBody;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('the automation never got there');
+  }
+
+  it('serves the JSON Schema of a definition', async () => {
+    const res = await api().get('/api/v1/automations/schema').set(auth());
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).toContain('wait_for_event');
+    expect(res.body.$schema).toMatch(/json-schema/);
+  });
+
+  it('answers an invalid definition with every problem and its node', async () => {
+    const res = await api()
+      .post('/api/v1/automations')
+      .set(auth())
+      .send({
+        name: 'Broken',
+        definition: {
+          entry: { type: 'list_confirmed', listId, next: 'hello' },
+          nodes: [
+            { id: 'hello', type: 'send_email', subject: 'Hi', html: '<p>Hi</p>', next: 'nowhere' },
+            { id: 'lost', type: 'end' },
+            {
+              id: 'check',
+              type: 'condition',
+              condition: { type: 'field', field: 'email', op: 'is_set' },
+              yes: 'lost',
+              no: 'lost',
+            },
+          ],
+        },
+      });
+    expect(res.status).toBe(400);
+    expect(res.body.error.id).toBe('invalid_definition');
+    expect(res.body.error.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ node: 'check', field: 'condition.field' }),
+      ]),
+    );
+    const dangling = await api()
+      .post('/api/v1/automations')
+      .set(auth())
+      .send({
+        name: 'Dangling',
+        definition: {
+          entry: { type: 'list_confirmed', listId, next: 'hello' },
+          nodes: [
+            { id: 'hello', type: 'send_email', subject: 'Hi', html: '<p>Hi</p>', next: 'nowhere' },
+            { id: 'lost', type: 'end' },
+          ],
+        },
+      });
+    expect(dangling.status).toBe(400);
+    expect(dangling.body.error.problems).toEqual([
+      { node: 'hello', field: 'next', message: expect.stringContaining('nowhere') },
+    ]);
+    const foreign = await api()
+      .post('/api/v1/automations')
+      .set(auth())
+      .send({ name: 'Foreign', definition: minimal('l0000000000000000') });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.error.problems).toEqual([
+      expect.objectContaining({ node: 'entry', field: 'listId' }),
+    ]);
+  });
+
+  it('runs the minimal definition when a contact confirms: a DKIM-signed mail and moving statistics', async () => {
+    const id = await published(`Welcome ${marker}`, {
+      ...minimal(listId),
+      nodes: [
+        {
+          id: 'welcome',
+          type: 'send_email',
+          subject: 'Welcome, {{ contact.firstName }}',
+          html: '<p>Hello {{ contact.firstName }}</p>',
+          next: 'done',
+        },
+        { id: 'done', type: 'end' },
+      ],
+    });
+    const email = `wendy.${marker}@example.test`;
+    const { contactId } = await confirmedContact(email, { firstName: '<b>Wendy</b>' });
+    const welcome = await mailSubjected(email, 'Welcome, <b>Wendy</b>');
+    expect(welcome.raw).toContain('&lt;b&gt;Wendy&lt;/b&gt;'); // escaped in the HTML part
+    expect((await verifyDkim(welcome.raw, dkim))?.status.result).toBe('pass');
+    expect(welcome.text).toMatch(/\/u\//); // the unsubscribe link of the list
+
+    const body = await automationWhen(id, (b) => b.stats.done?.completed === 1);
+    expect(body).toMatchObject({ id, status: 'active', publishedVersion: 1 });
+    expect(body.stats.welcome).toMatchObject({ entered: 1, completed: 1, waiting: 0, failed: 0 });
+    expect(body.runs).toMatchObject({ total: 1, completed: 1 });
+
+    // The run's workflow id and search attributes name opaque ids only.
+    const runs = [];
+    for await (const run of stack.client.workflow.list({
+      query: `AutomationId = '${id}'`,
+    }))
+      runs.push(run);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.workflowId).toBe(`automation:${tenant.tenantId}:${id}:${contactId}:1`);
+    expect(JSON.stringify(runs[0]!.searchAttributes)).not.toContain(marker);
+  });
+
+  it('hears a custom event in a wait, and sends nothing to a contact who unsubscribed', async () => {
+    const id = await published(`Nudge ${marker}`, {
+      entry: { type: 'custom_event', listId, name: 'cart_abandoned', next: 'wait' },
+      nodes: [
+        {
+          id: 'wait',
+          type: 'wait_for_event',
+          event: { kind: 'custom', name: 'checkout' },
+          timeout: { amount: 1, unit: 'days' },
+          onEvent: 'thanks',
+          onTimeout: 'done',
+        },
+        {
+          id: 'thanks',
+          type: 'send_email',
+          subject: 'Thanks',
+          html: '<p>Thanks</p>',
+          next: 'done',
+        },
+        { id: 'done', type: 'end' },
+      ],
+    });
+    const event = (contactId: string, name: string) =>
+      api().post('/api/v1/events').set(auth()).send({ contactId, name });
+
+    const buyer = `bea.${marker}@example.test`;
+    const { contactId: buyerId } = await confirmedContact(buyer);
+    expect((await event(buyerId, 'cart_abandoned')).status).toBe(202);
+    await automationWhen(id, (b) => b.stats.wait?.waiting === 1);
+    expect((await event(buyerId, 'checkout')).status).toBe(202);
+    await mailSubjected(buyer, 'Thanks');
+
+    const leaver = `lee.${marker}@example.test`;
+    const { contactId: leaverId, confirmation } = await confirmedContact(leaver);
+    expect((await event(leaverId, 'cart_abandoned')).status).toBe(202);
+    await automationWhen(id, (b) => b.stats.wait?.waiting === 1);
+    const unsubscribed = await api().post(linkPath(confirmation.text, 'u')).type('form').send('');
+    expect(unsubscribed.status).toBeLessThan(400);
+    expect((await event(leaverId, 'checkout')).status).toBe(202);
+    const body = await automationWhen(id, (b) => b.stats.thanks?.entered === 2);
+    expect(body.stats.thanks).toMatchObject({ entered: 2, skipped: 1 });
+    expect(body.stats.wait!.branches).toEqual({ event: 2 });
+    const mails = (await api().get('/api/dev/mail')).body.messages.filter((m: { to: string[] }) =>
+      m.to.includes(leaver),
+    );
+    expect(mails.map((m: { subject: string }) => m.subject)).not.toContain('Thanks');
+
+    // An event for a contact the tenant does not hold is answered alike and changes nothing.
+    expect((await event('c000000000000000000000000', 'checkout')).status).toBe(202);
+  });
+
+  it('ends a waiting run when the contact is erased', async () => {
+    const id = await published(`Slow ${marker}`, {
+      entry: { type: 'list_confirmed', listId, next: 'pause' },
+      nodes: [
+        {
+          id: 'pause',
+          type: 'delay',
+          wait: { kind: 'duration', amount: 3, unit: 'days' },
+          next: 'done',
+        },
+        { id: 'done', type: 'end' },
+      ],
+    });
+    const email = `ezra.${marker}@example.test`;
+    const { contactId } = await confirmedContact(email);
+    await automationWhen(id, (b) => b.stats.pause?.waiting === 1);
+    const erasure = await api()
+      .post('/api/v1/rights-requests')
+      .set(auth())
+      .send({ type: 'erasure', contactId, identityVerified: true });
+    expect(erasure.status).toBe(202);
+    const handle = stack.client.workflow.getHandle(
+      `automation:${tenant.tenantId}:${id}:${contactId}:1`,
+    );
+    for (let i = 0; i < 100 && (await handle.describe()).status.name === 'RUNNING'; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect((await handle.describe()).status.name).toBe('TERMINATED');
+  });
+
+  it('pauses, resumes and archives; refuses runs of a paused automation', async () => {
+    const id = await published(`Manual ${marker}`, {
+      entry: { type: 'manual', listId, next: 'pause' },
+      nodes: [
+        {
+          id: 'pause',
+          type: 'delay',
+          wait: { kind: 'duration', amount: 2, unit: 'days' },
+          next: 'done',
+        },
+        { id: 'done', type: 'end' },
+      ],
+    });
+    const { contactId } = await confirmedContact(`mia.${marker}@example.test`);
+    const started = await api()
+      .post(`/api/v1/automations/${id}/runs`)
+      .set(auth())
+      .send({ contactId });
+    expect(started.status).toBe(202);
+    expect(started.body.workflowId).toBe(`automation:${tenant.tenantId}:${id}:${contactId}:1`);
+    const again = await api()
+      .post(`/api/v1/automations/${id}/runs`)
+      .set(auth())
+      .send({ contactId });
+    expect(again.status).toBe(409);
+
+    expect((await api().post(`/api/v1/automations/${id}/pause`).set(auth())).status).toBe(200);
+    const paused = await api()
+      .post(`/api/v1/automations/${id}/runs`)
+      .set(auth())
+      .send({ contactId });
+    expect(paused.status).toBe(409);
+    expect((await api().post(`/api/v1/automations/${id}/resume`).set(auth())).status).toBe(200);
+    expect((await api().post(`/api/v1/automations/${id}/archive`).set(auth())).status).toBe(200);
+    const body = await automationWhen(id, (b) => b.runs.exited === 1);
+    expect(body.status).toBe('archived');
+    const result = await stack.client.workflow.getHandle(started.body.workflowId).result();
+    expect(result).toMatchObject({ outcome: 'exited', reason: 'archived' });
+  });
+});
+
+interface AutomationBody {
+  id: string;
+  status: string;
+  publishedVersion: number | null;
+  stats: Record<
+    string,
+    {
+      entered: number;
+      waiting: number;
+      completed: number;
+      failed: number;
+      skipped: number;
+      branches: Record<string, number>;
+    }
+  >;
+  runs: { total: number; active: number; completed: number; exited: number; failed: number };
+}
+
+/** The contract's minimal definition on `listId`. */
+function minimal(listId: string) {
+  return {
+    entry: { type: 'list_confirmed', listId, next: 'welcome' },
+    nodes: [
+      { id: 'welcome', type: 'send_email', subject: 'Welcome', html: '<p>Hello</p>', next: 'done' },
+      { id: 'done', type: 'end' },
+    ],
+  };
+}
