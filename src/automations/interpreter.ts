@@ -228,7 +228,9 @@ export function planStep(
       if (wait.kind === 'local_time')
         return { kind: 'sleep', until: nextLocalTime(now, wait, zone), next: node.next };
       const value = fieldValue(facts, wait.field);
-      const until = value ? nextDateOccurrence(now, value, { ...wait, zone, yearly: false }) : null;
+      const until = value
+        ? nextDateOccurrence(now, value, { ...wait, zone, yearly: wait.yearly ?? false })
+        : null;
       return until
         ? { kind: 'sleep', until, next: node.next }
         : { kind: 'go', next: node.next, outcome: 'skipped', detail: 'date_missing_or_past' };

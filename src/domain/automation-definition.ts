@@ -168,6 +168,8 @@ export const waitSchema = z.discriminatedUnion('kind', [
     field: contactField,
     offsetDays: z.number().int().min(-365).max(365),
     time: localTime,
+    /** The date's next yearly occurrence (a birthday), not the one date it names. */
+    yearly: z.boolean().optional(),
   }),
 ]);
 

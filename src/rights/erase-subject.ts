@@ -9,7 +9,8 @@
  *    under the tenant's payload key only;
  * 3. subscription requests with their queued mail and send records, consent records, the
  *    archives of earlier access requests, webhook deliveries of the subject's events, the
- *    subject's flood counters and the contact are deleted, and the subject's rights requests
+ *    subject's flood counters, automation runs, entries, sends and custom events, and the
+ *    contact are deleted, and the subject's rights requests
  *    keep no address, changes or contact id. What remains is the `contact.erased` webhook
  *    event emitted afterwards, with the opaque contact id integrators erase their copy by.
  *
@@ -18,6 +19,7 @@
 import type { MongoClient } from 'mongodb';
 import { contactIdOf } from '../consent/subscription/ids';
 import type { DatabaseNames } from '../db/names';
+import { keyRange } from '../db/models/automation';
 import type { TenantScope } from '../db/tenant-access';
 import { sendKeyPrefix } from '../consent/subscription/mail';
 import type { WorkflowGateway } from '../temporal/workflows';
@@ -72,6 +74,12 @@ export async function eraseSubject(
     m.WebhookDelivery.deleteMany({ body: { $regex: contactId } }),
   ]);
   const subscriptions = await m.Subscription.deleteMany({ contactId });
+  const [runs, entries, automationSends, events] = await Promise.all([
+    m.AutomationRun.deleteMany({ contactId }),
+    m.AutomationEntry.deleteMany({ _id: { $regex: `:${contactId}$` } }),
+    m.AutomationSend.deleteMany({ _id: keyRange(contactId) }),
+    m.ContactEvent.deleteMany({ _id: keyRange(contactId) }),
+  ]);
   await deps.mongo
     .db(deps.names.control)
     .collection('rate_limits')
@@ -92,6 +100,10 @@ export async function eraseSubject(
     sendRecords: sends.deletedCount,
     archives: archives.deletedCount,
     webhookDeliveries: deliveries.deletedCount,
+    automationRuns: runs.deletedCount,
+    automationEntries: entries.deletedCount,
+    automationSends: automationSends.deletedCount,
+    events: events.deletedCount,
     workflowsEnded,
   };
 }

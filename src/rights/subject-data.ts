@@ -1,11 +1,13 @@
 /**
  * Everything a tenant holds about one subject, collection by collection, as the access and
  * portability archives present it: the profile, list memberships with their status, the
- * consent proof timeline, subscription requests, messages sent, and rights requests. Reads go
+ * consent proof timeline, subscription requests, messages sent, rights requests, automation
+ * runs with their paths and the custom events posted for the subject. Reads go
  * through the shared client, so personal fields come back decrypted; nothing of another
  * subject is read (every query is keyed by the subject's ids).
  */
 import type { ContactDetails, ContactDocument } from '../db/models/contact';
+import { keyRange, type AutomationRunDocument } from '../db/models/automation';
 import type { TenantScope } from '../db/tenant-access';
 import { sendKeyPrefix } from '../consent/subscription/mail';
 
@@ -20,6 +22,8 @@ export interface SubjectData {
   subscription_requests: SubjectRows;
   messages: SubjectRows;
   rights_requests: SubjectRows;
+  automation_runs: SubjectRows;
+  events: SubjectRows;
 }
 
 /** What each file holds, for the README inside the archive. */
@@ -36,6 +40,9 @@ export const subjectFileDescriptions: Record<keyof SubjectData, string> = {
     'Messages sent to the subject by the double opt-in process: the step (confirmation, reminder), the Message-ID and when it was sent.',
   rights_requests:
     'Rights requests about the subject: the type, the status, when received, due and completed.',
+  automation_runs:
+    'Runs through the tenant’s automations: the automation, the version, the status, when entered and ended, and the path (each step: node, time, outcome).',
+  events: 'Custom events the tenant posted about the subject: the name and when.',
 };
 
 const iso = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : null);
@@ -53,14 +60,18 @@ export async function collectSubjectData(
     subscription_requests: [],
     messages: [],
     rights_requests: [],
+    automation_runs: [],
+    events: [],
   };
   if (!contactId) return empty;
   const m = tenant.models;
   const contact = (await m.Contact.findById(contactId).lean()) as ContactDocument | null;
-  const [consent, subscriptions, requests] = await Promise.all([
+  const [consent, subscriptions, requests, runs, events] = await Promise.all([
     m.ConsentRecord.find({ contactId }).sort({ at: 1 }).lean(),
     m.Subscription.find({ contactId }).lean(),
     m.RightsRequest.find({ contactId }, { email: 0, changes: 0, evidence: 0 }).lean(),
+    m.AutomationRun.find({ contactId }, { test: 0 }).lean<AutomationRunDocument[]>(),
+    m.ContactEvent.find({ _id: keyRange(contactId) }).lean(),
   ]);
   const listIds = [
     ...new Set([
@@ -141,5 +152,17 @@ export async function collectSubjectData(
       dueAt: iso(r.dueAt),
       completedAt: iso(r.completedAt),
     })),
+    automation_runs: runs.map((r) => ({
+      automationId: r.automationId,
+      version: r.version,
+      status: r.status,
+      enteredAt: iso(r.enteredAt),
+      endedAt: iso(r.endedAt),
+      endReason: str(r.endReason),
+      path: r.path
+        .map((s) => `${s.node}@${iso(s.at)}:${s.outcome}${s.detail ? `(${s.detail})` : ''}`)
+        .join(' '),
+    })),
+    events: events.map((e) => ({ name: e.name, at: iso(e.at) })),
   };
 }

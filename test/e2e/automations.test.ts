@@ -6,7 +6,9 @@
  * reaches a waiting run; an unsubscribed contact gets nothing from a send step; an erasure
  * ends a waiting run; run ids and search attributes hold opaque ids only.
  */
+import { MockActivityEnvironment } from '@temporalio/testing';
 import request from 'supertest';
+import { createActivities } from '../../activities';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
 import { linkPath, mailTo as mailToIn } from '../helpers/dev-mail';
@@ -176,6 +178,58 @@ describe('automations over HTTP', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]!.workflowId).toBe(`automation:${tenant.tenantId}:${id}:${contactId}:1`);
     expect(JSON.stringify(runs[0]!.searchAttributes)).not.toContain(marker);
+  });
+
+  it('publishes a recipe over HTTP: the welcome series mails a contact who confirms', async () => {
+    const recipes = await api().get('/api/v1/automations/recipes').query({ listId }).set(auth());
+    expect(recipes.status).toBe(200);
+    const welcome = recipes.body.find((r: { id: string }) => r.id === 'welcome-series');
+    // Its quiet hours would hold the mail at night: the test runs at any hour.
+    const settings = { ...welcome.definition.settings };
+    delete settings.quietHours;
+    const id = await published(`Recipe ${marker}`, { ...welcome.definition, settings });
+    const email = `rita.${marker}@example.test`;
+    const { contactId } = await confirmedContact(email, { firstName: 'Rita' });
+    await mailSubjected(email, 'Welcome, Rita');
+    const body = await automationWhen(id, (b) => b.stats.two_days?.waiting === 1);
+    expect(body.stats.welcome).toMatchObject({ entered: 1, completed: 1 });
+    const at = await api().get(`/api/v1/automations/${id}/nodes/two_days/contacts`).set(auth());
+    expect(at.body).toEqual([expect.objectContaining({ contactId, until: expect.any(String) })]);
+    const simulated = await api()
+      .post(`/api/v1/automations/${id}/simulate`)
+      .set(auth())
+      .send({ contactId });
+    expect(simulated.body.steps.map((s: { node: string }) => s.node)).toEqual([
+      'welcome',
+      'two_days',
+      'bought',
+      'getting_started',
+      'done',
+    ]);
+  });
+
+  it('lets the daily sweep enter a contact whose birthday comes, once', async () => {
+    const recipes = await api().get('/api/v1/automations/recipes').query({ listId }).set(auth());
+    const birthday = recipes.body.find((r: { id: string }) => r.id === 'birthday');
+    const id = await published(`Birthday ${marker}`, birthday.definition);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(4, 10); // -MM-DD
+    const { contactId } = await confirmedContact(`bo.${marker}@example.test`, {
+      birthday: `-${tomorrow}`,
+    });
+    await confirmedContact(`no.${marker}@example.test`, {
+      birthday: '--01-01' === `-${tomorrow}` ? '--07-01' : '--01-01',
+    });
+    const sweep = () =>
+      new MockActivityEnvironment().run(createActivities(stack.activityDeps).sweepTimedEntries, {
+        tenantId: tenant.tenantId,
+      });
+    expect(await sweep()).toMatchObject({ entered: 1 });
+    expect(await sweep()).toMatchObject({ entered: 0 });
+    await automationWhen(id, (b) => b.stats.morning?.waiting === 1);
+    const at = await api().get(`/api/v1/automations/${id}/nodes/morning/contacts`).set(auth());
+    expect(at.body).toEqual([
+      expect.objectContaining({ contactId, until: expect.stringMatching(/T09:00:00\.000Z$/) }),
+    ]);
   });
 
   it('hears a custom event in a wait, and sends nothing to a contact who unsubscribed', async () => {

@@ -250,8 +250,10 @@ describe('rights requests over HTTP', () => {
     const zip = await JSZip.loadAsync(zipped.body as Buffer);
     expect(Object.keys(zip.files).sort()).toEqual([
       'README.txt',
+      'automation_runs.csv',
       'consent.csv',
       'data.json',
+      'events.csv',
       'memberships.csv',
       'messages.csv',
       'profile.csv',

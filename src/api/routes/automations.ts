@@ -28,12 +28,14 @@ import {
   validateForTenant,
 } from '../../automations/store';
 import { postContactEvent } from '../../automations/events';
+import { recipesFor } from '../../automations/recipes';
+import { listIdParams } from '../schemas/list-id';
 import type { AutomationTriggers } from '../../automations/triggers';
 import type { AutomationActor, AutomationDocument } from '../../db/models/automation';
 import { conflict, notFound } from '../../errors';
 import type { WorkflowGateway } from '../../temporal/workflows';
 import { automationControlSignal } from '../../../workflows/definitions';
-import { tenantOf } from '../middleware/tenant-auth';
+import { assertVisibleList, tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
 import type { Response } from 'express';
 
@@ -170,6 +172,33 @@ export function automationRoutes(deps: AutomationRouteDeps) {
       },
       handler(_input, _req, res) {
         res.json(z.toJSONSchema(automationDefinitionSchema, { unrepresentable: 'any' }));
+      },
+    }),
+
+    defineRoute({
+      ...common,
+      method: 'get',
+      path: '/api/v1/automations/recipes',
+      summary: 'Ready definitions to start from',
+      description:
+        'A welcome series, a consent-expiry reminder in your own words, a re-permission of the inactive and a birthday mail, each for the list named; create one as a draft, reword it, publish it.',
+      request: { query: listIdParams },
+      responses: {
+        200: {
+          description: 'the recipes',
+          schema: z.array(
+            z.strictObject({
+              id: z.string(),
+              name: z.string(),
+              description: z.string(),
+              definition: z.record(z.string(), z.unknown()),
+            }),
+          ),
+        },
+      },
+      async handler({ query }, _req, res) {
+        await assertVisibleList(res, query.listId);
+        res.json(recipesFor(query.listId));
       },
     }),
 
