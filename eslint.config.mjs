@@ -260,9 +260,9 @@ export default tseslint.config(
   {
     // The workflow gateway (src/temporal/workflows.ts) is the one way to start, signal, update
     // or query a workflow or to keep a Schedule, and the one builder of workflow ids, their
-    // policies and search attributes. bench/doi.ts's no-op baseline measures the raw client on purpose.
+    // policies and search attributes. bench/noop-baseline.ts measures the raw client on purpose.
     files: ['src/**/*.ts', 'activities/**/*.ts', 'bench/**/*.ts'],
-    ignores: ['src/temporal/workflows.ts', 'bench/doi.ts'],
+    ignores: ['src/temporal/workflows.ts', 'bench/noop-baseline.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

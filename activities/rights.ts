@@ -8,6 +8,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MongoClient } from 'mongodb';
+import { fieldsChangedEvent, type AutomationTriggers } from '../src/automations/triggers';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import type { RightsActor, RightsRequestDocument } from '../src/db/models/rights-request';
 import type { DatabaseNames } from '../src/db/names';
@@ -32,6 +33,8 @@ export interface RightsDeps {
   names: DatabaseNames;
   /** Tells the tenant's webhooks of the request's states (opaque ids only). */
   webhooks: WebhookEmitDeps;
+  /** Enters the subject into automations that start on a rights request, once it is verified. */
+  automations: Pick<AutomationTriggers, 'contactEvent'>;
 }
 
 type Ref = Pick<RightsRequestInput, 'tenantId' | 'requestId'>;
@@ -91,6 +94,26 @@ export function createRightsActivities(deps: RightsDeps) {
     by: SYSTEM,
     ...(details ? { details } : {}),
   });
+
+  /**
+   * The request's events for automations, once it is carried out: a request the subject
+   * verified (an unverified one may not be theirs) and the fields a rectification changed.
+   * An erasure enters nothing: the subject is gone. A retried execution tells again; entries
+   * are once per contact by the automation's re-entry rule, and a duplicate field event only
+   * wakes a wait that was waiting for it.
+   */
+  async function tellAutomations(tenant: TenantScope, request: RightsRequestDocument) {
+    const { contactId } = request;
+    if (!contactId || request.type === 'erasure') return;
+    await deps.automations.contactEvent(tenant, contactId, {
+      type: 'rights_request',
+      requestType: request.type,
+    });
+    if (request.type === 'rectification' && typeof request.changes === 'string') {
+      const changed = fieldsChangedEvent(JSON.parse(request.changes) as Record<string, never>);
+      if (changed) await deps.automations.contactEvent(tenant, contactId, changed);
+    }
+  }
 
   return {
     /**
@@ -152,6 +175,7 @@ export function createRightsActivities(deps: RightsDeps) {
       await tell(tenant, request, 'verified');
       const now = new Date();
       const { outcome, archive } = await executeRequest(deps, tenant, request, now);
+      await tellAutomations(tenant, request);
       if (archive) {
         const link = await links.rightsRequest(
           'rights-export',

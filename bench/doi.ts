@@ -24,8 +24,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { timeNoops } from './noop-baseline';
 import { startSystem, systemCpu } from './system';
 
 const { values } = parseArgs({
@@ -174,30 +173,12 @@ async function main() {
     const saturated = await subscriptions('person', { concurrency });
 
     step(`${n} no-op workflows on the same Temporal server, ${concurrency} at a time`);
-    const address = `127.0.0.1:${system.ports.temporal}`;
-    const native = await NativeConnection.connect({ address });
-    const taskQueue = 'bench-noop';
-    const worker = await Worker.create({
-      connection: native,
-      taskQueue,
-      workflowsPath: require.resolve('./noop-workflow'),
-    });
-    const connection = await Connection.connect({ address });
-    const client = new Client({ connection });
-    let noopSeconds = 0;
+    let noopCpuBefore: Record<string, number> = {};
     let noopCpu: Record<string, number> = {};
-    await worker.runUntil(async () => {
-      await client.workflow.execute('noopWorkflow', { workflowId: 'bench-noop-warmup', taskQueue });
-      const noopCpuBefore = await systemCpu(system.pid);
-      const t1 = performance.now();
-      await pool(n, concurrency, async (i) => {
-        await client.workflow.execute('noopWorkflow', { workflowId: `bench-noop-${i}`, taskQueue });
-      });
-      noopSeconds = (performance.now() - t1) / 1000;
-      noopCpu = cpuSince(noopCpuBefore, await systemCpu(system.pid));
+    const noopSeconds = await timeNoops(`127.0.0.1:${system.ports.temporal}`, n, concurrency, {
+      start: async () => void (noopCpuBefore = await systemCpu(system.pid)),
+      end: async () => void (noopCpu = cpuSince(noopCpuBefore, await systemCpu(system.pid))),
     });
-    await connection.close();
-    await native.close();
 
     const noopRate = n / noopSeconds;
     const targetRate = values.rate ? Number(values.rate) : noopRate;

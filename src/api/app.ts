@@ -183,7 +183,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   mount(listRoutes({ ...deps, tenants: deps.data.tenants }));
-  mount(contactRoutes());
+  mount(contactRoutes(deps));
   mount(rightsRequestRoutes(deps));
   mount(subscriptionRoutes(deps));
   mount(consentExportRoutes());

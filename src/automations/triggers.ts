@@ -48,6 +48,23 @@ interface Live {
   definition: AutomationDefinition;
 }
 
+/**
+ * The event of a rectification (an edit or a rights request): the fields changed, named as
+ * conditions and waits name them (`firstName`, `lastName`, `custom.<name>`); null when none
+ * of them can be listened for (the phone only).
+ */
+export function fieldsChangedEvent(changes: {
+  firstName?: unknown;
+  lastName?: unknown;
+  fields?: Record<string, unknown>;
+}): ContactEvent | null {
+  const fields = [
+    ...(['firstName', 'lastName'] as const).filter((f) => changes[f] !== undefined),
+    ...Object.keys(changes.fields ?? {}).map((f) => `custom.${f}`),
+  ];
+  return fields.length > 0 ? { type: 'fields_changed', fields } : null;
+}
+
 /** The keys of an event that waits listen for (see `awaitedKey`). */
 export function eventKeys(event: ContactEvent): string[] {
   switch (event.type) {

@@ -283,6 +283,58 @@ describe('automations over HTTP', () => {
     expect((await event('c000000000000000000000000', 'checkout')).status).toBe(202);
   });
 
+  it('enters a contact on a verified rights request and hears a field edited over the API', async () => {
+    const id = await published(`Rights ${marker}`, {
+      entry: { type: 'rights_request', requestType: 'access', next: 'wait' },
+      nodes: [
+        {
+          id: 'wait',
+          type: 'wait_for_event',
+          event: { kind: 'field_change', field: 'custom.plan' },
+          timeout: { amount: 1, unit: 'days' },
+          onEvent: 'mark',
+          onTimeout: 'done',
+        },
+        { id: 'mark', type: 'update_field', field: 'custom.heard', value: 'yes', next: 'done' },
+        { id: 'done', type: 'end' },
+      ],
+    });
+    const rightsRequest = (body: object) =>
+      api()
+        .post('/api/v1/rights-requests')
+        .set(auth())
+        .send({ identityVerified: true, ...body });
+    const { contactId } = await confirmedContact(`rhea.${marker}@example.test`);
+    // A portability request is another type: it enters nothing here.
+    expect((await rightsRequest({ type: 'portability', contactId })).status).toBe(202);
+    expect((await rightsRequest({ type: 'access', contactId })).status).toBe(202);
+    await automationWhen(id, (b) => b.stats.wait?.waiting === 1);
+
+    // An edit of another field does not wake the wait; the awaited one does.
+    const edit = (fields: object) =>
+      api().patch(`/api/v1/contacts/${contactId}`).set(auth()).send(fields);
+    expect((await edit({ firstName: 'Rhea' })).status).toBe(200);
+    expect((await edit({ fields: { plan: 'gold' } })).status).toBe(200);
+    await automationWhen(id, (b) => b.runs.completed === 1);
+    const contact = await api().get(`/api/v1/contacts/${contactId}`).set(auth());
+    expect(contact.body.fields).toMatchObject({ plan: 'gold', heard: 'yes' });
+
+    // A rectification request changes the field too, and is heard the same way.
+    const { contactId: second } = await confirmedContact(`remy.${marker}@example.test`);
+    expect((await rightsRequest({ type: 'access', contactId: second })).status).toBe(202);
+    await automationWhen(id, (b) => b.stats.wait?.waiting === 1);
+    const rectification = await rightsRequest({
+      type: 'rectification',
+      contactId: second,
+      changes: { fields: { plan: 'silver' } },
+    });
+    expect(rectification.status).toBe(202);
+    const body = await automationWhen(id, (b) => b.runs.completed === 2);
+    expect(body.runs.total).toBe(2);
+    expect(body.stats.wait!.branches).toEqual({ event: 2 });
+    expect(body.stats.mark).toMatchObject({ entered: 2, completed: 2 });
+  });
+
   it('ends a waiting run when the contact is erased', async () => {
     const id = await published(`Slow ${marker}`, {
       entry: { type: 'list_confirmed', listId, next: 'pause' },

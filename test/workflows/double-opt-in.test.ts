@@ -366,6 +366,51 @@ describe('double opt-in workflow', () => {
     });
   });
 
+  it('leaves a confirmation whose page died before its automations heard of it to the repair, which tells them', async () => {
+    const email = `untold.${marker}@example.test`;
+    const tenant = await stack.data.tenants.forTenant(tenantId);
+    const { result } = await subscribe(
+      { tenant },
+      { list, row: rowOf(email, 'Untold'), ip: '192.0.2.62', source: { kind: 'api', id: 'k' } },
+    );
+    const ref = { ...result, listId: list._id };
+    const use = { at: new Date().toISOString(), ip: '192.0.2.62' };
+    const dying = {
+      contactEvent: async () => {
+        throw new Error('the process died here');
+      },
+    };
+    await expect(confirmSubscription(tenant, ref, use, { automations: dying })).rejects.toThrow(
+      'died',
+    );
+    // The proof is written, and the request stays claimed with a deadline for the repair.
+    expect(
+      await tenant.models.ConsentRecord.countDocuments({
+        contactId: result.contactId,
+        action: 'confirmed',
+      }),
+    ).toBe(1);
+    expect(await tenant.models.Subscription.findById(result.subscriptionId).lean()).toMatchObject({
+      status: 'confirming',
+      dueStep: 'repair',
+    });
+
+    // Finishing again (the repair, or the link followed again) tells the automations.
+    const heard: unknown[] = [];
+    const automations = { contactEvent: async (...args: unknown[]) => void heard.push(args[2]) };
+    expect(await confirmSubscription(tenant, ref, use, { automations })).toBe('confirmed');
+    expect(heard).toEqual([{ type: 'list_confirmed', listId: list._id }]);
+    expect(await tenant.models.Subscription.findById(result.subscriptionId).lean()).toMatchObject({
+      status: 'confirmed',
+    });
+    expect(
+      await tenant.models.ConsentRecord.countDocuments({
+        contactId: result.contactId,
+        action: 'confirmed',
+      }),
+    ).toBe(1);
+  });
+
   it('never writes back the proof of a request whose erasure has begun when the address subscribes again', async () => {
     const email = `meanwhile.${marker}@example.test`;
     const tenant = await stack.data.tenants.forTenant(tenantId);

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import { fieldMask, uneditableFields } from '../../auth/field-masking';
+import { fieldsChangedEvent, type AutomationTriggers } from '../../automations/triggers';
 import { canSeeContact, type Principal } from '../../auth/principal';
 import { hasMembership, unrestricted } from '../../db/memberships';
 import { contactIdFor, type ContactDocument } from '../../db/models/contact';
@@ -60,7 +61,13 @@ async function findVisible(tenant: TenantScope, principal: Principal, id: string
 }
 
 /** The contact routes. */
-export const contactRoutes = () => [
+/** What the contact routes need besides the request's tenant. */
+export interface ContactRouteDeps {
+  /** Told of a rectification, for the automations that wait for a field to change. */
+  automations: Pick<AutomationTriggers, 'contactEvent'>;
+}
+
+export const contactRoutes = (deps: ContactRouteDeps) => [
   defineRoute({
     method: 'get',
     path: '/api/v1/contacts',
@@ -137,6 +144,8 @@ export const contactRoutes = () => [
       const exists = await applyRectification(tenant, contact._id, body);
       const updated = exists ? await findVisible(tenant, principal, contact._id) : null;
       if (!updated) throw notFound('contact');
+      const changed = fieldsChangedEvent(body);
+      if (changed) await deps.automations.contactEvent(tenant, contact._id, changed);
       res.json(presentContact(updated, principal.permissions));
     },
   }),

@@ -5,8 +5,9 @@
  * and the erasure at the deadline can never both win, and a crash mid-way leaves a request the
  * list's double opt-in workflow finishes (`dueStep: 'repair'`) with the click it stored. Then
  * the membership is activated, the `confirmed` record appended (once per request: its id is
- * the request's) and the request marked confirmed; then the tenant's webhooks hear of it
- * (`subscription.confirmed`, once per request whoever finishes it).
+ * the request's), the tenant's webhooks (`subscription.confirmed`, once per request whoever
+ * finishes it) and automations told, and only then the request marked confirmed, so that
+ * nothing after the proof is lost to a crash.
  */
 import type { Binary } from 'mongodb';
 import * as consentRecords from '../../db/consent-records';
@@ -134,14 +135,9 @@ export async function finishConfirmation(
       textHash: request.textHash,
     },
   });
-  await Subscription.updateOne(
-    { _id: request._id, status: 'confirming' },
-    {
-      $set: { status: 'confirmed', confirmedAt: click.at },
-      $unset: { dueAt: 1, dueStep: 1, confirmation: 1 },
-    },
-  );
-  // Keyed by the request: the page and the workflow's repair may both get here.
+  // Told before the request is marked confirmed: a crash before the mark leaves it to the
+  // workflow's repair, which tells again. Keyed by the request: the page and the repair may
+  // both get here.
   if (deps.webhooks)
     await emitWebhookEvent(
       deps.webhooks,
@@ -155,5 +151,12 @@ export async function finishConfirmation(
     type: 'list_confirmed',
     listId: request.listId,
   });
+  await Subscription.updateOne(
+    { _id: request._id, status: 'confirming' },
+    {
+      $set: { status: 'confirmed', confirmedAt: click.at },
+      $unset: { dueAt: 1, dueStep: 1, confirmation: 1 },
+    },
+  );
   return 'confirmed';
 }
