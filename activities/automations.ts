@@ -54,6 +54,9 @@ const goalsReached = (run: AutomationRunDocument) =>
 /** Most steps kept on a run's path (a definition has at most 200 nodes, each visited once). */
 const MAX_PATH = 400;
 
+/** Most steps one activity runs in a row before the workflow takes over again. */
+const MAX_CHAIN = 50;
+
 /** Creates the automation steps. */
 export function createAutomationActivities(deps: AutomationDeps) {
   const { tenants, mailer, links } = deps;
@@ -239,12 +242,13 @@ export function createAutomationActivities(deps: AutomationDeps) {
     },
 
     /**
-     * Runs the node the run is at: decides, performs and records it, and tells the workflow
-     * what next. `after` closes the wait the run comes from (the event came, or it timed out).
+     * Runs the node the run is at and the steps after it that take no time: decides,
+     * performs and records them, and tells the workflow what next and how many steps ran.
+     * `after` closes the wait the run comes from (the event came, or it timed out).
      */
     async runAutomationStep(
       ref: RunRef & { node: string; after?: { node: string; outcome: 'event' | 'timeout' } },
-    ): Promise<AutomationInstruction> {
+    ): Promise<AutomationInstruction & { steps: number }> {
       const { tenant, id, run, definition } = await load(ref);
       const at = stepTime();
       const done: RunStep[] = ref.after
@@ -255,82 +259,89 @@ export function createAutomationActivities(deps: AutomationDeps) {
         : await tenant.models.Automation.findById(ref.automationId, { status: 1 }).lean();
       if (!automation || automation.status === 'archived') {
         await end(tenant, run, 'exited', done, 'archived', at);
-        return { do: 'end', outcome: 'exited', reason: 'archived' };
+        return { do: 'end', outcome: 'exited', reason: 'archived', steps: 0 };
       }
       if (automation.status === 'paused') {
         await record(tenant, run, done, { status: 'held', node: ref.node });
-        return { do: 'hold' };
+        return { do: 'hold', steps: 0 };
       }
       const cap = definition.settings?.frequencyCap;
-      const contact = await readContact(
-        tenant,
-        ref.contactId,
-        at,
-        cap ? durationMs(cap.per.amount, cap.per.unit) : undefined,
-      );
-      if (!contact) {
-        await end(tenant, run, 'exited', done, 'contact_gone', at);
-        return { do: 'end', outcome: 'exited', reason: 'contact_gone' };
-      }
+      const readNow = () =>
+        readContact(
+          tenant,
+          ref.contactId,
+          at,
+          cap ? durationMs(cap.per.amount, cap.per.unit) : undefined,
+        );
+      let contact = await readNow();
+      const reached = goalsReached(run);
       let node = ref.node;
-      const goal = goalMet(definition, contact.facts, at, node, goalsReached(run));
-      if (goal) {
-        done.push({ node: goal.id, at, outcome: 'goal' });
-        if (goal.next === undefined) {
-          await end(tenant, run, 'completed', done, `goal:${goal.id}`, at);
-          return { do: 'end', outcome: 'completed', reason: `goal:${goal.id}` };
+      // Steps that take no time run one after the other here, up to the next delay, wait or
+      // end: each is idempotent by run and node (see the module comment), so a retry that
+      // runs the chain again from its first node repeats no effect, and the chain is
+      // recorded once.
+      for (let steps = 1; ; steps++) {
+        if (!contact) {
+          await end(tenant, run, 'exited', done, 'contact_gone', at);
+          return { do: 'end', outcome: 'exited', reason: 'contact_gone', steps };
         }
-        node = goal.next;
-      }
-      const plan = planStep(definition, node, contact.facts, at, { runId: id, test: !!run.test });
-      switch (plan.kind) {
-        case 'end':
-          done.push({ node, at, outcome: 'done' });
-          await end(tenant, run, 'completed', done, plan.reason, at);
-          return {
-            do: 'end',
-            outcome: 'completed',
-            ...(plan.reason ? { reason: plan.reason } : {}),
-          };
-        case 'go': {
-          const { outcome, detail } = plan;
-          if (plan.effect)
-            await perform(tenant, ref, id, node, definition, contact, plan.effect, at);
-          await record(
-            tenant,
-            run,
-            [...done, { node, at, outcome, ...(detail ? { detail } : {}) }],
-            {
-              status: 'running',
-              node: plan.next,
-            },
-          );
-          return { do: 'go', next: plan.next };
+        const goal = goalMet(definition, contact.facts, at, node, reached);
+        if (goal) {
+          done.push({ node: goal.id, at, outcome: 'goal' });
+          reached.add(goal.id);
+          if (goal.next === undefined) {
+            await end(tenant, run, 'completed', done, `goal:${goal.id}`, at);
+            return { do: 'end', outcome: 'completed', reason: `goal:${goal.id}`, steps };
+          }
+          node = goal.next;
         }
-        case 'sleep':
-          await record(
-            tenant,
-            run,
-            [
-              ...done,
-              { node, at, outcome: 'waited', ...(plan.detail ? { detail: plan.detail } : {}) },
-            ],
-            { status: 'waiting', node, waitingUntil: plan.until },
-          );
-          return { do: 'sleep', until: plan.until.toISOString(), next: plan.next };
-        case 'await':
-          await record(tenant, run, [...done, { node, at, outcome: 'waited' }], {
-            status: 'waiting',
-            node,
-            waitingUntil: plan.until,
-          });
-          return {
-            do: 'await',
-            key: awaitedKey(plan.event),
-            until: plan.until.toISOString(),
-            onEvent: plan.onEvent,
-            onTimeout: plan.onTimeout,
-          };
+        const plan = planStep(definition, node, contact.facts, at, { runId: id, test: !!run.test });
+        switch (plan.kind) {
+          case 'end':
+            done.push({ node, at, outcome: 'done' });
+            await end(tenant, run, 'completed', done, plan.reason, at);
+            return {
+              do: 'end',
+              outcome: 'completed',
+              ...(plan.reason ? { reason: plan.reason } : {}),
+              steps,
+            };
+          case 'go': {
+            const { outcome, detail } = plan;
+            if (plan.effect)
+              await perform(tenant, ref, id, node, definition, contact, plan.effect, at);
+            done.push({ node, at, outcome, ...(detail ? { detail } : {}) });
+            node = plan.next;
+            if (steps >= MAX_CHAIN) {
+              await record(tenant, run, done, { status: 'running', node });
+              return { do: 'go', next: node, steps };
+            }
+            // What the effect changed (a field, a list, the sends the cap counts) decides
+            // the next step.
+            if (plan.effect) contact = await readNow();
+            break;
+          }
+          case 'sleep':
+            done.push({
+              node,
+              at,
+              outcome: 'waited',
+              ...(plan.detail ? { detail: plan.detail } : {}),
+            });
+            await record(tenant, run, done, { status: 'waiting', node, waitingUntil: plan.until });
+            return { do: 'sleep', until: plan.until.toISOString(), next: plan.next, steps };
+          case 'await':
+            done.push({ node, at, outcome: 'waited' });
+            await record(tenant, run, done, { status: 'waiting', node, waitingUntil: plan.until });
+            return {
+              do: 'await',
+              key: awaitedKey(plan.event),
+              until: plan.until.toISOString(),
+              onEvent: plan.onEvent,
+              onTimeout: plan.onTimeout,
+              steps,
+            };
+        }
       }
     },
 

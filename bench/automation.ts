@@ -67,16 +67,25 @@ function cpuLine(cpu: Record<string, number>, items: number): string {
   return parts.length ? `${parts.join(', ')}; total ${ms(total)}` : 'not available (no /proc)';
 }
 
+let workerPid: string | undefined;
+
 /** The resident memory (MiB) of the system's worker process, from /proc. */
 async function workerRssMiB(): Promise<number | undefined> {
+  const rssOf = async (pid: string) => {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+  };
+  if (workerPid) {
+    const rss = await rssOf(workerPid).catch(() => undefined);
+    if (rss !== undefined) return rss;
+  }
   for (const pid of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
       if (!/src\/worker\.ts/.test(cmdline)) continue;
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-      return kb / 1024;
+      workerPid = pid;
+      return await rssOf(pid);
     } catch {
       // the process ended meanwhile
     }
@@ -97,17 +106,19 @@ function definition(listId: string, delay: Record<string, unknown>) {
   };
 }
 
-/** Ends of the automation's runs so far: how many ended, the last end. */
+/** Ends of the automation's runs so far: how many ended, the last end, how many failed. */
 async function endsOf(db: Db, automationId: string) {
   const runs = db.collection('automation_runs');
-  const [ended] = await runs
-    .aggregate<{ n: number; last: Date }>([
-      { $match: { automationId, status: { $in: ['completed', 'exited', 'failed'] } } },
-      { $group: { _id: null, n: { $sum: 1 }, last: { $max: '$endedAt' } } },
-    ])
+  const ended = { automationId, status: { $in: ['completed', 'exited', 'failed'] } };
+  const n = await runs.countDocuments(ended);
+  // A sort rather than a $max: FerretDB has no $max accumulator.
+  const [latest] = await runs
+    .find(ended, { projection: { endedAt: 1 } })
+    .sort({ endedAt: -1 })
+    .limit(1)
     .toArray();
   const failed = await runs.countDocuments({ automationId, status: 'failed' });
-  return { n: ended?.n ?? 0, last: ended?.last, failed };
+  return { n, last: latest?.endedAt as Date | undefined, failed };
 }
 
 /** Waits until `count` runs of each automation have ended; the last end. */

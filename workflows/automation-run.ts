@@ -5,8 +5,8 @@
  * the contact's data at that moment (src/automations/interpreter.ts); this workflow keeps the
  * run's clock and listens:
  *
- * 1. run the step at the current node; it answers go on, sleep until, wait for an event, hold
- *    (the automation is paused) or end;
+ * 1. run the step at the current node (with the steps after it that take no time); it answers
+ *    go on, sleep until, wait for an event, hold (the automation is paused) or end;
  * 2. while sleeping or waiting, an exit event or an archive ends the run, another event may
  *    meet a goal (the run then jumps to it), and the awaited event takes the event branch;
  * 3. continue as new when the history grows long, carrying the node it is at.
@@ -90,7 +90,8 @@ export async function automationRunWorkflow(
       state.status = 'running';
       const step = await runAutomationStep({ ...ref, node: state.node, after });
       after = undefined;
-      state.steps += 1;
+      // Histories from before steps were chained carry no count: one step each.
+      state.steps += step.steps ?? 1;
       switch (step.do) {
         case 'end':
           return { outcome: step.outcome, reason: step.reason, steps: state.steps };

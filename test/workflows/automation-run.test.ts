@@ -26,6 +26,7 @@ import {
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { linkPath, mailTo as mailToIn, type SinkMail } from '../helpers/dev-mail';
 import { uniqueSuffix } from '../helpers/services';
+import { keepHistory } from '../helpers/histories';
 import { buildTenant } from '../helpers/tenant-fixtures';
 import { hoursBetween, startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping';
 
@@ -209,6 +210,7 @@ describe('automation run workflow', () => {
       const results = [await resultOf(a), await resultOf(b)];
       expect(results.map((r) => r.outcome)).toEqual(['completed', 'completed']);
       expect(hoursBetween(started, await ts.env.currentTimeMs())).toBeGreaterThanOrEqual(48);
+      await keepHistory(a, stack.payloadKeys, 'automation-run-welcome-series');
     });
     await mailSubjected(pro.email, 'Pro tips');
     expect(await subjects(pro.email)).toEqual(expect.arrayContaining(['Hello', 'Pro tips']));
@@ -245,10 +247,12 @@ describe('automation run workflow', () => {
       await a.signal(automationEventSignal, { keys: ['custom:browse'] }); // not the one awaited
       await a.signal(automationEventSignal, { keys: ['custom:checkout'] });
       expect(await resultOf(a)).toMatchObject({ outcome: 'completed' });
+      await keepHistory(a, stack.payloadKeys, 'automation-run-event-came');
       const started = await ts.env.currentTimeMs();
       const b = await enter(taskQueue, id, idler.contactId);
       expect(await resultOf(b)).toMatchObject({ outcome: 'completed' });
       expect(hoursBetween(started, await ts.env.currentTimeMs())).toBeGreaterThanOrEqual(72);
+      await keepHistory(b, stack.payloadKeys, 'automation-run-event-timeout');
     });
     await mailSubjected(buyer.email, 'Thanks');
     await mailSubjected(idler.email, 'Still thinking?');
@@ -289,6 +293,7 @@ describe('automation run workflow', () => {
       });
       await b.signal(automationEventSignal, { keys: ['custom:purchase'] });
       expect(await resultOf(b)).toMatchObject({ outcome: 'completed', reason: 'goal:bought' });
+      await keepHistory(b, stack.payloadKeys, 'automation-run-goal');
     });
     expect(await subjects(leaver.email)).toEqual([]);
     expect(await subjects(buyer.email)).toEqual([]);
@@ -320,6 +325,7 @@ describe('automation run workflow', () => {
       await setStatus(scope, { ...doc!, status: 'paused' }, 'active', by);
       await handle.signal(automationControlSignal, { action: 'resume' });
       expect(await resultOf(handle)).toMatchObject({ outcome: 'completed' });
+      await keepHistory(handle, stack.payloadKeys, 'automation-run-paused');
     });
     await mailSubjected(held.email, 'After the pause');
   });
