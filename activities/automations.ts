@@ -7,7 +7,8 @@
  *
  * Every effect is idempotent per run and node: a mail's send key, a webhook event's key and
  * the frequency cap's record are named by them, and a retried step replaces its own record.
- * The step's time is the time its activity was first scheduled, so a retry decides the same.
+ * The step's time is the run's own when it asked (the workflow's clock), so a retry decides
+ * the same.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { durationMs } from '../src/automations/timing';
@@ -15,7 +16,7 @@ import { readContact, type AutomationContact } from '../src/automations/facts';
 import { awaitedKey, goalMet, planStep, type Effect } from '../src/automations/interpreter';
 import { renderMail } from '../src/automations/render';
 import { publishedDefinition } from '../src/automations/store';
-import { entryIdOf, runIdOf } from '../src/automations/enter';
+import { entryIdOf, runIdOf, runStartOf } from '../src/automations/enter';
 import type { RecipientLinks } from '../src/consent/recipient-links';
 import { storeSubscription } from '../src/consent/subscription/store';
 import { subscriberRow } from '../src/consent/subscription/subscriber-row';
@@ -45,6 +46,11 @@ interface RunRef {
   automationId: string;
   contactId: string;
   run: string;
+  /**
+   * The run's time when it asked (epoch ms, the workflow's clock): the same for every retry,
+   * and the server's time whether the step runs as a local activity or not.
+   */
+  at?: number;
 }
 
 /** The goal nodes a run reached already. */
@@ -77,8 +83,11 @@ export function createAutomationActivities(deps: AutomationDeps) {
     return { tenant, id, run, definition };
   }
 
-  /** When the step was first scheduled: the same for every retry of it. */
-  const stepTime = () => new Date(Context.current().info.scheduledTimestampMs);
+  /**
+   * The step's time: the workflow's, or (runs from before it was passed) when the activity
+   * was first scheduled; the same for every retry of it.
+   */
+  const stepTime = (ref: RunRef) => new Date(ref.at ?? Context.current().info.scheduledTimestampMs);
 
   /** Records a step on the run (replacing an earlier attempt's) and where the run is now. */
   async function record(
@@ -234,11 +243,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
       ref: RunRef,
     ): Promise<{ node: string; exitOn: string[]; goals: boolean }> {
       const { run, definition } = await load(ref);
-      return {
-        node: run.node,
-        exitOn: definition.settings?.exitOn ?? [],
-        goals: definition.nodes.some((n) => n.type === 'goal'),
-      };
+      return { ...runStartOf(definition), node: run.node };
     },
 
     /**
@@ -250,7 +255,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
       ref: RunRef & { node: string; after?: { node: string; outcome: 'event' | 'timeout' } },
     ): Promise<AutomationInstruction & { steps: number }> {
       const { tenant, id, run, definition } = await load(ref);
-      const at = stepTime();
+      const at = stepTime(ref);
       const done: RunStep[] = ref.after
         ? [{ node: ref.after.node, at, outcome: ref.after.outcome }]
         : [];
@@ -348,7 +353,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
     /** While a run waits: the goal node the contact meets now, if any. */
     async checkAutomationGoal(ref: RunRef & { node: string }): Promise<string | null> {
       const { tenant, run, definition } = await load(ref);
-      const at = new Date();
+      const at = ref.at === undefined ? new Date() : new Date(ref.at);
       const contact = await readContact(tenant, ref.contactId, at);
       if (!contact) return null;
       return goalMet(definition, contact.facts, at, ref.node, goalsReached(run))?.id ?? null;
@@ -359,7 +364,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
       ref: RunRef & { outcome: 'exited' | 'failed'; reason: string },
     ): Promise<void> {
       const { tenant, run } = await load(ref);
-      const at = new Date();
+      const at = ref.at === undefined ? new Date() : new Date(ref.at);
       const failed: RunStep[] =
         ref.outcome === 'failed' ? [{ node: run.node, at, outcome: 'failed' }] : [];
       await end(tenant, run, ref.outcome, failed, ref.reason, at);

@@ -221,13 +221,30 @@ async function main() {
       concurrency,
     );
     const noopRate = contacts / noopSeconds;
+    console.log(
+      `\nbench/automation on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), one process each: api, worker, Temporal dev server, FerretDB`,
+    );
+    console.log(
+      `  ${contacts} runs of send, delay 1 minute, send, entered over the API ${concurrency} at a time:`,
+    );
+    console.log(
+      `    ${runRate.toFixed(1)} runs/s end to end (${runSeconds.toFixed(1)} s, the last run's minute of delay included); starts ${startRate.toFixed(1)}/s`,
+    );
+    console.log(
+      `  no-op workflow, started and awaited, same server, ${concurrency} at a time: ${noopRate.toFixed(1)} workflows/s (${noopSeconds.toFixed(1)} s)`,
+    );
+    console.log(`  ratio automation runs / no-op workflows: ${(runRate / noopRate).toFixed(2)}`);
+    console.log(`  CPU per run (two mails, three steps): ${cpuLine(runCpu, contacts)}`);
 
-    // 3. Waiting: the wake-up is set far enough ahead for every run to have started (at the
-    // start rate just measured, with a margin), to the minute, in UTC.
+    if (waiting === 0) return;
+    // 3. Waiting (skipped with --waiting 0): the wake-up is set far enough ahead for every run
+    // to have started, to the minute, in UTC.
     const automations = Math.ceil(waiting / contacts);
     const total = automations * contacts;
-    const startEstimate = total / startRate;
-    const wake = new Date(Date.now() + (startEstimate * 1.5 + watchSeconds + 60) * 1000);
+    // A start and the first mail are about half a run's work: at the whole run's rate, with a
+    // margin, every run waits before the wake-up.
+    const startEstimate = total / runRate;
+    const wake = new Date(Date.now() + (startEstimate * 1.2 + watchSeconds + 60) * 1000);
     wake.setUTCSeconds(0, 0);
     wake.setUTCMinutes(wake.getUTCMinutes() + 1);
     const hhmm = wake.toISOString().slice(11, 16);
@@ -275,20 +292,6 @@ async function main() {
         .sort((x, y) => y[1] - x[1])
         .map(([name, s]) => `${name} ${((s / watched) * 1000).toFixed(0)} ms`)
         .join(', ');
-    console.log(
-      `\nbench/automation on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), one process each: api, worker, Temporal dev server, FerretDB`,
-    );
-    console.log(
-      `  ${contacts} runs of send, delay 1 minute, send, entered over the API ${concurrency} at a time:`,
-    );
-    console.log(
-      `    ${runRate.toFixed(1)} runs/s end to end (${runSeconds.toFixed(1)} s, the last run's minute of delay included); starts ${startRate.toFixed(1)}/s`,
-    );
-    console.log(
-      `  no-op workflow, started and awaited, same server, ${concurrency} at a time: ${noopRate.toFixed(1)} workflows/s (${noopSeconds.toFixed(1)} s)`,
-    );
-    console.log(`  ratio automation runs / no-op workflows: ${(runRate / noopRate).toFixed(2)}`);
-    console.log(`  CPU per run (two mails, three steps): ${cpuLine(runCpu, contacts)}`);
     console.log(
       `  ${total} runs waiting in a delay at once (started in ${waitStartSeconds.toFixed(0)} s, ${(total / waitStartSeconds).toFixed(1)}/s):`,
     );

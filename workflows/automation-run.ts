@@ -17,10 +17,13 @@ import {
   ActivityFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   automationControlSignal,
@@ -32,16 +35,27 @@ import {
 } from './definitions';
 import { activityFailures } from './failures';
 
-const { enterAutomationRun, runAutomationStep, checkAutomationGoal, finishAutomationRun } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
-    retry: {
-      maximumInterval: '10 minutes',
-      // About an hour of retries: a step still failing then is recorded as failed.
-      maximumAttempts: 12,
-      nonRetryableErrorTypes: [activityFailures.automationRunMissing],
-    },
-  });
+const stepOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    maximumInterval: '10 minutes',
+    // About an hour of retries: a step still failing then is recorded as failed.
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: [activityFailures.automationRunMissing],
+  },
+} satisfies ActivityOptions;
+/** The steps as activities the server schedules: runs started before local steps. */
+const scheduledSteps = proxyActivities<Activities>(stepOptions);
+/**
+ * The steps as local activities: a step is a few database commands and perhaps a mail, and
+ * run in the worker's own workflow task it costs the server no activity task and no further
+ * workflow task. Every step is idempotent by run and node, so a retry after a crash (the
+ * workflow task times out and runs again) repeats nothing.
+ */
+const localSteps = proxyLocalActivities<Activities>(stepOptions);
+
+/** The patch that moved the steps to local activities (histories before it replay as they were). */
+export const LOCAL_STEPS_PATCH = 'automation-local-steps';
 
 /** How long a held run waits for the resume signal before looking at the automation again. */
 const HOLD_RECHECK = '1 hour';
@@ -56,12 +70,17 @@ export async function automationRunWorkflow(
     contactId: input.contactId,
     run: input.run,
   };
+  const { enterAutomationRun, runAutomationStep, checkAutomationGoal, finishAutomationRun } =
+    patched(LOCAL_STEPS_PATCH) ? localSteps : scheduledSteps;
   let heard: string[] = [];
   let control: 'resume' | 'archive' | undefined;
   setHandler(automationEventSignal, (event) => void heard.push(...event.keys));
   setHandler(automationControlSignal, ({ action }) => void (control = action));
 
-  const entered = input.resume ?? { ...(await enterAutomationRun(ref)), steps: 0 };
+  const entered = input.resume ?? {
+    ...(input.start ?? (await enterAutomationRun(ref))),
+    steps: 0,
+  };
   const exitKeys = new Set(entered.exitOn.map((name) => `custom:${name}`));
   const state: AutomationRunState = { node: entered.node, status: 'running', steps: entered.steps };
   setHandler(automationRunQuery, () => state);
@@ -78,7 +97,7 @@ export async function automationRunWorkflow(
     for (;;) {
       const ending = mustEnd();
       if (ending) {
-        await finishAutomationRun({ ...ref, outcome: 'exited', reason: ending });
+        await finishAutomationRun({ ...ref, outcome: 'exited', reason: ending, at: Date.now() });
         return { outcome: 'exited', reason: ending, steps: state.steps };
       }
       if (workflowInfo().continueAsNewSuggested && !after)
@@ -88,7 +107,7 @@ export async function automationRunWorkflow(
         });
 
       state.status = 'running';
-      const step = await runAutomationStep({ ...ref, node: state.node, after });
+      const step = await runAutomationStep({ ...ref, node: state.node, after, at: Date.now() });
       after = undefined;
       // Histories from before steps were chained carry no count: one step each.
       state.steps += step.steps ?? 1;
@@ -133,7 +152,7 @@ export async function automationRunWorkflow(
     }
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    await finishAutomationRun({ ...ref, outcome: 'failed', reason: 'step_failed' });
+    await finishAutomationRun({ ...ref, outcome: 'failed', reason: 'step_failed', at: Date.now() });
     return { outcome: 'failed', reason: 'step_failed', steps: state.steps };
   }
 
@@ -149,7 +168,7 @@ export async function automationRunWorkflow(
       const woken = await condition(() => heard.length > 0 || control === 'archive', left);
       if (!woken || mustEnd()) return undefined;
       if (!entered.goals) continue;
-      const goal = await checkAutomationGoal({ ...ref, node: state.node });
+      const goal = await checkAutomationGoal({ ...ref, node: state.node, at: Date.now() });
       if (goal) return goal;
     }
   }

@@ -300,6 +300,11 @@ export interface AutomationRunInput {
   /** The run's number for this contact (`3`), or a test run's (`t<time>`). */
   run: string;
   version: number;
+  /**
+   * What the run starts with, read from its version by whoever entered the contact (runs
+   * started before this was passed read it with the `enterAutomationRun` activity).
+   */
+  start?: { node: string; exitOn: string[]; goals: boolean };
   /** Where a run that continued as new goes on, and what it knew. */
   resume?: { node: string; exitOn: string[]; goals: boolean; steps: number };
 }

@@ -47,7 +47,7 @@ export async function enterContact(
   const before = await AutomationEntry.findById(entryId).lean<AutomationEntryDocument>();
   if (before?.active) {
     // Inside already; its workflow may not have started if the trigger died after the claim.
-    await startRun(deps, tenant, automation.id, contactId, String(before.runs));
+    await startRun(deps, tenant, automation, contactId, String(before.runs));
     return { entered: false, reason: 'already_inside' };
   }
   if (before) {
@@ -77,7 +77,7 @@ export async function enterContact(
       );
   if (!claimed) return { entered: false, reason: 'concurrent_entry' };
   await writeRun(tenant, automation, contactId, String(runs), now);
-  const workflowId = await startRun(deps, tenant, automation.id, contactId, String(runs));
+  const workflowId = await startRun(deps, tenant, automation, contactId, String(runs));
   return { entered: true, runId: runIdOf(automation.id, contactId, String(runs)), workflowId };
 }
 
@@ -91,8 +91,9 @@ export async function startTestRun(
   now = new Date(),
 ): Promise<{ runId: string; workflowId: string }> {
   const run = `t${now.getTime()}`;
-  await writeRun(tenant, { id: automationId, version: 0, definition }, contactId, run, now, true);
-  const workflowId = await startRun(deps, tenant, automationId, contactId, run);
+  const automation = { id: automationId, version: 0, definition };
+  await writeRun(tenant, automation, contactId, run, now, true);
+  const workflowId = await startRun(deps, tenant, automation, contactId, run);
   return { runId: runIdOf(automationId, contactId, run), workflowId };
 }
 
@@ -120,14 +121,22 @@ async function writeRun(
   });
 }
 
+/** What a run of this version starts with (node ids and event names only). */
+export const runStartOf = (definition: AutomationDefinition) => ({
+  node: definition.entry.next,
+  exitOn: definition.settings?.exitOn ?? [],
+  goals: definition.nodes.some((n) => n.type === 'goal'),
+});
+
 /** Starts the run's workflow unless it was started before; its id. */
 async function startRun(
   deps: EnterDeps,
   tenant: TenantScope,
-  automationId: string,
+  automation: { id: string; version: number; definition: AutomationDefinition },
   contactId: string,
   run: string,
 ): Promise<string> {
+  const automationId = automation.id;
   const record = await tenant.models.AutomationRun.findById(runIdOf(automationId, contactId, run), {
     version: 1,
   }).lean();
@@ -137,6 +146,8 @@ async function startRun(
     contactId,
     run,
     version: record?.version ?? 0,
+    // A record an earlier attempt wrote for another version starts by reading its own.
+    ...(record?.version === automation.version ? { start: runStartOf(automation.definition) } : {}),
   };
   // No record: the claim's writer died before writing it, and its run cannot be interpreted.
   if (record) await deps.workflows.startOnce('automationRun', input);

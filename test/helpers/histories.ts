@@ -10,11 +10,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { isEncryptedPayload, TenantPayloadCodec } from '../../src/temporal/payload-codec';
 import type { PayloadKeySource } from '../../src/temporal/payload-keys';
+import { historyPayloads } from './history-payloads';
 
 type History = temporal.api.history.v1.History;
 const { History } = temporal.api.history.v1;
@@ -26,25 +26,6 @@ const toPlain = (history: temporal.api.history.v1.IHistory) =>
     bytes: String,
     enums: String,
   }) as Record<string, unknown>;
-
-/** A payload in the plain form: metadata and data in base64. */
-interface PlainPayload {
-  metadata: Record<string, string>;
-  data?: string;
-}
-
-const fromPlain = (p: PlainPayload): Payload => ({
-  metadata: Object.fromEntries(
-    Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
-  ),
-  data: Buffer.from(p.data ?? '', 'base64'),
-});
-const toPlainPayload = (p: Payload): PlainPayload => ({
-  metadata: Object.fromEntries(
-    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-  ),
-  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
-});
 
 export const historiesDir = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -62,38 +43,21 @@ export async function replay(history: History, workflowId: string): Promise<void
   );
 }
 
-/** Opens every sealed payload of a history (in its JSON form), in place. */
-async function openPayloads(node: unknown, codec: TenantPayloadCodec): Promise<void> {
-  if (node === null || typeof node !== 'object') return;
-  // Arrays too: a payload list's items are replaced by index.
-  const object = node as Record<string, unknown>;
-  for (const [key, value] of Object.entries(object)) {
-    if (isPlainPayload(value)) {
-      const payload = fromPlain(value);
-      if (isEncryptedPayload(payload)) {
-        const [opened] = await codec.decode([payload]);
-        object[key] = toPlainPayload(opened!);
-        continue;
-      }
-    }
-    await openPayloads(value, codec);
-  }
-}
-
-const isPlainPayload = (v: unknown): v is PlainPayload =>
-  typeof v === 'object' &&
-  v !== null &&
-  'metadata' in v &&
-  typeof (v as { metadata: unknown }).metadata === 'object';
-
 /** The run's history with its payloads opened, replayed at once; stored when recording. */
 export async function keepHistory(
   handle: WorkflowHandle,
   keys: PayloadKeySource,
   name: string,
 ): Promise<History> {
-  const json = toPlain(await handle.fetchHistory());
-  await openPayloads(json, new TenantPayloadCodec(keys));
+  const fetched = await handle.fetchHistory();
+  const codec = new TenantPayloadCodec(keys);
+  for (const payload of historyPayloads(fetched))
+    if (isEncryptedPayload(payload)) {
+      const [opened] = await codec.decode([payload]);
+      payload.metadata = opened!.metadata;
+      payload.data = opened!.data;
+    }
+  const json = toPlain(fetched);
   const history = History.fromObject(json);
   await replay(history, handle.workflowId);
   if (process.env.RECORD_HISTORIES === '1')
