@@ -63,6 +63,7 @@ const dbImportsNoCommands = {
     'rights',
     'webhooks',
     'automations',
+    'campaigns',
     'mail',
     'temporal',
   ]),
@@ -93,7 +94,7 @@ const layers = [
 
   // Commands and domain modules: used by the api and by activities, never the reverse.
   restrict(
-    ['src/{auth,consent,tenants,imports,rights,webhooks,automations}/**/*.ts'],
+    ['src/{auth,consent,tenants,imports,rights,webhooks,automations,campaigns}/**/*.ts'],
     [noApi, noActivities, noLocal, noEntryPoints, workflowCodeAsTypes],
   ),
 
@@ -107,7 +108,16 @@ const layers = [
       noEntryPoints,
       workflowCodeAsTypes,
       {
-        regex: src(['auth', 'consent', 'tenants', 'imports', 'rights', 'webhooks', 'automations']),
+        regex: src([
+          'auth',
+          'consent',
+          'tenants',
+          'imports',
+          'rights',
+          'webhooks',
+          'automations',
+          'campaigns',
+        ]),
         message: 'src/mail and src/temporal sit below the commands: they import none of them.',
       },
     ],
@@ -161,6 +171,7 @@ const layers = [
           'rights',
           'webhooks',
           'automations',
+          'campaigns',
           'mail',
           'temporal',
           'db',
@@ -192,9 +203,9 @@ const layers = [
     [
       {
         regex:
-          '^(\\.\\./)+src/(?!(db|mail|domain|consent|imports|rights|webhooks|automations|tenants|temporal|errors)(/|$))',
+          '^(\\.\\./)+src/(?!(db|mail|domain|consent|imports|rights|webhooks|automations|campaigns|tenants|temporal|errors)(/|$))',
         message:
-          'Activities use src/db, src/mail, src/domain, src/consent, src/imports, src/rights, src/webhooks, src/automations, src/tenants, src/temporal and src/errors only.',
+          'Activities use src/db, src/mail, src/domain, src/consent, src/imports, src/rights, src/webhooks, src/automations, src/campaigns, src/tenants, src/temporal and src/errors only.',
       },
       workflowCodeAsTypes,
     ],

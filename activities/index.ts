@@ -5,6 +5,7 @@
  */
 import { createAutomationActivities, type AutomationDeps } from './automations';
 import { createAutomationSweepActivities, type AutomationSweepDeps } from './automation-sweep';
+import { createCampaignActivities, type CampaignDeps } from './campaigns';
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
 import { createContractEndActivities, type ContractEndDeps } from './contract-end';
 import { createInactivityActivities, type InactivityDeps } from './inactivity';
@@ -28,7 +29,8 @@ export type ActivityDeps = EncryptionProbeDeps &
   RightsDeps &
   WebhookActivityDeps &
   AutomationDeps &
-  AutomationSweepDeps;
+  AutomationSweepDeps &
+  CampaignDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -45,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createAutomationActivities(deps),
     ...createAutomationSweepActivities(deps),
+    ...createCampaignActivities(deps),
   };
 }
 

@@ -86,6 +86,7 @@ const schema = z.object({
     .optional(),
   CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: z.coerce.number().int().min(1).default(5),
   CONSENTFLOW_SUBSCRIBE_LIMIT_IP: z.coerce.number().int().min(1).default(30),
+  CONSENTFLOW_CAMPAIGN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
   CONSENTFLOW_TLS_CERT: z.string().min(1).optional(),
   CONSENTFLOW_TLS_KEY: z.string().min(1).optional(),
   CONSENTFLOW_SESSION_SECRET: z
@@ -220,6 +221,10 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
        */
       allowPrivate:
         env.WEBHOOKS_ALLOW_PRIVATE ?? (env.NODE_ENV === 'development' || env.NODE_ENV === 'test'),
+    },
+    campaigns: {
+      /** Messages per second one campaign of a tenant sends at most. */
+      ratePerSecond: env.CONSENTFLOW_CAMPAIGN_RATE,
     },
     subscribe: {
       /** Subscription requests per address per hour, and per subscriber IP per hour. */

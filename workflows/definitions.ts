@@ -55,6 +55,7 @@ export const workflowKinds = {
   webhookSweep: 'webhook-sweep',
   automationRun: 'automation',
   automationSweep: 'automation-sweep',
+  campaignSend: 'campaign',
 } as const;
 
 /**
@@ -365,3 +366,44 @@ export interface AutomationSweepResult {
   visited: number;
   entered: number;
 }
+
+/** Input of a campaign's send: the campaign, and where a run that continued as new goes on. */
+export interface CampaignSendInput {
+  tenantId: string;
+  campaignId: string;
+  /** Recipients per batch (default 100). */
+  batchSize?: number;
+  /** Batches before the run continues as new (default 500; sooner when Temporal suggests). */
+  batchesPerRun?: number;
+  resume?: CampaignProgress;
+}
+
+/** Where a campaign's send stands (counts and the last recipient handled; ids only). */
+export interface CampaignProgress {
+  status: 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled';
+  recipients: number;
+  sent: number;
+  skipped: number;
+  /** The last recipient record handled (`<campaignId>:<contactId>`). */
+  cursor?: string;
+}
+
+/** What one batch of a campaign's send did, and how fast the tenant may send. */
+export interface CampaignBatchResult {
+  sent: number;
+  skipped: number;
+  last?: string;
+  /** Whether no queued recipient is left after this batch. */
+  done: boolean;
+  /** The tenant's sending rate, in messages per second. */
+  ratePerSecond: number;
+}
+
+/** Pauses, resumes or cancels a campaign's send; answered with where it then stands. */
+export const campaignControlUpdate = defineUpdate<
+  CampaignProgress,
+  [{ action: 'pause' | 'resume' | 'cancel' }]
+>('campaignControl');
+
+/** Where a campaign's send stands. */
+export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');

@@ -35,6 +35,8 @@ export const activityFailures = {
   listMissing: 'ListMissing',
   /** An automation run's record (or its version) is gone: the run has nothing to interpret. */
   automationRunMissing: 'AutomationRunMissing',
+  /** The campaign, its template version or its tenant's data is gone. */
+  campaignMissing: 'CampaignMissing',
   /** The mail relay refused messages (retryable: the relay may be back later). */
   relayRefused: 'RelayRefused',
 } as const;

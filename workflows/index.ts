@@ -15,3 +15,4 @@ export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { webhookSweepWorkflow } from './webhook-sweep';
 export { automationRunWorkflow } from './automation-run';
 export { automationSweepWorkflow } from './automation-sweep';
+export { campaignSendWorkflow } from './campaign-send';

@@ -54,6 +54,10 @@ import { securitySettingsRoutes } from './routes/security-settings';
 import { userRoutes } from './routes/users';
 import { webhookRoutes } from './routes/webhooks';
 import { automationRoutes } from './routes/automations';
+import { campaignRoutes } from './routes/campaigns';
+import { senderSettingsRoutes } from './routes/sender-settings';
+import { templateRoutes } from './routes/templates';
+import { trackingRoutes } from './routes/tracking';
 
 const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
   version: string;
@@ -162,6 +166,7 @@ export function createApp(deps: AppDeps): Express {
   mount(rightsPageRoutes(publicDeps));
   mount(profileCenterRoutes(publicDeps));
   mount(formRoutes({ ...publicDeps, subscriptions: deps.subscriptions }));
+  mount(trackingRoutes(publicDeps));
   // Resolves the caller (API key or console session, with CSRF for cookie calls that change
   // state) once for everything under /api/v1; each route's auth kind then insists on what it
   // needs. Platform routes check their own token.
@@ -194,6 +199,9 @@ export function createApp(deps: AppDeps): Express {
   mount(securitySettingsRoutes({ control, accessLog }));
   mount(webhookRoutes(deps.webhooks.endpoints));
   mount(automationRoutes(deps));
+  mount(templateRoutes());
+  mount(campaignRoutes({ workflows: deps.workflows, control }));
+  mount(senderSettingsRoutes({ control, accessLog }));
   mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
   // After the API, so API requests do not each cost a file-system lookup.
   app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));

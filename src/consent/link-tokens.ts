@@ -19,7 +19,11 @@ export type LinkPurpose =
   /** A rights request's identity check (`ref`: the request). */
   | 'rights-verify'
   /** The download of a rights request's archive (`ref`: the request). */
-  | 'rights-export';
+  | 'rights-export'
+  /** A campaign's open pixel (`ref`: the campaign). */
+  | 'open'
+  /** A campaign's tracked link (`ref`: `<campaign>:<link index>`: a link, never a URL). */
+  | 'click';
 
 /** The claims of a link: opaque ids only. */
 export interface LinkClaims {

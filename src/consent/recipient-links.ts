@@ -1,7 +1,8 @@
 /**
  * The URLs recipients get: confirm or renew (`/c/:token`), keep-me (`/k/:token`),
- * one-click unsubscribe (`/u/:token`), the profile center (`/p/:token`) and a rights request's
- * identity check and archive download (`/r/:token`), each with a
+ * one-click unsubscribe (`/u/:token`), the profile center (`/p/:token`), a rights request's
+ * identity check and archive download (`/r/:token`) and a campaign's open pixel and tracked
+ * links (`/t/o/:token`, `/t/c/:token`), each with a
  * signed, expiring token of opaque ids.
  */
 import type { LinkClaims, LinkTokens } from './link-tokens';
@@ -22,9 +23,32 @@ export function createRecipientLinks(tokens: LinkTokens, publicUrl: string) {
       const path = claims.purpose === 'keep' ? 'k' : 'c';
       return `${base}/${path}/${await tokens.sign(claims, expiresAt)}`;
     },
-    /** One-click unsubscribe from one list. */
-    async unsubscribe(tenantId: string, contactId: string, listId: string): Promise<string> {
-      return `${base}/u/${await tokens.sign({ tenantId, purpose: 'unsubscribe', contactId, listId }, standing())}`;
+    /** One-click unsubscribe from one list; `ref` names the campaign whose message it is in. */
+    async unsubscribe(
+      tenantId: string,
+      contactId: string,
+      listId: string,
+      ref?: string,
+    ): Promise<string> {
+      const claims = { tenantId, purpose: 'unsubscribe' as const, contactId, listId, ref };
+      return `${base}/u/${await tokens.sign(claims, standing())}`;
+    },
+    /** A campaign message's open pixel (`/t/o/:token`). */
+    async open(tenantId: string, contactId: string, listId: string, campaignId: string) {
+      const claims = { tenantId, purpose: 'open' as const, contactId, listId, ref: campaignId };
+      return `${base}/t/o/${await tokens.sign(claims, standing())}`;
+    },
+    /** A campaign message's tracked link (`/t/c/:token`): it names the link by its index. */
+    async click(
+      tenantId: string,
+      contactId: string,
+      listId: string,
+      campaignId: string,
+      index: number,
+    ) {
+      const ref = `${campaignId}:${index}`;
+      const claims = { tenantId, purpose: 'click' as const, contactId, listId, ref };
+      return `${base}/t/c/${await tokens.sign(claims, standing())}`;
     },
     /**
      * A rights request's page, until `expiresAt`: its identity check (`/r/:token`) or its

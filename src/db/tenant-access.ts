@@ -26,6 +26,7 @@ import { rightsArchiveChunkModel, rightsRequestModel } from './models/rights-req
 import { suppressionModel, tenantSecretModel } from './models/suppression';
 import { webhookDeliveryModel, webhookModel } from './models/webhook';
 import { automationModels } from './models/automation';
+import { campaignModels } from './models/campaign';
 import { tenantIdPattern, type DatabaseNames } from './names';
 import { AppError } from '../errors';
 
@@ -80,6 +81,7 @@ const bindTenantModels = (tenantDb: Connection) => ({
   Suppression: suppressionModel(tenantDb),
   TenantSecret: tenantSecretModel(tenantDb),
   ...automationModels(tenantDb),
+  ...campaignModels(tenantDb),
 });
 
 /** Creates the accessor over the shared mongoose connection. */

@@ -39,6 +39,8 @@ export interface TenantMessage {
   profileUrl?: string;
   /** Opaque list id for the `List-Id` header. */
   listId?: string;
+  /** The sender's postal address, shown in a marketing message's footer. */
+  postalAddress?: string;
 }
 
 /** The mail sender. */
@@ -58,8 +60,9 @@ export function createMailer(deps: {
   /** Hands one message, signed, to the relay. */
   const relay = (message: TenantMessage, key: DkimKey, messageId: string) => {
     const listed = message.unsubscribeUrl !== undefined && message.profileUrl !== undefined;
+    const address = listed && message.postalAddress ? message.postalAddress : undefined;
     const footerText = listed
-      ? `\n\n--\nManage your subscriptions: ${message.profileUrl}\nUnsubscribe: ${message.unsubscribeUrl}\n`
+      ? `\n\n--\n${address ? `${address}\n` : ''}Manage your subscriptions: ${message.profileUrl}\nUnsubscribe: ${message.unsubscribeUrl}\n`
       : '';
     const html =
       message.html ??
@@ -67,14 +70,17 @@ export function createMailer(deps: {
         .replace(/\n{2,}/g, '</p><p>')
         .replace(/\n/g, '<br>')}</p>`;
     const footerHtml = listed
-      ? `<hr><p style="font-size:small"><a href="${escapeHtml(message.profileUrl!)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl!)}">Unsubscribe</a></p>`
+      ? `<hr><p style="font-size:small">${address ? `${escapeHtml(address).replace(/\n/g, '<br>')}<br>` : ''}<a href="${escapeHtml(message.profileUrl!)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl!)}">Unsubscribe</a></p>`
       : '';
     return deps.transport.sendMail({
       from: deps.from,
       to: message.to,
       subject: message.subject,
       text: message.text + footerText,
-      html: html + footerHtml,
+      // Inside the body of a whole document (a compiled MJML template), else after the HTML.
+      html: /<\/body>/i.test(html)
+        ? html.replace(/<\/body>/i, `${footerHtml}</body>`)
+        : html + footerHtml,
       messageId,
       headers: {
         ...(listed
@@ -147,10 +153,15 @@ export function createMailer(deps: {
       }),
     );
     const relayed = messages.filter((_, i) => outcomes[i] === 'sent').map((m) => m.sendKey);
+    // One update per key in one round trip: a filter on one `_id` reaches the index on every
+    // server (FerretDB's SQLite backend scans the collection for an `$in`).
+    const sentAt = new Date();
     if (relayed.length > 0)
-      await Send.updateMany(
-        { _id: { $in: relayed } },
-        { $set: { status: 'sent', sentAt: new Date() } },
+      await Send.bulkWrite(
+        relayed.map((id) => ({
+          updateOne: { filter: { _id: id }, update: { $set: { status: 'sent', sentAt } } },
+        })),
+        { ordered: false },
       );
     return { outcomes, errors };
   }

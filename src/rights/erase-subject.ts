@@ -20,6 +20,8 @@ import type { MongoClient } from 'mongodb';
 import { contactIdOf } from '../consent/subscription/ids';
 import type { DatabaseNames } from '../db/names';
 import { keyRange } from '../db/models/automation';
+import { campaignEventKinds } from '../db/models/campaign';
+import { campaignEventIdOf, recipientIdOf } from '../campaigns/tracking';
 import type { TenantScope } from '../db/tenant-access';
 import { sendKeyPrefix } from '../consent/subscription/mail';
 import type { WorkflowGateway } from '../temporal/workflows';
@@ -74,6 +76,20 @@ export async function eraseSubject(
     m.WebhookDelivery.deleteMany({ body: { $regex: contactId } }),
   ]);
   const subscriptions = await m.Subscription.deleteMany({ contactId });
+  const campaignIds = (await m.Campaign.find({}, { _id: 1 }).lean()).map((c) => c._id);
+  await Promise.all([
+    m.CampaignRecipient.deleteMany({
+      _id: { $in: campaignIds.map((c) => recipientIdOf(c, contactId)) },
+    }),
+    m.CampaignEvent.deleteMany({
+      _id: {
+        $in: campaignIds.flatMap((c) =>
+          campaignEventKinds.map((k) => campaignEventIdOf(c, contactId, k)),
+        ),
+      },
+    }),
+    m.Send.deleteMany({ _id: { $in: campaignIds.map((c) => `campaign:${c}:${contactId}`) } }),
+  ]);
   const [runs, entries, automationSends, events] = await Promise.all([
     m.AutomationRun.deleteMany({ contactId }),
     m.AutomationEntry.deleteMany({ _id: { $regex: `:${contactId}$` } }),

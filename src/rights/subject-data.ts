@@ -2,12 +2,18 @@
  * Everything a tenant holds about one subject, collection by collection, as the access and
  * portability archives present it: the profile, list memberships with their status, the
  * consent proof timeline, subscription requests, messages sent, rights requests, automation
- * runs with their paths and the custom events posted for the subject. Reads go
+ * runs with their paths, the custom events posted for the subject and its campaign messages. Reads go
  * through the shared client, so personal fields come back decrypted; nothing of another
  * subject is read (every query is keyed by the subject's ids).
  */
 import type { ContactDetails, ContactDocument } from '../db/models/contact';
 import { keyRange, type AutomationRunDocument } from '../db/models/automation';
+import {
+  campaignEventKinds,
+  type CampaignEventDocument,
+  type CampaignRecipientDocument,
+} from '../db/models/campaign';
+import { campaignEventIdOf, recipientIdOf } from '../campaigns/tracking';
 import type { TenantScope } from '../db/tenant-access';
 import { sendKeyPrefix } from '../consent/subscription/mail';
 
@@ -24,6 +30,7 @@ export interface SubjectData {
   rights_requests: SubjectRows;
   automation_runs: SubjectRows;
   events: SubjectRows;
+  campaigns: SubjectRows;
 }
 
 /** What each file holds, for the README inside the archive. */
@@ -43,6 +50,8 @@ export const subjectFileDescriptions: Record<keyof SubjectData, string> = {
   automation_runs:
     'Runs through the tenant’s automations: the automation, the version, the status, when entered and ended, and the path (each step: node, time, outcome).',
   events: 'Custom events the tenant posted about the subject: the name and when.',
+  campaigns:
+    'Campaign messages: the campaign, the list it was sent for, whether it was sent or skipped (and why), when, and when the subject first opened it, clicked in it or unsubscribed through it (only where tracking was allowed).',
 };
 
 const iso = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : null);
@@ -62,6 +71,7 @@ export async function collectSubjectData(
     rights_requests: [],
     automation_runs: [],
     events: [],
+    campaigns: [],
   };
   if (!contactId) return empty;
   const m = tenant.models;
@@ -73,6 +83,7 @@ export async function collectSubjectData(
     m.AutomationRun.find({ contactId }, { test: 0 }).lean<AutomationRunDocument[]>(),
     m.ContactEvent.find({ _id: keyRange(contactId) }).lean(),
   ]);
+  const campaigns = await campaignRecordsOf(tenant, contactId);
   const listIds = [
     ...new Set([
       ...Object.keys(contact?.lists ?? {}),
@@ -164,5 +175,44 @@ export async function collectSubjectData(
         .join(' '),
     })),
     events: events.map((e) => ({ name: e.name, at: iso(e.at) })),
+    campaigns: campaigns.map(({ campaignId, recipient, events: seen }) => ({
+      campaignId,
+      listId: recipient.listId,
+      status: recipient.status,
+      reason: str(recipient.reason),
+      sentAt: iso(recipient.sentAt),
+      openedAt: iso(seen.get('open')),
+      clickedAt: iso(seen.get('click')),
+      unsubscribedAt: iso(seen.get('unsubscribe')),
+    })),
   };
+}
+
+/**
+ * The subject's records in each of the tenant's campaigns: its recipient record and its
+ * open, click and unsubscribe events, looked up by their ids (campaign and contact).
+ */
+export async function campaignRecordsOf(tenant: TenantScope, contactId: string) {
+  const m = tenant.models;
+  const campaignIds = (await m.Campaign.find({}, { _id: 1 }).lean()).map((c) => c._id);
+  if (campaignIds.length === 0) return [];
+  const [recipients, events] = await Promise.all([
+    m.CampaignRecipient.find({
+      _id: { $in: campaignIds.map((c) => recipientIdOf(c, contactId)) },
+    }).lean<CampaignRecipientDocument[]>(),
+    m.CampaignEvent.find({
+      _id: {
+        $in: campaignIds.flatMap((c) =>
+          campaignEventKinds.map((k) => campaignEventIdOf(c, contactId, k)),
+        ),
+      },
+    }).lean<CampaignEventDocument[]>(),
+  ]);
+  return recipients.map((recipient) => {
+    const campaignId = recipient._id.slice(0, recipient._id.indexOf(':'));
+    const seen = new Map(
+      events.filter((e) => e._id.startsWith(`${campaignId}:`)).map((e) => [e.kind, e.at]),
+    );
+    return { campaignId, recipient, events: seen };
+  });
 }

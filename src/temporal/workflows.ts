@@ -177,6 +177,13 @@ export const workflowRegistry = {
     kind: workflowKinds.automationSweep,
     opaqueIdOf: (input) => input.tenantId, // one per tenant
   }),
+  campaignSend: kindSpec('campaignSendWorkflow')({
+    kind: workflowKinds.campaignSend,
+    // A campaign is sent once: its send's id is never reused.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    idConflict: WorkflowIdConflictPolicy.FAIL,
+    opaqueIdOf: (input) => input.campaignId,
+  }),
 };
 
 /** The registry holds every kind of `workflowKinds` under its key, with its kind string. */

@@ -71,6 +71,7 @@ export async function openWorkerServices(
       workflows: temporal.workflows,
       logger: createLogger('worker', config.logLevel),
     }),
+    campaignRatePerSecond: config.campaigns.ratePerSecond,
   };
   return {
     native,

@@ -251,6 +251,7 @@ describe('rights requests over HTTP', () => {
     expect(Object.keys(zip.files).sort()).toEqual([
       'README.txt',
       'automation_runs.csv',
+      'campaigns.csv',
       'consent.csv',
       'data.json',
       'events.csv',

@@ -10,6 +10,7 @@ export interface SinkMail {
   to: string[];
   subject: string;
   text: string;
+  html: string;
   raw: string;
 }
 

@@ -184,6 +184,12 @@ const starts: Start[] = [
     ...startOf('automationSweep', { tenantId }),
     id: 'automation-sweep:acme0001:acme0001',
   },
+  {
+    ...startOf('campaignSend', { tenantId, campaignId: 'k1' }),
+    id: 'campaign:acme0001:k1',
+    reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    conflict: WorkflowIdConflictPolicy.FAIL,
+  },
 ];
 
 describe('the workflow registry', () => {

@@ -28,6 +28,8 @@ import type { AutomationTriggers } from '../../automations/triggers';
 import type { HttpProblem } from '../middleware/error-handler';
 import { esc, page, pageQuery, sendLinkProblem, sendPage, tokenParams } from '../pages/page';
 import { defineRoute } from '../route';
+import { recordCampaignEvent } from '../../campaigns/campaigns';
+import { campaignIdPattern } from '../../campaigns/tracking';
 
 /** How long a link page waits for the workflow to record the click (the proof, say). */
 const SETTLE_MS = 10_000;
@@ -276,7 +278,16 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
       responses: { 200: page('unsubscribed'), ...refusals },
       async handler({ params }, req, res) {
         const { claims, tenant } = await open(params.token, ['unsubscribe']);
-        await unsubscribeContact(tenant, claims.contactId, claims.listId!, linkUse(req), deps);
+        const changed = await unsubscribeContact(
+          tenant,
+          claims.contactId,
+          claims.listId!,
+          linkUse(req),
+          deps,
+        );
+        // From a campaign's message: counted in its statistics.
+        if (changed && claims.ref && campaignIdPattern.test(claims.ref))
+          await recordCampaignEvent(tenant, claims.ref, claims.contactId, 'unsubscribe');
         sendPage(
           res,
           200,

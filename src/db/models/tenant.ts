@@ -55,6 +55,8 @@ export interface TenantDocument {
   name: string;
   status: TenantStatus;
   contractEndsAt?: Date;
+  /** The sender's postal address, in the footer of every marketing message (not personal). */
+  postalAddress?: string;
   deletion?: TenantDeletion;
   createdAt: Date;
   activatedAt?: Date;
@@ -69,6 +71,7 @@ const tenantSchema = new Schema<TenantDocument>(
     name: { type: String, required: true, maxlength: 200 },
     status: { type: String, enum: tenantStatuses, required: true },
     contractEndsAt: { type: Date },
+    postalAddress: { type: String },
     deletion: {
       type: new Schema(
         {

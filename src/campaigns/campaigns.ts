@@ -1,0 +1,213 @@
+/**
+ * Campaigns: created as drafts naming lists, a template and whether to track; sent once, by a
+ * workflow that resolves the audience when it starts (src/campaigns/audience.ts); paused,
+ * resumed and cancelled through that workflow, which answers with where it stands; counted
+ * from the recipients' records and their events.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CampaignActor, CampaignDocument } from '../db/models/campaign';
+import type { TenantScope } from '../db/tenant-access';
+import { conflict, invalid, notFound } from '../errors';
+import type { WorkflowGateway } from '../temporal/workflows';
+import {
+  campaignControlUpdate,
+  campaignProgressQuery,
+  type CampaignProgress,
+  type CampaignSendInput,
+} from '../../workflows/definitions';
+import { campaignEventIdOf } from './tracking';
+
+/** What sending and controlling campaigns need. */
+export interface CampaignCommandDeps {
+  workflows: Pick<WorkflowGateway, 'start' | 'update' | 'query'>;
+}
+
+/** The lists a caller may use: all, or these ids. */
+export type ListScope = 'all' | readonly string[];
+
+/** A campaign as received. */
+export interface CampaignInput {
+  name: string;
+  listIds: string[];
+  templateId: string;
+  tracking?: boolean;
+  sendAt?: Date;
+}
+
+/** A campaign's statistics. */
+export interface CampaignStats {
+  recipients: number;
+  sent: number;
+  delivered: number;
+  skipped: number;
+  opens: number;
+  clicks: number;
+  unsubscribes: number;
+  bounces: number;
+  complaints: number;
+}
+
+/** Creates a draft; the lists must exist and be the caller's, the template must exist. */
+export async function createCampaign(
+  tenant: TenantScope,
+  input: CampaignInput,
+  lists: ListScope,
+  by: CampaignActor,
+  now = new Date(),
+): Promise<CampaignDocument> {
+  const listIds = [...new Set(input.listIds)];
+  const found = await tenant.models.List.find({ _id: { $in: listIds } }, { _id: 1 }).lean();
+  const missing = listIds.filter(
+    (id) => !found.some((l) => l._id === id) || (lists !== 'all' && !lists.includes(id)),
+  );
+  if (missing.length > 0) throw notFound(`list ${missing.join(', ')}`);
+  if (!(await tenant.models.Template.exists({ _id: input.templateId }))) throw notFound('template');
+  if (input.sendAt && input.sendAt.getTime() < now.getTime() - 60_000)
+    throw invalid('sendAt: in the past; leave it out to send at once');
+  const doc: CampaignDocument = {
+    _id: `k${randomBytes(12).toString('hex')}`,
+    name: input.name,
+    listIds,
+    templateId: input.templateId,
+    tracking: input.tracking ?? true,
+    ...(input.sendAt ? { sendAt: input.sendAt } : {}),
+    status: 'draft',
+    createdAt: now,
+    createdBy: by,
+    updatedAt: now,
+  };
+  await tenant.models.Campaign.create(doc);
+  return doc;
+}
+
+/** A campaign the caller may see (every list of it theirs), or 404. */
+export async function findCampaign(
+  tenant: TenantScope,
+  id: string,
+  lists: ListScope,
+): Promise<CampaignDocument> {
+  const doc = await tenant.models.Campaign.findById(id).lean<CampaignDocument>();
+  if (!doc || (lists !== 'all' && !doc.listIds.every((l) => lists.includes(l))))
+    throw notFound('campaign');
+  return doc;
+}
+
+/**
+ * Starts the campaign's send with its template's current version; 409 unless it is a draft,
+ * or when the tenant has no postal address for the footer. The workflow's id.
+ */
+export async function startCampaignSend(
+  deps: CampaignCommandDeps,
+  tenant: TenantScope,
+  campaign: CampaignDocument,
+  postalAddress: string | undefined,
+  now = new Date(),
+  /** How the send batches (tests use small batches). */
+  options: Pick<CampaignSendInput, 'batchSize' | 'batchesPerRun'> = {},
+): Promise<string> {
+  if (!postalAddress)
+    throw conflict(
+      'postal_address_missing',
+      'set the postal address for the footer of marketing messages first (PUT /api/v1/settings/postal-address)',
+    );
+  const template = await tenant.models.Template.findById(campaign.templateId, {
+    version: 1,
+  }).lean();
+  if (!template) throw notFound('template');
+  const claimed = await tenant.models.Campaign.updateOne(
+    { _id: campaign._id, status: 'draft' },
+    {
+      $set: {
+        status: campaign.sendAt && campaign.sendAt > now ? 'scheduled' : 'sending',
+        templateVersion: template.version,
+        updatedAt: now,
+      },
+    },
+  );
+  if (claimed.modifiedCount !== 1)
+    throw conflict('not_draft', `the campaign is ${campaign.status}: it is sent once`);
+  const { workflowId } = await deps.workflows.start('campaignSend', {
+    tenantId: tenant.tenantId,
+    campaignId: campaign._id,
+    ...options,
+  });
+  return workflowId;
+}
+
+/** Pauses, resumes or cancels a send; where it then stands. 409 when nothing is being sent. */
+export async function controlCampaignSend(
+  deps: CampaignCommandDeps,
+  tenant: TenantScope,
+  campaign: CampaignDocument,
+  action: 'pause' | 'resume' | 'cancel',
+): Promise<CampaignProgress> {
+  if (!['scheduled', 'sending'].includes(campaign.status))
+    throw conflict('not_sending', `the campaign is ${campaign.status}`);
+  return deps.workflows.update(
+    'campaignSend',
+    tenant.tenantId,
+    campaign._id,
+    campaignControlUpdate,
+    { args: [{ action }], waitMs: 10_000 },
+  );
+}
+
+/** Where a send stands, from its workflow; undefined when it is not running. */
+export async function campaignProgress(
+  deps: CampaignCommandDeps,
+  tenant: TenantScope,
+  campaign: CampaignDocument,
+): Promise<CampaignProgress | undefined> {
+  if (!['scheduled', 'sending'].includes(campaign.status)) return undefined;
+  return deps.workflows
+    .query('campaignSend', tenant.tenantId, campaign._id, campaignProgressQuery)
+    .catch(() => undefined);
+}
+
+/** A campaign's statistics, from its recipients' records and their events. */
+export async function campaignStats(
+  tenant: TenantScope,
+  campaign: CampaignDocument,
+): Promise<CampaignStats> {
+  const range = { $gt: `${campaign._id}:`, $lt: `${campaign._id};` };
+  const { CampaignRecipient, CampaignEvent } = tenant.models;
+  const [sent, skipped, events] = await Promise.all([
+    CampaignRecipient.countDocuments({ _id: range, status: 'sent' }),
+    CampaignRecipient.countDocuments({ _id: range, status: 'skipped' }),
+    CampaignEvent.find({ _id: range }, { kind: 1 }).lean(),
+  ]);
+  const count = (kind: string) => events.filter((e) => e.kind === kind).length;
+  return {
+    recipients: campaign.recipients ?? 0,
+    sent,
+    // Bounces are not received yet: what the relay took counts as delivered.
+    delivered: sent,
+    skipped,
+    opens: count('open'),
+    clicks: count('click'),
+    unsubscribes: count('unsubscribe'),
+    bounces: 0,
+    complaints: 0,
+  };
+}
+
+/** Records an open, a click or an unsubscribe of a recipient, once; whether it was new. */
+export async function recordCampaignEvent(
+  tenant: TenantScope,
+  campaignId: string,
+  contactId: string,
+  kind: 'open' | 'click' | 'unsubscribe',
+  at = new Date(),
+): Promise<boolean> {
+  try {
+    await tenant.models.CampaignEvent.create({
+      _id: campaignEventIdOf(campaignId, contactId, kind),
+      kind,
+      at,
+    });
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) return false;
+    throw err;
+  }
+}

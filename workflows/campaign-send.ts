@@ -1,0 +1,121 @@
+/**
+ * One campaign's send, as its procedure reads:
+ *
+ * 1. wait for the time it is scheduled at (a cancel ends it first);
+ * 2. resolve the audience once: one recipient record per eligible contact of its lists;
+ * 3. send in batches, each an activity that heartbeats and sends each recipient's message
+ *    once (the recipient's record and the mailer's send key), paced to the tenant's rate;
+ *    pause holds between batches until resume; cancel stops before the next batch;
+ * 4. record how it ended.
+ *
+ * Continues as new when the history grows long, carrying its counts and the last recipient
+ * handled. Ids and counts only: no address is ever in its history.
+ */
+import {
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  campaignControlUpdate,
+  campaignProgressQuery,
+  type CampaignProgress,
+  type CampaignSendInput,
+} from './definitions';
+import { activityFailures } from './failures';
+
+const { openCampaignSend, resolveCampaignAudience, finishCampaignSend } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: {
+      maximumInterval: '5 minutes',
+      nonRetryableErrorTypes: [activityFailures.campaignMissing],
+    },
+  });
+const { sendCampaignBatch } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  // A relay that refuses keeps the batch retrying (each message still sent once) until it
+  // takes mail again; pause or cancel apply once the batch is through.
+  retry: {
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [activityFailures.campaignMissing],
+  },
+});
+
+/** Recipients per batch, and batches per run, unless the input says otherwise. */
+const BATCH = 100;
+const BATCHES_PER_RUN = 500;
+
+/** Sends one campaign. */
+export async function campaignSendWorkflow(input: CampaignSendInput): Promise<CampaignProgress> {
+  const ref = { tenantId: input.tenantId, campaignId: input.campaignId };
+  const progress: CampaignProgress = input.resume ?? {
+    status: 'scheduled',
+    recipients: 0,
+    sent: 0,
+    skipped: 0,
+  };
+  let paused = progress.status === 'paused';
+  let batches = 0;
+  let cancelled = false;
+  const finished = () => progress.status === 'sent' || progress.status === 'cancelled';
+  setHandler(campaignProgressQuery, () => progress);
+  setHandler(campaignControlUpdate, ({ action }) => {
+    if (finished()) return progress;
+    if (action === 'cancel') cancelled = true;
+    else if (action === 'pause') paused = true;
+    else paused = false;
+    if (progress.status !== 'scheduled')
+      progress.status = cancelled ? 'cancelled' : paused ? 'paused' : 'sending';
+    return progress;
+  });
+
+  if (!input.resume) {
+    const { sendAt } = await openCampaignSend(ref);
+    const wait = sendAt ? Date.parse(sendAt) - Date.now() : 0;
+    if (wait > 0) await condition(() => cancelled, wait);
+    if (cancelled) return finish('cancelled');
+    const { recipients } = await resolveCampaignAudience(ref);
+    progress.recipients = recipients;
+    progress.status = paused ? 'paused' : 'sending';
+  }
+
+  for (;;) {
+    if (cancelled) return finish('cancelled');
+    if (paused) {
+      progress.status = 'paused';
+      await condition(() => !paused || cancelled);
+      if (cancelled) return finish('cancelled');
+      progress.status = 'sending';
+    }
+    if (
+      workflowInfo().continueAsNewSuggested ||
+      batches >= (input.batchesPerRun ?? BATCHES_PER_RUN)
+    )
+      await continueAsNew<typeof campaignSendWorkflow>({ ...input, resume: progress });
+    const started = Date.now();
+    const limit = input.batchSize ?? BATCH;
+    const batch = await sendCampaignBatch({ ...ref, after: progress.cursor, limit });
+    batches += 1;
+    progress.sent += batch.sent;
+    progress.skipped += batch.skipped;
+    if (batch.last) progress.cursor = batch.last;
+    if (batch.done) return finish('sent');
+    // The tenant's rate: a batch of n messages takes at least n / rate seconds.
+    const due = ((batch.sent + batch.skipped) * 1000) / batch.ratePerSecond;
+    const left = due - (Date.now() - started);
+    if (left > 0) await sleep(left);
+  }
+
+  async function finish(outcome: 'sent' | 'cancelled'): Promise<CampaignProgress> {
+    await finishCampaignSend({ ...ref, outcome, sent: progress.sent, skipped: progress.skipped });
+    progress.status = outcome;
+    return progress;
+  }
+}
