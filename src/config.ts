@@ -87,6 +87,19 @@ const schema = z.object({
   CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: z.coerce.number().int().min(1).default(5),
   CONSENTFLOW_SUBSCRIBE_LIMIT_IP: z.coerce.number().int().min(1).default(30),
   CONSENTFLOW_CAMPAIGN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
+  CONSENTFLOW_LINK_BLOCKLIST: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((d) => d.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  CONSENTFLOW_LINK_CHECK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'], 'must be true or false')
+    .transform((value) => value === 'true')
+    .optional(),
   CONSENTFLOW_TLS_CERT: z.string().min(1).optional(),
   CONSENTFLOW_TLS_KEY: z.string().min(1).optional(),
   CONSENTFLOW_SESSION_SECRET: z
@@ -225,6 +238,12 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
     campaigns: {
       /** Messages per second one campaign of a tenant sends at most. */
       ratePerSecond: env.CONSENTFLOW_CAMPAIGN_RATE,
+      /** Hosts (and their subdomains) no link of a message may lead to. */
+      linkBlocklist: env.CONSENTFLOW_LINK_BLOCKLIST,
+      /** Whether the link checker may reach loopback and private addresses (as webhooks). */
+      linkCheckAllowPrivate:
+        env.CONSENTFLOW_LINK_CHECK_ALLOW_PRIVATE ??
+        (env.NODE_ENV === 'development' || env.NODE_ENV === 'test'),
     },
     subscribe: {
       /** Subscription requests per address per hour, and per subscriber IP per hour. */

@@ -18,6 +18,8 @@ export type ErrorKind =
   | 'gone'
   | 'too_large'
   | 'unsupported'
+  /** Well-formed, but what it asks for cannot be done as it stands (a blocked link). */
+  | 'unprocessable'
   | 'too_many'
   | 'internal'
   | 'unavailable';

@@ -40,6 +40,7 @@ import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
 import type { AccessLog } from '../auth/access-log';
 import type { AutomationTriggers } from '../automations/triggers';
+import type { LinkChecker } from '../campaigns/link-check';
 import type { Accounts } from '../auth/accounts';
 import type { BruteForce } from '../auth/brute-force';
 import type { Login } from '../auth/login';
@@ -86,6 +87,8 @@ export interface AppDeps {
   webhooks: { events: WebhookEmitDeps; endpoints: WebhookEndpointDeps };
   /** Automation entries and waits fed by the product's events (src/automations/triggers.ts). */
   automations: AutomationTriggers;
+  /** Checks every link of a campaign before it is sent (src/campaigns/link-check.ts). */
+  linkChecker: LinkChecker;
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
   /** Console sessions, logins, accounts and brute-force protection. */
@@ -200,7 +203,7 @@ export function createApp(deps: AppDeps): Express {
   mount(webhookRoutes(deps.webhooks.endpoints));
   mount(automationRoutes(deps));
   mount(templateRoutes());
-  mount(campaignRoutes({ workflows: deps.workflows, control }));
+  mount(campaignRoutes({ workflows: deps.workflows, control, linkChecker: deps.linkChecker }));
   mount(senderSettingsRoutes({ control, accessLog }));
   mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
   // After the API, so API requests do not each cost a file-system lookup.

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CampaignActor, CampaignDocument } from '../db/models/campaign';
 import type { TenantScope } from '../db/tenant-access';
-import { conflict, invalid, notFound } from '../errors';
+import { AppError, conflict, invalid, notFound } from '../errors';
 import type { WorkflowGateway } from '../temporal/workflows';
 import {
   campaignControlUpdate,
@@ -15,6 +15,7 @@ import {
   type CampaignProgress,
   type CampaignSendInput,
 } from '../../workflows/definitions';
+import type { LinkChecker, LinkVerdict } from './link-check';
 import { campaignEventIdOf } from './tracking';
 
 /** What sending and controlling campaigns need. */
@@ -210,4 +211,44 @@ export async function recordCampaignEvent(
     if ((err as { code?: number }).code === 11000) return false;
     throw err;
   }
+}
+
+/** The verdict on every link of the template version a campaign sends (or would send now). */
+export async function checkCampaignLinks(
+  checker: Pick<LinkChecker, 'check'>,
+  tenant: TenantScope,
+  campaign: CampaignDocument,
+): Promise<LinkVerdict[]> {
+  const template = await tenant.models.Template.findById(campaign.templateId, {
+    version: 1,
+  }).lean();
+  if (!template) throw notFound('template');
+  const version = await tenant.models.TemplateVersion.findById(
+    `${campaign.templateId}:v${campaign.templateVersion ?? template.version}`,
+    { links: 1, linkTexts: 1 },
+  ).lean();
+  if (!version) throw notFound('template version');
+  return checker.check(
+    version.links.map((url, i) => ({ url, text: version.linkTexts?.[i] || undefined })),
+  );
+}
+
+/** Refuses (422 `links_blocked`) a send with a blocked link, naming each with its reason. */
+export function assertNoBlockedLinks(verdicts: readonly LinkVerdict[]): void {
+  const blocked = verdicts.filter((v) => v.verdict === 'blocked');
+  if (blocked.length === 0) return;
+  throw new AppError(
+    'unprocessable',
+    'links_blocked',
+    `${blocked.length} link${blocked.length === 1 ? '' : 's'} blocked: ${blocked
+      .map((v) => `${v.url} (${v.reason})`)
+      .join('; ')}`,
+    {
+      problems: blocked.map((v) => ({
+        node: 'links',
+        field: v.url,
+        message: [v.reason, ...(v.hops.length ? [`via ${v.hops.join(' → ')}`] : [])].join(', '),
+      })),
+    },
+  );
 }

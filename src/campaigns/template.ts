@@ -15,6 +15,7 @@ import { LRUCache } from 'lru-cache';
 import { load } from 'cheerio';
 import mjml2html from 'mjml';
 import { customFieldName } from '../domain/custom-field';
+import { shownDomain } from './link-text';
 
 const html = new Liquid({ outputEscape: 'escape', ownPropertyOnly: true, strictFilters: true });
 const plain = new Liquid({ ownPropertyOnly: true, strictFilters: true });
@@ -38,6 +39,8 @@ export interface CompiledTemplate {
   html: string;
   text?: string;
   links: string[];
+  /** Per link, the text of an anchor to it that reads as an address ('' when none does). */
+  linkTexts: string[];
   mergeFields: string[];
 }
 
@@ -109,7 +112,7 @@ export async function compileTemplate(
     }
   }
   if (problems.length > 0) return { ok: false, problems };
-  const { html: linked, links, linkProblems } = indexLinks(body);
+  const { html: linked, links, linkTexts, linkProblems } = indexLinks(body);
   if (linkProblems.length > 0) return { ok: false, problems: linkProblems };
   return {
     ok: true,
@@ -117,6 +120,7 @@ export async function compileTemplate(
       subject: source.subject,
       html: linked,
       links,
+      linkTexts,
       ...(source.text === undefined ? {} : { text: source.text }),
       mergeFields: [...mergeFields].sort(),
     },
@@ -134,10 +138,12 @@ const MAX_LINKS = 100;
 function indexLinks(body: string): {
   html: string;
   links: string[];
+  linkTexts: string[];
   linkProblems: TemplateProblem[];
 } {
   const $ = load(body);
   const links: string[] = [];
+  const linkTexts: string[] = [];
   const linkProblems: TemplateProblem[] = [];
   $('a[href]').each((_, element) => {
     const href = ($(element).attr('href') ?? '').trim();
@@ -151,11 +157,19 @@ function indexLinks(body: string): {
     }
     let index = links.indexOf(href);
     if (index < 0) index = links.push(href) - 1;
+    // The text the link checker compares with the target (src/campaigns/link-check.ts).
+    const text = $(element).text().trim();
+    if (!linkTexts[index] && shownDomain(text)) linkTexts[index] = text;
     $(element).attr('href', `{{ links[${index}] }}`);
   });
   if (links.length > MAX_LINKS)
     linkProblems.push({ field: 'html', message: `${links.length} links: at most ${MAX_LINKS}` });
-  return { html: $.html(), links, linkProblems };
+  return {
+    html: $.html(),
+    links,
+    linkTexts: links.map((_, i) => linkTexts[i] ?? ''),
+    linkProblems,
+  };
 }
 
 /** What a template is rendered for. */

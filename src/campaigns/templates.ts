@@ -78,6 +78,7 @@ async function storeVersion(
     html: template.html,
     ...(template.text === undefined ? {} : { text: template.text }),
     links: template.links,
+    linkTexts: template.linkTexts,
     mergeFields: template.mergeFields,
     createdAt: now,
     createdBy: by,

@@ -42,12 +42,15 @@ export interface WebhookSender {
 }
 
 /** Marks a connection refused because of the address it would reach. */
-class AddressRefused extends Error {
+export class AddressRefused extends Error {
   readonly code = 'ERR_WEBHOOK_ADDRESS_REFUSED';
 }
 
-/** A resolver for sockets that fails for any name with an address that is not public. */
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+/**
+ * A resolver for sockets that fails for any name with an address that is not public (also
+ * what the campaigns' link checker connects through).
+ */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (err, found: LookupAddress[]) => {
     if (err) return callback(err, '', 0);
     if (found.length === 0 || !found.every((a) => isPublicAddress(a.address)))

@@ -29,6 +29,7 @@ import { assertWorkerRunning } from '../supervisor-status';
 import { openTemporalClient, type TemporalClientServices } from './temporal';
 import { createWebhookServices } from './webhooks';
 import { createAutomationTriggers } from '../automations/triggers';
+import { createLinkChecker } from '../campaigns/link-check';
 
 /** The api's services, its sweeps, and how to close them. */
 export interface ApiServices {
@@ -75,6 +76,10 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     secret: sessionSecret.token,
     settings: config.auth.bruteForce,
   });
+  const linkChecker = createLinkChecker({
+    allowPrivate: config.campaigns.linkCheckAllowPrivate,
+    blocklist: config.campaigns.linkBlocklist,
+  });
   const app: AppDeps = {
     logger,
     platformToken: platformToken.token,
@@ -94,6 +99,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     }),
     webhooks: createWebhookServices(config, { workflows: temporal.workflows, logger }),
     automations: createAutomationTriggers({ workflows: temporal.workflows, logger }),
+    linkChecker,
     publicUrl: config.http.publicUrl,
     health: {
       temporal: () => temporal.connection.healthService.check({}),
@@ -129,6 +135,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     createdPlatformToken: platformToken.created ? platformToken.token : undefined,
     createdCodecToken: codecToken.created,
     async close() {
+      await linkChecker.close();
       await temporal.connection.close();
       relay.close();
       consent.transport.close();

@@ -7,7 +7,10 @@
  * click once, and a tampered token gets 404 and records nothing; the permissions and the
  * refusals of bad input.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { createLinkChecker } from '../../src/campaigns/link-check';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { verifyDkim, type PublishedDkim } from '../helpers/dkim';
 import { linkPath, mailTo as mailToIn, type SinkMail } from '../helpers/dev-mail';
@@ -34,7 +37,13 @@ describe('campaigns over HTTP', () => {
     );
 
   beforeAll(async () => {
-    stack = await startAppStack();
+    // The link checker may reach this machine's test site only because the tests say so.
+    stack = await startAppStack({
+      env: {
+        CONSENTFLOW_LINK_BLOCKLIST: 'blocked.test',
+        CONSENTFLOW_LINK_CHECK_ALLOW_PRIVATE: 'true',
+      },
+    });
     tenant = await buildTenant(stack.app, stack.platformToken);
     dkim = (await api().get('/api/v1/dkim').set(auth())).body;
   });
@@ -254,6 +263,92 @@ describe('campaigns over HTTP', () => {
     const seen = await api().get(`/api/v1/campaigns/${campaign.body.id}`).set(auth(reader));
     expect(seen.status).toBe(200);
     expect(seen.body.stats).toBeUndefined();
+  });
+
+  it('checks every link before a send: a redirect chain to a blocklisted host and a misleading text refuse it, with the chain shown', async () => {
+    // A local site: /a redirects to /b, which redirects to a blocklisted host; /ok answers.
+    const site: Server = createServer((req, res) => {
+      if (req.url === '/a') res.writeHead(302, { Location: '/b' }).end();
+      else if (req.url === '/b')
+        res.writeHead(301, { Location: 'http://www.blocked.test/x' }).end();
+      else if (req.url === '/ok') res.writeHead(200).end();
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    const base = `http://localhost:${(site.address() as AddressInfo).port}`;
+    try {
+      const list = await newList('Checked');
+      await member(list, `chris.${marker}@example.test`);
+      const created = await api()
+        .post('/api/v1/templates')
+        .set(auth())
+        .send({
+          name: 'Links',
+          subject: 'Links',
+          html: `<p><a href="${base}/a">offer</a> <a href="${base}/ok">fine</a> <a href="${base}/ok">www.bank.example</a> <a href="http://192.0.2.1/x">raw</a></p>`,
+        });
+      expect(created.status).toBe(201);
+      const campaign = await api()
+        .post('/api/v1/campaigns')
+        .set(auth())
+        .send({ name: 'Links', listIds: [list], templateId: created.body.id });
+      const checked = await api().post(`/api/v1/campaigns/${campaign.body.id}/check`).set(auth());
+      expect(checked.status).toBe(200);
+      expect(checked.body.links).toEqual([
+        {
+          url: `${base}/a`,
+          finalUrl: 'http://www.blocked.test/x',
+          hops: [`${base}/b`, 'http://www.blocked.test/x'],
+          verdict: 'blocked',
+          reason: 'www.blocked.test is on the blocklist (blocked.test)',
+        },
+        {
+          url: `${base}/ok`,
+          finalUrl: `${base}/ok`,
+          hops: [],
+          verdict: 'blocked',
+          reason: `the link's text shows www.bank.example but it points at localhost`,
+        },
+        {
+          url: 'http://192.0.2.1/x',
+          finalUrl: 'http://192.0.2.1/x',
+          hops: [],
+          verdict: 'blocked',
+          reason: '192.0.2.1 is an IP address, not a host name',
+        },
+      ]);
+      await api()
+        .put('/api/v1/settings/postal-address')
+        .set(auth())
+        .send({ postalAddress: 'Via Roma 1, Torino, Italy' });
+      const refused = await api().post(`/api/v1/campaigns/${campaign.body.id}/send`).set(auth());
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.id).toBe('links_blocked');
+      expect(refused.body.error.problems[0]).toMatchObject({
+        field: `${base}/a`,
+        message: expect.stringContaining(`via ${base}/b → http://www.blocked.test/x`),
+      });
+      // Where private addresses are not allowed (production), the same site is refused.
+      const strict = createLinkChecker({ allowPrivate: false, blocklist: [] });
+      try {
+        expect(await strict.check([{ url: `${base}/ok` }])).toEqual([
+          expect.objectContaining({
+            verdict: 'blocked',
+            reason: 'refused: it resolves to a non-public address',
+          }),
+        ]);
+      } finally {
+        await strict.close();
+      }
+      // Nothing was sent, and the campaign is still a draft.
+      const after = await api().get(`/api/v1/campaigns/${campaign.body.id}`).set(auth());
+      expect(after.body.status).toBe('draft');
+      expect(
+        (await allMail(`chris.${marker}@example.test`)).filter((m) => m.subject === 'Links'),
+      ).toHaveLength(0);
+    } finally {
+      await new Promise((r) => site.close(r));
+    }
   });
 
   it('refuses a campaign to a list outside the caller’s lists, or with a send time in the past', async () => {

@@ -392,6 +392,69 @@ describe('automation run workflow', () => {
     expect((await subjects(person.email)).sort()).toEqual(['Again', 'Again', 'Once']);
   });
 
+  it('runs a random split, a field update, delays to a local time and to a date field, a webhook, a notification and list changes', async () => {
+    const other = await request(stack.app)
+      .post('/api/v1/lists')
+      .set(auth())
+      .send({ name: `Other ${marker}` });
+    const { id } = await automation([
+      {
+        id: 'split',
+        type: 'random_split',
+        branches: [
+          { weight: 50, next: 'mark' },
+          { weight: 50, next: 'mark' },
+        ],
+      },
+      { id: 'mark', type: 'update_field', field: 'custom.stage', value: 'welcomed', next: 'nine' },
+      { id: 'nine', type: 'delay', wait: { kind: 'local_time', time: '09:00' }, next: 'hook' },
+      { id: 'hook', type: 'webhook', name: 'crm.sync', next: 'tell' },
+      { id: 'tell', type: 'notify', message: 'A contact was welcomed', next: 'add' },
+      { id: 'add', type: 'list_add', listId: other.body.id, next: 'renewal' },
+      {
+        id: 'renewal',
+        type: 'delay',
+        wait: { kind: 'date_field', field: 'custom.renewal', offsetDays: -1, time: '10:00' },
+        next: 'remove',
+      },
+      { id: 'remove', type: 'list_remove', listId: other.body.id, next: 'done' },
+      end,
+    ]);
+    const now = new Date(await ts.env.currentTimeMs());
+    const renewal = new Date(now.getTime() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const person = await contact({ renewal });
+    await ts.withWorker(createActivities(stack.activityDeps), async (taskQueue) => {
+      const handle = await enter(taskQueue, id, person.contactId);
+      expect(await resultOf(handle)).toMatchObject({ outcome: 'completed' });
+      await keepHistory(handle, stack.payloadKeys, 'automation-run-every-step');
+    });
+    const run = (await runOf(id, person.contactId))!;
+    expect(run.path.map((s) => [s.node, s.outcome])).toEqual([
+      ['split', 'done'],
+      ['mark', 'done'],
+      ['nine', 'waited'],
+      ['hook', 'done'],
+      ['tell', 'done'],
+      ['add', 'done'],
+      ['renewal', 'waited'],
+      ['remove', 'done'],
+      ['done', 'done'],
+    ]);
+    const at = (node: string) => run.path.find((s) => s.node === node)!.at;
+    expect(at('hook').getUTCHours()).toBe(9);
+    expect(at('remove').toISOString()).toBe(
+      `${new Date(Date.parse(renewal) - 86_400_000).toISOString().slice(0, 10)}T10:00:00.000Z`,
+    );
+    const contactNow = await request(stack.app)
+      .get(`/api/v1/contacts/${person.contactId}`)
+      .set(auth());
+    expect(contactNow.body.fields).toMatchObject({ stage: 'welcomed' });
+    // Added by the other list's double opt-in (a confirmation mail), then removed.
+    expect(
+      contactNow.body.lists.find((l: { listId: string }) => l.listId === other.body.id),
+    ).toMatchObject({ status: 'unsubscribed' });
+  });
+
   it('waits out quiet hours in the contact’s time zone, and skips a send over the frequency cap', async () => {
     const now = new Date(await ts.env.currentTimeMs());
     // Quiet from the current hour in New York for two hours.

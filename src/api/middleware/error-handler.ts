@@ -27,6 +27,7 @@ const statusOf: Record<ErrorKind, number> = {
   gone: 410,
   too_large: 413,
   unsupported: 415,
+  unprocessable: 422,
   too_many: 429,
   internal: 500,
   unavailable: 503,

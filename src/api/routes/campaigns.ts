@@ -6,7 +6,10 @@
  */
 import type { Response } from 'express';
 import { z } from 'zod';
+import type { LinkChecker } from '../../campaigns/link-check';
 import {
+  assertNoBlockedLinks,
+  checkCampaignLinks,
   campaignProgress,
   campaignStats,
   controlCampaignSend,
@@ -27,6 +30,7 @@ import { defineRoute } from '../route';
 export interface CampaignRouteDeps {
   workflows: WorkflowGateway;
   control: ControlModels;
+  linkChecker: LinkChecker;
 }
 
 const idParams = z.strictObject({ id: z.string().regex(campaignIdPattern, 'not a campaign id') });
@@ -211,7 +215,7 @@ export function campaignRoutes(deps: CampaignRouteDeps) {
       path: '/api/v1/campaigns/:id/send',
       summary: 'Send a campaign',
       description:
-        'Starts its send with the template’s current version, now or at its `sendAt`. 409 `not_draft` once sent, 409 `postal_address_missing` until the tenant’s postal address is set.',
+        'Checks every link first (as `POST …/check`): 422 `links_blocked` names each blocked link with its reason and redirect chain. Then starts its send with the template’s current version, now or at its `sendAt`. 409 `not_draft` once sent, 409 `postal_address_missing` until the tenant’s postal address is set.',
       request: { params: idParams },
       responses: {
         202: {
@@ -225,8 +229,43 @@ export function campaignRoutes(deps: CampaignRouteDeps) {
         const owner = await deps.control.Tenant.findById(tenant.tenantId, {
           postalAddress: 1,
         }).lean();
+        if (doc.status === 'draft')
+          assertNoBlockedLinks(await checkCampaignLinks(deps.linkChecker, tenant, doc));
         const workflowId = await startCampaignSend(deps, tenant, doc, owner?.postalAddress);
         res.status(202).json({ workflowId });
+      },
+    }),
+
+    defineRoute({
+      tag: 'campaigns',
+      auth: 'tenant',
+      feature: 'campaigns.create',
+      method: 'post',
+      path: '/api/v1/campaigns/:id/check',
+      summary: 'Check every link of a campaign',
+      description:
+        'Follows each link of the template version the campaign sends (at most 5 redirects) and judges every hop: `blocked` for a scheme other than http(s), an IP address as host, a host on the blocklist (`CONSENTFLOW_LINK_BLOCKLIST`), an address that is not public, or a link text showing another domain; `unreachable` for no answer or an error status. A send with a blocked link is refused (422 `links_blocked`).',
+      request: { params: idParams },
+      responses: {
+        200: {
+          description: 'the verdict on each link',
+          schema: z.strictObject({
+            links: z.array(
+              z.strictObject({
+                url: z.string(),
+                finalUrl: z.string(),
+                hops: z.array(z.string()),
+                verdict: z.enum(['ok', 'blocked', 'unreachable']),
+                reason: z.string().optional(),
+              }),
+            ),
+          }),
+        },
+      },
+      async handler({ params }, _req, res) {
+        const { tenant } = tenantOf(res);
+        const doc = await findCampaign(tenant, params.id, scopeOf(res));
+        res.json({ links: await checkCampaignLinks(deps.linkChecker, tenant, doc) });
       },
     }),
 

@@ -43,6 +43,8 @@ export interface TemplateVersionDocument {
   text?: string;
   /** The http(s) links of the HTML, in order; the HTML names each by its index. */
   links: string[];
+  /** Per link, the text of an anchor to it that reads as an address ('' when none does). */
+  linkTexts: string[];
   mergeFields: string[];
   createdAt: Date;
   createdBy: CampaignActor;
@@ -126,6 +128,7 @@ const templateVersionSchema = new Schema<TemplateVersionDocument>(
     html: { type: String, required: true },
     text: { type: String },
     links: { type: [String], required: true },
+    linkTexts: { type: [String], default: [] },
     mergeFields: { type: [String], required: true },
     createdAt: { type: Date, required: true },
     createdBy: actor,
