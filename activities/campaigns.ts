@@ -174,6 +174,7 @@ export function createCampaignActivities(deps: CampaignDeps) {
       const skipped = queued.filter((_, i) => 'skip' in built[i]!);
       const messages = built.filter((m): m is Omit<TenantMessage, 'tenantId'> => !('skip' in m));
       const outcomes = await mailer.sendBatch(ref.tenantId, messages);
+      Context.current().heartbeat();
       const now = new Date();
       const sentIds = queued
         .filter((_, i) => !('skip' in built[i]!))
@@ -209,6 +210,15 @@ export function createCampaignActivities(deps: CampaignDeps) {
         done: queued.length < ref.limit,
         ratePerSecond: deps.campaignRatePerSecond,
       };
+    },
+
+    /** Records that the send is paused or sending again. */
+    async recordCampaignStatus(ref: CampaignRef & { status: 'paused' | 'sending' }): Promise<void> {
+      const { tenant } = await load(ref);
+      await tenant.models.Campaign.updateOne(
+        { _id: ref.campaignId, status: { $in: ['sending', 'paused'] } },
+        { $set: { status: ref.status, updatedAt: new Date() } },
+      );
     },
 
     /** Records how the send ended. */

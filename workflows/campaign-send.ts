@@ -28,7 +28,7 @@ import {
 } from './definitions';
 import { activityFailures } from './failures';
 
-const { openCampaignSend, resolveCampaignAudience, finishCampaignSend } =
+const { openCampaignSend, resolveCampaignAudience, finishCampaignSend, recordCampaignStatus } =
   proxyActivities<Activities>({
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '1 minute',
@@ -39,7 +39,9 @@ const { openCampaignSend, resolveCampaignAudience, finishCampaignSend } =
   });
 const { sendCampaignBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
+  // A batch heartbeats once its messages are built and again once they are sent: a worker
+  // that dies mid-batch is noticed this soon, and the batch retried elsewhere.
+  heartbeatTimeout: '30 seconds',
   // A relay that refuses keeps the batch retrying (each message still sent once) until it
   // takes mail again; pause or cancel apply once the batch is through.
   retry: {
@@ -90,9 +92,12 @@ export async function campaignSendWorkflow(input: CampaignSendInput): Promise<Ca
     if (cancelled) return finish('cancelled');
     if (paused) {
       progress.status = 'paused';
+      // Stored, so the campaign shows paused without asking this workflow.
+      await recordCampaignStatus({ ...ref, status: 'paused' });
       await condition(() => !paused || cancelled);
       if (cancelled) return finish('cancelled');
       progress.status = 'sending';
+      await recordCampaignStatus({ ...ref, status: 'sending' });
     }
     if (
       workflowInfo().continueAsNewSuggested ||

@@ -11,7 +11,6 @@ import { AppError, conflict, invalid, notFound } from '../errors';
 import type { WorkflowGateway } from '../temporal/workflows';
 import {
   campaignControlUpdate,
-  campaignProgressQuery,
   type CampaignProgress,
   type CampaignSendInput,
 } from '../../workflows/definitions';
@@ -20,7 +19,7 @@ import { campaignEventIdOf } from './tracking';
 
 /** What sending and controlling campaigns need. */
 export interface CampaignCommandDeps {
-  workflows: Pick<WorkflowGateway, 'start' | 'update' | 'query'>;
+  workflows: Pick<WorkflowGateway, 'start' | 'update'>;
 }
 
 /** The lists a caller may use: all, or these ids. */
@@ -142,7 +141,7 @@ export async function controlCampaignSend(
   campaign: CampaignDocument,
   action: 'pause' | 'resume' | 'cancel',
 ): Promise<CampaignProgress> {
-  if (!['scheduled', 'sending'].includes(campaign.status))
+  if (!['scheduled', 'sending', 'paused'].includes(campaign.status))
     throw conflict('not_sending', `the campaign is ${campaign.status}`);
   return deps.workflows.update(
     'campaignSend',
@@ -151,18 +150,6 @@ export async function controlCampaignSend(
     campaignControlUpdate,
     { args: [{ action }], waitMs: 10_000 },
   );
-}
-
-/** Where a send stands, from its workflow; undefined when it is not running. */
-export async function campaignProgress(
-  deps: CampaignCommandDeps,
-  tenant: TenantScope,
-  campaign: CampaignDocument,
-): Promise<CampaignProgress | undefined> {
-  if (!['scheduled', 'sending'].includes(campaign.status)) return undefined;
-  return deps.workflows
-    .query('campaignSend', tenant.tenantId, campaign._id, campaignProgressQuery)
-    .catch(() => undefined);
 }
 
 /** A campaign's statistics, from its recipients' records and their events. */

@@ -209,6 +209,30 @@ maybe('npm start', () => {
     expect(after.pid).not.toBe(before.pid);
   });
 
+  /** A JSON call, retried while the api is down (as an integrator's client would). */
+  const call = async (
+    method: string,
+    url: string,
+    auth: string,
+    body?: unknown,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ): Promise<{ status: number; body: any }> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${env.PORT}${url}`, {
+          method,
+          headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        if (res.status < 500) return { status: res.status, body: await res.json() };
+      } catch {
+        // connection refused or reset: the api is being restarted
+      }
+      if (attempt > 150) throw new Error(`${method} ${url} kept failing`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
   it('mails every double opt-in request once and records each confirmation once while the worker and the api are killed mid-flood', async () => {
     const base = `http://127.0.0.1:${env.PORT}`;
     const statusFile = path.join(env.CONSENTFLOW_DATA_DIR!, 'supervisor.json');
@@ -217,29 +241,6 @@ maybe('npm start', () => {
     const token = (
       await readFile(path.join(env.CONSENTFLOW_DATA_DIR!, 'platform-token'), 'utf8')
     ).trim();
-    /** A JSON call, retried while the api is down (as an integrator's client would). */
-    const call = async (
-      method: string,
-      url: string,
-      auth: string,
-      body?: unknown,
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    ): Promise<{ status: number; body: any }> => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const res = await fetch(base + url, {
-            method,
-            headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          if (res.status < 500) return { status: res.status, body: await res.json() };
-        } catch {
-          // connection refused or reset: the api is being restarted
-        }
-        if (attempt > 150) throw new Error(`${method} ${url} kept failing`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    };
     const tenant = await call('POST', '/api/v1/tenants', token, {
       name: 'Faults',
       admin: {

@@ -7,6 +7,7 @@
  */
 import type { RightsRequestDocument } from '../../db/models/rights-request';
 import { z } from 'zod';
+import { consentSourceKinds } from '../../db/models/consent-record';
 import { CONSENT_IP_FIELD, fieldMask, type FieldMask } from '../../auth/field-masking';
 import { canSeeList, type Permissions } from '../../auth/principal';
 import type { ConsentRecordDocument } from '../../db/models/consent-record';
@@ -143,9 +144,9 @@ export const consentSchema = z
     ip: nullableText,
     userAgent: nullableText,
     source: z.strictObject({
-      kind: z.enum(['form', 'api', 'import', 'link', 'policy']).meta({
+      kind: z.enum(consentSourceKinds).meta({
         description:
-          "`link`: a recipient's confirm, renew or unsubscribe link; `policy`: the list's own consent or inactivity policy",
+          "`link`: a recipient's confirm, renew or unsubscribe link; `policy`: the list's own consent or inactivity policy; `automation`: a step of an automation (a list added by its double opt-in, a list removed)",
       }),
       id: z.string(),
       detail: nullableText,

@@ -10,7 +10,6 @@ import type { LinkChecker } from '../../campaigns/link-check';
 import {
   assertNoBlockedLinks,
   checkCampaignLinks,
-  campaignProgress,
   campaignStats,
   controlCampaignSend,
   createCampaign,
@@ -109,13 +108,11 @@ const mayViewStats = (res: Response) => {
 
 /** The campaign routes. */
 export function campaignRoutes(deps: CampaignRouteDeps) {
-  /** The campaign as shown, its live status from the send's workflow while it runs. */
+  /** The campaign as shown (its send's workflow stores its status as it changes). */
   async function shown(res: Response, doc: CampaignDocument) {
     const { tenant } = tenantOf(res);
-    const live = await campaignProgress(deps, tenant, doc);
     return {
       ...present(doc),
-      ...(live && live.status === 'paused' ? { status: 'paused' as const } : {}),
       ...(mayViewStats(res) ? { stats: await campaignStats(tenant, doc) } : {}),
     };
   }
@@ -130,8 +127,8 @@ export function campaignRoutes(deps: CampaignRouteDeps) {
       summary: `${action[0]!.toUpperCase()}${action.slice(1)} a campaign’s send`,
       description:
         action === 'cancel'
-          ? 'Stops before the next batch; messages sent stay sent. 409 `not_sending` unless scheduled or sending.'
-          : `${action === 'pause' ? 'Holds the send after the batch in progress' : 'Goes on where the send was paused'}. 409 \`not_sending\` unless scheduled or sending.`,
+          ? 'Stops before the next batch; messages sent stay sent. 409 `not_sending` unless scheduled, sending or paused.'
+          : `${action === 'pause' ? 'Holds the send after the batch in progress' : 'Goes on where the send was paused'}. 409 \`not_sending\` unless scheduled, sending or paused.`,
       request: { params: idParams },
       responses: { 200: { description: 'where the send stands', schema: progressSchema } },
       async handler({ params }, _req, res) {

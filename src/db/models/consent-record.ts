@@ -16,6 +16,17 @@ export const consentActions = [
 ] as const;
 
 /** One consent record. */
+/** Where a consent record came from: every kind the presenters and exports show. */
+export const consentSourceKinds = [
+  'form',
+  'api',
+  'import',
+  'automation',
+  'link',
+  'policy',
+] as const;
+export type ConsentSourceKind = (typeof consentSourceKinds)[number];
+
 export interface ConsentRecordDocument {
   _id: string;
   contactId: string;
@@ -26,7 +37,7 @@ export interface ConsentRecordDocument {
   userAgent?: Binary | string;
   /** `link`: a recipient's confirm/renew/unsubscribe link; `policy`: the list's own policy. */
   source: {
-    kind: 'form' | 'api' | 'import' | 'automation' | 'link' | 'policy';
+    kind: ConsentSourceKind;
     id: string;
     detail?: Binary | string;
   };
@@ -46,7 +57,7 @@ const consentRecordSchema = new Schema<ConsentRecordDocument>(
     source: {
       kind: {
         type: String,
-        enum: ['form', 'api', 'import', 'automation', 'link', 'policy'],
+        enum: consentSourceKinds,
         required: true,
       },
       id: { type: String, required: true },
