@@ -26,7 +26,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { databaseNames } from '../src/db/names';
 import { timeNoops } from './noop-baseline';
-import { startSystem, systemCpu, type BenchSystem } from './system';
+import { startSystem, systemCpu, tenantWithContacts, type BenchSystem } from './system';
 
 const { values } = parseArgs({
   options: {
@@ -139,39 +139,17 @@ async function untilEnded(db: Db, automationIds: string[], count: number): Promi
 
 async function main() {
   const system: BenchSystem = await startSystem();
-  const { base, call, dataDir } = system;
+  const { call, dataDir } = system;
   const names = databaseNames(loadConfig({ CONSENTFLOW_DATA_DIR: dataDir }).mongo.dbPrefix);
   const mongo = new MongoClient(`mongodb://127.0.0.1:${system.ports.mongo}/`);
   try {
-    const tenant = await call('POST', '/api/v1/tenants', system.platformToken, {
-      name: 'Automation bench',
-      admin: { email: 'automation-admin@bench.example', initialPassword: 'benchmark password' },
-    });
-    const tenantId = String(tenant.id);
-    const { key } = (await call(
-      'POST',
-      `/api/v1/tenants/${tenantId}/api-keys`,
-      system.platformToken,
-      { name: 'bench' },
-    )) as { key: string };
-    const list = (await call('POST', '/api/v1/lists', key, { name: 'Bench list' })) as {
-      id: string;
-    };
     step(`${contacts} consenting contacts: import`);
-    const lines = ['email,consentedAt,consentIp'];
-    for (let i = 0; i < contacts; i++)
-      lines.push(`person${i}@bench.example,2026-01-01T00:00:00Z,192.0.2.${i % 250}`);
-    const upload = await fetch(`${base}/api/v1/lists/${list.id}/imports?consent=existing`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'text/csv' },
-      body: `${lines.join('\n')}\n`,
-    });
-    const job = (await upload.json()) as { id: string };
-    for (;;) {
-      const j = (await call('GET', `/api/v1/imports/${job.id}`, key)) as { status: string };
-      if (j.status !== 'running') break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const { tenantId, key, listId } = await tenantWithContacts(
+      system,
+      'Automation bench',
+      contacts,
+    );
+    const list = { id: listId };
     const db = mongo.db(names.tenant(tenantId));
     const contactIds = (
       await db

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { loadConfig } from '../src/config';
 import { databaseNames } from '../src/db/names';
-import { startSystem } from './system';
+import { startSystem, tenantWithContacts } from './system';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +38,7 @@ const step = (what: string) => console.error(`  … ${what}`);
 
 async function main() {
   const system = await startSystem();
-  const { base, call, dataDir } = system;
+  const { call, dataDir } = system;
   const names = databaseNames(loadConfig({ CONSENTFLOW_DATA_DIR: dataDir }).mongo.dbPrefix);
   const client = new MongoClient(`mongodb://127.0.0.1:${system.ports.mongo}/`);
   const results: {
@@ -61,35 +61,9 @@ async function main() {
 
   try {
     for (const [n, size] of sizes.entries()) {
-      const tenant = await call('POST', '/api/v1/tenants', system.platformToken, {
-        name: `Rights bench ${n}`,
-        admin: { email: `rights-admin-${n}@bench.example`, initialPassword: 'benchmark password' },
-      });
-      const tenantId = String(tenant.id);
-      const { key } = (await call(
-        'POST',
-        `/api/v1/tenants/${tenantId}/api-keys`,
-        system.platformToken,
-        {
-          name: 'bench',
-        },
-      )) as { key: string };
-      const list = await call('POST', '/api/v1/lists', key, { name: 'Bench list' });
       step(`${size} contacts: import`);
-      const lines = ['email,firstName,consentedAt,consentIp'];
-      for (let i = 0; i < size; i++)
-        lines.push(`person${i}@bench.example,First${i},2026-01-01T00:00:00Z,192.0.2.${i % 250}`);
-      const upload = await fetch(`${base}/api/v1/lists/${list.id}/imports?consent=existing`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'text/csv' },
-        body: `${lines.join('\n')}\n`,
-      });
-      const job = (await upload.json()) as { id: string };
-      for (;;) {
-        const j = (await call('GET', `/api/v1/imports/${job.id}`, key)) as { status: string };
-        if (j.status !== 'running') break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      const { tenantId, key, listId } = await tenantWithContacts(system, `Rights bench ${n}`, size);
+      const list = { id: listId };
       const found = (await call('GET', `/api/v1/contacts?email=person0@bench.example`, key)) as {
         contacts: { id: string }[];
       };

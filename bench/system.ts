@@ -133,3 +133,46 @@ function processName(cmdline: string[]): string {
   if (/temporal/i.test(joined)) return 'temporal';
   return 'other';
 }
+
+/**
+ * A new tenant with an API key and one list holding `count` consenting contacts
+ * (`person<i>@bench.example`, first name `First<i>`), imported through the import route with
+ * existing consent; returns when the import has finished.
+ */
+export async function tenantWithContacts(
+  system: BenchSystem,
+  name: string,
+  count: number,
+): Promise<{ tenantId: string; key: string; listId: string }> {
+  const { call, base } = system;
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const tenant = await call('POST', '/api/v1/tenants', system.platformToken, {
+    name,
+    admin: { email: `${slug}-admin@bench.example`, initialPassword: 'benchmark password' },
+  });
+  const tenantId = String(tenant.id);
+  const { key } = (await call(
+    'POST',
+    `/api/v1/tenants/${tenantId}/api-keys`,
+    system.platformToken,
+    {
+      name: 'bench',
+    },
+  )) as { key: string };
+  const list = (await call('POST', '/api/v1/lists', key, { name: 'Bench list' })) as { id: string };
+  const lines = ['email,firstName,consentedAt,consentIp'];
+  for (let i = 0; i < count; i++)
+    lines.push(`person${i}@bench.example,First${i},2026-01-01T00:00:00Z,192.0.2.${i % 250}`);
+  const upload = await fetch(`${base}/api/v1/lists/${list.id}/imports?consent=existing`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'text/csv' },
+    body: `${lines.join('\n')}\n`,
+  });
+  const job = (await upload.json()) as { id: string };
+  for (;;) {
+    const j = (await call('GET', `/api/v1/imports/${job.id}`, key)) as { status: string };
+    if (j.status !== 'running') break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { tenantId, key, listId: list.id };
+}
