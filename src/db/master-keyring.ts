@@ -106,6 +106,10 @@ async function readActive(dir: string): Promise<number | undefined> {
 
 /** Reads the keyring without creating anything. */
 export async function readKeyring(dir: string, legacyFile: string): Promise<Keyring> {
+  // The record first: it is written after the generation it names, so a generation that a
+  // process starting alongside has just recorded is on disk when the directory is listed
+  // (read the other way round, the listing could miss it and the record then name it).
+  const active = await readActive(dir);
   const keys = await readGenerations(dir);
   try {
     keys.unshift({
@@ -116,7 +120,7 @@ export async function readKeyring(dir: string, legacyFile: string): Promise<Keyr
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  return { dir, active: await readActive(dir), keys };
+  return { dir, active, keys };
 }
 
 /**
