@@ -12,11 +12,14 @@ export type FieldAccess = 'none' | 'view' | 'edit';
 /** The `fields` key that applies to every field not named explicitly. */
 export const ANY_FIELD = '*';
 
+/** The lists a caller may use: all, or these ids. */
+export type ListScope = 'all' | readonly string[];
+
 /** A user's or key's permissions: features, lists and personal fields. */
 export interface Permissions {
   features: readonly Feature[];
   /** 'all', or the only lists the principal may know exist. */
-  lists: 'all' | readonly string[];
+  lists: ListScope;
   /** Personal field name (email, phone, firstName, lastName, custom field) -> access. */
   fields: Readonly<Record<string, FieldAccess>>;
 }

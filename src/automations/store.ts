@@ -8,6 +8,7 @@
  * list exists and is the caller's, the time zone is one), and every problem is answered with
  * its node, so a designer can point at each.
  */
+import type { ListScope } from '../auth/principal';
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import {
@@ -45,9 +46,6 @@ export class DefinitionProblems extends AppError {
     );
   }
 }
-
-/** The lists a caller may use: all, or these ids. */
-export type ListScope = 'all' | readonly string[];
 
 /**
  * Checks a definition for publishing: schema and graph, then the tenant (every list exists and

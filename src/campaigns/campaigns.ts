@@ -4,6 +4,7 @@
  * resumed and cancelled through that workflow, which answers with where it stands; counted
  * from the recipients' records and their events.
  */
+import type { ListScope } from '../auth/principal';
 import { randomBytes } from 'node:crypto';
 import type { CampaignActor, CampaignDocument } from '../db/models/campaign';
 import type { TenantScope } from '../db/tenant-access';
@@ -21,9 +22,6 @@ import { campaignEventIdOf } from './tracking';
 export interface CampaignCommandDeps {
   workflows: Pick<WorkflowGateway, 'start' | 'update'>;
 }
-
-/** The lists a caller may use: all, or these ids. */
-export type ListScope = 'all' | readonly string[];
 
 /** A campaign as received. */
 export interface CampaignInput {
