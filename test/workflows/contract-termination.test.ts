@@ -13,6 +13,7 @@ import {
   type ContractTerminationResult,
 } from '../../workflows/definitions';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { keepHistory } from '../helpers/histories';
 import { hoursBetween, startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping';
 import { buildTenant } from '../helpers/tenant-fixtures';
 
@@ -80,6 +81,8 @@ describe('contract termination workflow', () => {
       handle: ReturnType<TimeSkipping['client']['workflow']['getHandle']>,
       now: number,
     ) => Promise<void>,
+    /** Stores the run's history for the replay test under this name. */
+    historyName?: string,
   ) {
     const { calls, steps } = fakes();
     const now = await ts.env.currentTimeMs();
@@ -93,14 +96,16 @@ describe('contract termination workflow', () => {
         args: [input],
       });
       if (during) await during(handle, now);
-      return handle.result();
+      const result = await handle.result();
+      if (historyName) await keepHistory(handle, stack.payloadKeys, historyName);
+      return result;
     });
     const days = (at: number) => hoursBetween(now, at) / 24;
     return { result, timeline: calls.map((c) => [c.step, Math.round(days(c.at) * 10) / 10]) };
   }
 
   it('freezes the tenant at the end and deletes it when the export window is over', async () => {
-    const { result, timeline } = await run(3, 14);
+    const { result, timeline } = await run(3, 14, undefined, 'contract-termination-deleted');
     expect(result).toEqual({ outcome: 'deleted', certificateId: 'dc-test' });
     expect(timeline).toEqual([
       ['apply', 0],
@@ -128,7 +133,7 @@ describe('contract termination workflow', () => {
       expect(
         await handle.executeUpdate(moveContractEndUpdate, { args: [planFrom(now, 10, 5)] }),
       ).toBe('applied');
-    });
+    }, 'contract-termination-moved');
     expect(timeline).toEqual([
       ['apply', 0],
       ['apply', 1],
@@ -143,7 +148,7 @@ describe('contract termination workflow', () => {
     const { result, timeline } = await run(2, 10, async (handle) => {
       await ts.env.sleep(5 * DAY_MS); // frozen since day 2
       expect(await handle.executeUpdate(renewContractUpdate)).toBe('renewed');
-    });
+    }, 'contract-termination-renewed');
     expect(result).toEqual({ outcome: 'renewed' });
     expect(timeline).toEqual([
       ['apply', 0],
