@@ -3,6 +3,7 @@
  * the `Activities` type only; the worker's wiring (`createProductWorker` in
  * src/wiring/worker.ts) is the one place in the product that calls `createActivities`.
  */
+import { createAccessReviewActivities, type AccessReviewDeps } from './access-review';
 import { createAutomationActivities, type AutomationDeps } from './automations';
 import { createAutomationSweepActivities, type AutomationSweepDeps } from './automation-sweep';
 import { createCampaignActivities, type CampaignDeps } from './campaigns';
@@ -30,7 +31,8 @@ export type ActivityDeps = EncryptionProbeDeps &
   WebhookActivityDeps &
   AutomationDeps &
   AutomationSweepDeps &
-  CampaignDeps;
+  CampaignDeps &
+  AccessReviewDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -48,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAutomationActivities(deps),
     ...createAutomationSweepActivities(deps),
     ...createCampaignActivities(deps),
+    ...createAccessReviewActivities(deps),
   };
 }
 

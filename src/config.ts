@@ -87,6 +87,10 @@ const schema = z.object({
   CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: z.coerce.number().int().min(1).default(5),
   CONSENTFLOW_SUBSCRIBE_LIMIT_IP: z.coerce.number().int().min(1).default(30),
   CONSENTFLOW_CAMPAIGN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
+  CONSENTFLOW_ACCESS_REVIEW_EVERY_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  CONSENTFLOW_ACCESS_REVIEW_STALE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // Fractions allowed (0.0002 days are 17 s), so a test can let the grace period pass.
+  CONSENTFLOW_ACCESS_REVIEW_GRACE_DAYS: z.coerce.number().positive().max(365).default(14),
   CONSENTFLOW_LINK_BLOCKLIST: z
     .string()
     .default('')
@@ -244,6 +248,14 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       linkCheckAllowPrivate:
         env.CONSENTFLOW_LINK_CHECK_ALLOW_PRIVATE ??
         (env.NODE_ENV === 'development' || env.NODE_ENV === 'test'),
+    },
+    accessReviews: {
+      /** Days between a tenant's scheduled access reviews. */
+      everyDays: env.CONSENTFLOW_ACCESS_REVIEW_EVERY_DAYS,
+      /** Users and API keys unused this many days (never used: since creation) are flagged. */
+      staleAfterDays: env.CONSENTFLOW_ACCESS_REVIEW_STALE_DAYS,
+      /** Days admins have to confirm flagged entries before they are disabled. */
+      graceDays: env.CONSENTFLOW_ACCESS_REVIEW_GRACE_DAYS,
     },
     subscribe: {
       /** Subscription requests per address per hour, and per subscriber IP per hour. */

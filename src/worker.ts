@@ -6,6 +6,7 @@ import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { runMain } from './startup';
 import { installTemporalRuntime } from './temporal/runtime-logger';
+import { ensureAccessReviewSchedules } from './tenants/access-review/schedule';
 import { createProductWorker, openWorkerServices } from './wiring/worker';
 
 runMain('worker', async () => {
@@ -15,6 +16,20 @@ runMain('worker', async () => {
   const services = await openWorkerServices(config);
   const worker = await createProductWorker(config, services);
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  // Tenants from before access reviews get their Schedule (new ones get it at provisioning).
+  // Beside the worker's run: a tenant more or less delays nothing.
+  const { workflows, tenants } = services.activityDeps;
+  void ensureAccessReviewSchedules(
+    { workflows, control: tenants.control },
+    config.accessReviews.everyDays,
+  ).then(
+    (count) => logger.info({ tenants: count }, 'access review schedules ensured'),
+    (err: unknown) =>
+      logger.warn(
+        { error: err instanceof Error ? err.name : 'unknown' },
+        'access review schedules not ensured',
+      ),
+  );
   try {
     await worker.run();
   } finally {

@@ -56,6 +56,7 @@ export const workflowKinds = {
   automationRun: 'automation',
   automationSweep: 'automation-sweep',
   campaignSend: 'campaign',
+  accessReview: 'access-review',
 } as const;
 
 /**
@@ -407,3 +408,45 @@ export const campaignControlUpdate = defineUpdate<
 
 /** Where a campaign's send stands. */
 export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');
+
+/**
+ * Input of a tenant's access review: its id when an admin started it (the Schedule's runs
+ * have none, and the review's id derives from the run's workflow id).
+ */
+export interface AccessReviewInput {
+  tenantId: string;
+  reviewId?: string;
+}
+
+/** What opening a review found: its id, its due date (ISO) and the entries it flagged. */
+export interface AccessReviewOpened {
+  reviewId: string;
+  dueAt: string;
+  flaggedUsers: string[];
+  flaggedApiKeys: string[];
+}
+
+/** How a review ended: what was disabled, and what admins confirmed. */
+export interface AccessReviewResult {
+  reviewId: string;
+  usersDisabled: number;
+  apiKeysRevoked: number;
+  confirmed: number;
+}
+
+/** Flagged entries an admin keeps (ids checked against the review by the api first). */
+export interface AccessReviewConfirmation {
+  userIds: string[];
+  apiKeyIds: string[];
+  /** The confirming user's id. */
+  by: string;
+}
+
+/**
+ * An admin keeps entries of an open review: answered `confirmed` once recorded, or
+ * `completed` when the review has ended (or is ending) already.
+ */
+export const confirmAccessReviewUpdate = defineUpdate<
+  'confirmed' | 'completed',
+  [AccessReviewConfirmation]
+>('confirmAccessReview');

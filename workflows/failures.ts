@@ -37,6 +37,8 @@ export const activityFailures = {
   automationRunMissing: 'AutomationRunMissing',
   /** The campaign, its template version or its tenant's data is gone. */
   campaignMissing: 'CampaignMissing',
+  /** An access review's record is gone (the tenant was deleted meanwhile). */
+  accessReviewMissing: 'AccessReviewMissing',
   /** The mail relay refused messages (retryable: the relay may be back later). */
   relayRefused: 'RelayRefused',
 } as const;

@@ -16,3 +16,4 @@ export { webhookSweepWorkflow } from './webhook-sweep';
 export { automationRunWorkflow } from './automation-run';
 export { automationSweepWorkflow } from './automation-sweep';
 export { campaignSendWorkflow } from './campaign-send';
+export { accessReviewWorkflow } from './access-review';

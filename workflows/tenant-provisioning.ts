@@ -3,20 +3,25 @@
  * finished by the next worker; a permanent failure is undone, so a tenant is either fully
  * there or not there at all.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TenantProvisioningResult, TenantRef } from './definitions';
 import { activityFailures, workflowFailures } from './failures';
 
-const { prepareTenantDatabase, createFirstAdmin, activateTenant, abandonTenant } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
-    retry: {
-      maximumAttempts: 10,
-      maximumInterval: '30 seconds',
-      nonRetryableErrorTypes: [activityFailures.tenantMissing],
-    },
-  });
+const {
+  prepareTenantDatabase,
+  createFirstAdmin,
+  activateTenant,
+  abandonTenant,
+  ensureAccessReviewSchedule,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    maximumAttempts: 10,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [activityFailures.tenantMissing],
+  },
+});
 
 /** Provisions a tenant whose control record the api has created. */
 export async function tenantProvisioningWorkflow(
@@ -36,5 +41,10 @@ export async function tenantProvisioningWorkflow(
       },
     );
   }
+  // The tenant's access review Schedule. Runs started before reviews existed replay without
+  // it; a failure here leaves the tenant as it is, and the worker's next start ensures the
+  // Schedule of every tenant (src/tenants/access-review/schedule.ts).
+  if (patched('access-review-schedule'))
+    await ensureAccessReviewSchedule(input).catch(() => undefined);
   return { tenantId: input.tenantId, status: 'active' };
 }

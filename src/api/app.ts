@@ -49,6 +49,7 @@ import type { TotpEnrolment } from '../auth/totp-enrolment';
 import { createAuthentication } from './middleware/authenticate';
 import { securityHeaders } from './middleware/security-headers';
 import { accessLogRoutes } from './routes/access-log';
+import { accessReviewRoutes } from './routes/access-reviews';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { securitySettingsRoutes } from './routes/security-settings';
@@ -199,6 +200,7 @@ export function createApp(deps: AppDeps): Express {
   mount(userRoutes({ accounts, control }));
   mount(apiKeyRoutes({ control, accessLog }));
   mount(accessLogRoutes({ control }));
+  mount(accessReviewRoutes({ control, workflows: deps.workflows, accessLog }));
   mount(securitySettingsRoutes({ control, accessLog }));
   mount(webhookRoutes(deps.webhooks.endpoints));
   mount(automationRoutes(deps));

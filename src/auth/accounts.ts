@@ -175,11 +175,18 @@ export function createAccounts(deps: {
       await log(actor, 'password.reset', user._id);
     },
 
-    /** Changes permissions and/or the disabled state; admins cannot change their own. */
+    /**
+     * Changes permissions, the disabled state and/or the user's own password maximum age
+     * (null: the tenant policy's); admins cannot change their own.
+     */
     async updateUser(
       actor: Actor,
       userId: string,
-      change: { permissions?: StoredPermissions; disabled?: boolean },
+      change: {
+        permissions?: StoredPermissions;
+        disabled?: boolean;
+        passwordMaxAgeDays?: number | null;
+      },
     ): Promise<UserDocument> {
       if (userId === actor.userId)
         throw invalid(
@@ -194,7 +201,12 @@ export function createAccounts(deps: {
         set.disabledAt = new Date();
         update.$inc = { sessionVersion: 1 };
       }
-      if (change.disabled === false && user.disabledAt) update.$unset = { disabledAt: 1 };
+      const unset: Record<string, 1> = {};
+      if (change.disabled === false && user.disabledAt) unset.disabledAt = 1;
+      if (change.passwordMaxAgeDays === null) unset.passwordMaxAgeDays = 1;
+      if (typeof change.passwordMaxAgeDays === 'number')
+        set.passwordMaxAgeDays = change.passwordMaxAgeDays;
+      if (Object.keys(unset).length > 0) update.$unset = unset;
       await User.updateOne({ _id: user._id }, update);
       await restrictKeysOf(user, change);
       if (change.permissions)
@@ -203,7 +215,12 @@ export function createAccounts(deps: {
           to: change.permissions,
         });
       if (set.disabledAt) await log(actor, 'user.disabled', user._id);
-      if (update.$unset) await log(actor, 'user.enabled', user._id);
+      if (unset.disabledAt) await log(actor, 'user.enabled', user._id);
+      if (change.passwordMaxAgeDays !== undefined)
+        await log(actor, 'settings.changed', user._id, {
+          setting: 'passwordMaxAgeDays',
+          to: change.passwordMaxAgeDays,
+        });
       return (await User.findById(user._id).lean<UserDocument>())!;
     },
 

@@ -11,7 +11,7 @@ import { normaliseEmail } from '../domain/email-address';
 import { AppError } from '../errors';
 import type { AccessLog } from './access-log';
 import type { BruteForce } from './brute-force';
-import { effectivePolicy, passwordExpired } from './password-policy';
+import { effectivePolicy, forUser, passwordExpired } from './password-policy';
 import { verifyNothing, verifyPassword } from './passwords';
 import { checkTotp, hashRecoveryCode } from './totp';
 import { isAdmin } from './user-principal';
@@ -116,11 +116,14 @@ export function createLogin({ control, encryption, bruteForce, accessLog }: Logi
       });
 
     await bruteForce.succeed(keys.account);
-    const policy = effectivePolicy(tenant.security?.passwordPolicy);
+    const policy = forUser(effectivePolicy(tenant.security?.passwordPolicy), user);
     const expired = passwordExpired(policy, user.passwordChangedAt ?? user.createdAt);
-    if (expired && !user.mustChangePassword) {
-      await User.updateOne({ _id: user._id }, { $set: { mustChangePassword: true } });
-    }
+    // One write per login: its time (access reviews flag accounts unused for long) and, when
+    // the password is past its age, the change it must make first.
+    await User.updateOne(
+      { _id: user._id },
+      { $set: { lastLoginAt: new Date(), ...(expired ? { mustChangePassword: true } : {}) } },
+    );
     const rule = tenant.security?.twoFactor ?? 'optional';
     const mustEnrolTotp =
       !totpEnabled && (rule === 'all' || (rule === 'admins' && isAdmin(user.permissions)));

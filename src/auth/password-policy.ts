@@ -50,6 +50,18 @@ export function effectivePolicy(stored: StoredPasswordPolicy | undefined): Passw
   } as PasswordPolicy;
 }
 
+/**
+ * The policy as it applies to one user: a maximum age set on the user (0: never expires)
+ * replaces the tenant's; none set (undefined or null) leaves the tenant's.
+ */
+export function forUser(
+  policy: PasswordPolicy,
+  user: { passwordMaxAgeDays?: number | null },
+): PasswordPolicy {
+  const own = user.passwordMaxAgeDays;
+  return own === undefined || own === null ? policy : { ...policy, maxAgeDays: own };
+}
+
 const common = new Set(
   (dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()),
 );

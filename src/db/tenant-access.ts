@@ -8,6 +8,7 @@ import type { Binary } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { FieldEncryption, Plain, PlainDocument } from './encryption';
 import { accessLogModel } from './models/access-log';
+import { accessReviewModel } from './models/access-review';
 import { apiKeyModel } from './models/api-key';
 import { consentRecordModel } from './models/consent-record';
 import { contactModel } from './models/contact';
@@ -62,6 +63,7 @@ const bindControlModels = (control: Connection) => ({
   ListDirectory: listDirectoryModel(control),
   AccessLog: accessLogModel(control),
   DeletionCertificate: deletionCertificateModel(control),
+  AccessReview: accessReviewModel(control),
 });
 
 const bindTenantModels = (tenantDb: Connection) => ({

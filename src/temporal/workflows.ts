@@ -184,6 +184,13 @@ export const workflowRegistry = {
     idConflict: WorkflowIdConflictPolicy.FAIL,
     opaqueIdOf: (input) => input.campaignId,
   }),
+  accessReview: kindSpec('accessReviewWorkflow')({
+    kind: workflowKinds.accessReview,
+    // An admin's review is its id's, run once; the Schedule's (one per tenant, its id the
+    // tenant's) get their run's time appended by Temporal.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    opaqueIdOf: (input) => input.reviewId ?? input.tenantId,
+  }),
 };
 
 /** The registry holds every kind of `workflowKinds` under its key, with its kind string. */

@@ -72,6 +72,7 @@ export async function openWorkerServices(
       logger: createLogger('worker', config.logLevel),
     }),
     campaignRatePerSecond: config.campaigns.ratePerSecond,
+    accessReviewPolicy: config.accessReviews,
   };
   return {
     native,

@@ -190,6 +190,12 @@ const starts: Start[] = [
     reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     conflict: WorkflowIdConflictPolicy.FAIL,
   },
+  {
+    // An admin's review; the Schedule's runs (input without reviewId) are below.
+    ...startOf('accessReview', { tenantId, reviewId: 'v1' }),
+    id: 'access-review:acme0001:v1',
+    reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  },
 ];
 
 describe('the workflow registry', () => {
@@ -262,6 +268,12 @@ describe('the workflow registry', () => {
     expect(
       attributeRecord(scheduled.action.typedSearchAttributes as SearchAttributePair[]),
     ).toEqual(attributes);
+    const review = scheduledStartOf('queue-1', 'accessReview', { tenantId });
+    expect(review.scheduleId).toBe('access-review:acme0001:acme0001');
+    expect(review.action).toMatchObject({
+      workflowType: 'accessReviewWorkflow',
+      args: [{ tenantId }],
+    });
     const sweep = scheduledStartOf('queue-1', 'doubleOptInSweep', { tenantId });
     expect(sweep.scheduleId).toBe('double-opt-in-sweep:acme0001:acme0001');
     expect(attributeRecord(sweep.typedSearchAttributes)).not.toHaveProperty('ListId');

@@ -16,6 +16,9 @@ export const userSchema = z
     disabled: z.boolean(),
     createdAt: z.string(),
     passwordChangedAt: z.string().nullable(),
+    /** This user's password expiry in days (0: never); null: the tenant policy's. */
+    passwordMaxAgeDays: z.number().int().nullable(),
+    lastLoginAt: z.string().nullable(),
   })
   .meta({ id: 'User' });
 
@@ -30,4 +33,6 @@ export const presentUser = (user: UserDocument) => ({
   disabled: Boolean(user.disabledAt),
   createdAt: user.createdAt.toISOString(),
   passwordChangedAt: user.passwordChangedAt?.toISOString() ?? null,
+  passwordMaxAgeDays: user.passwordMaxAgeDays ?? null,
+  lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
 });

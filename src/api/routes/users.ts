@@ -24,6 +24,8 @@ const createUser = z.strictObject({
 const updateUser = z.strictObject({
   permissions: permissionsSchema.optional(),
   disabled: z.boolean().optional(),
+  /** The user's own password maximum age in days (0: never); null: the tenant policy's. */
+  passwordMaxAgeDays: z.number().int().min(0).max(3650).nullable().optional(),
 });
 const resetPassword = z.strictObject({ password: z.string().min(1).max(1024) });
 // A malformed id is a user that does not exist: 404, as for any unknown id.
@@ -98,9 +100,9 @@ export function userRoutes(deps: { accounts: Accounts; control: ControlModels })
       ...common,
       method: 'patch',
       path: '/api/v1/users/:id',
-      summary: 'Change a user’s permissions, or disable or enable the user',
+      summary: 'Change a user’s permissions or password expiry, or disable or enable the user',
       description:
-        'Narrowing a user’s permissions narrows the API keys they created; disabling a user ends their sessions and revokes their keys.',
+        'Narrowing a user’s permissions narrows the API keys they created; disabling a user ends their sessions and revokes their keys. `passwordMaxAgeDays` sets this user’s password expiry over the tenant policy’s (0: never; null: the policy’s), applied at the next login.',
       request: { body: updateUser },
       responses: { 200: { description: 'the user', schema: userSchema } },
       async handler({ params, body }, req, res) {

@@ -31,6 +31,9 @@ export const accessEvents = [
   'api_key.failure',
   'api_key.lockout',
   'personal_data.read',
+  'access_review.created',
+  'access_review.confirmed',
+  'access_review.completed',
 ] as const;
 
 /** An access log event name. */

@@ -25,11 +25,18 @@ export interface UserDocument {
   /** Hashes of earlier passwords, newest first, for the policy's no-reuse rule. */
   passwordHistory?: string[];
   passwordChangedAt?: Date;
+  /**
+   * Days after which this user's password must change, over the tenant policy's maximum age
+   * (0: never); unset or null: the tenant policy decides.
+   */
+  passwordMaxAgeDays?: number | null;
   mustChangePassword: boolean;
   permissions: StoredPermissions;
   createdAt: Date;
   createdBy?: string;
   disabledAt?: Date;
+  /** The last successful login (access reviews flag accounts unused for long). */
+  lastLoginAt?: Date;
   sessionVersion?: number;
   totp?: {
     /** Base32 secret, encrypted under the platform key. */
@@ -51,6 +58,7 @@ const userSchema = new Schema<UserDocument>(
     passwordHash: { type: String, required: true },
     passwordHistory: { type: [String], default: undefined },
     passwordChangedAt: { type: Date },
+    passwordMaxAgeDays: { type: Number },
     mustChangePassword: { type: Boolean, required: true },
     permissions: {
       features: { type: [String], required: true },
@@ -60,6 +68,7 @@ const userSchema = new Schema<UserDocument>(
     createdAt: { type: Date, required: true },
     createdBy: { type: String },
     disabledAt: { type: Date },
+    lastLoginAt: { type: Date },
     sessionVersion: { type: Number },
     totp: {
       type: new Schema(
