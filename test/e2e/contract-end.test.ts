@@ -136,8 +136,8 @@ describe('contract end', () => {
       .get(`/api/v1/contacts/${subscribed.body.contactId}`)
       .set(auth);
     expect(contact.body.lists).toEqual([expect.objectContaining({ status: 'unsubscribed' })]);
-    // The double opt-in sweep and the renewal sweep (the list has no inactivity policy, the
-    // tenant no webhook).
+    // The double opt-in sweep, the access review and the renewal sweep (the list has no
+    // inactivity policy, the tenant no webhook).
     const schedules = tenantScheduleIds(tenantId, [list.body.id]).filter(
       (id) => !id.startsWith('inactivity-sweep') && !id.startsWith('webhook-sweep'),
     );
@@ -149,7 +149,7 @@ describe('contract end', () => {
           .then((d) => d.state.paused),
       ),
     );
-    expect(paused).toEqual([true, true]);
+    expect(paused).toEqual([true, true, true]);
 
     // Renewed during the export window.
     const renewed = await request(stack.app)
@@ -167,7 +167,7 @@ describe('contract end', () => {
             .then((d) => d.state.paused),
         ),
       ),
-    ).toEqual([false, false]);
+    ).toEqual([false, false, false]);
     expect(
       (await request(stack.app).post('/api/v1/lists').set(auth).send({ name: 'More' })).status,
     ).toBe(201);
