@@ -79,6 +79,7 @@ export function createAccessReviewActivities({
     reviewId: string,
     subjectId?: string,
     details: Record<string, unknown> = {},
+    actor?: { kind: 'user'; id: string },
   ) {
     const key = `${reviewId}:${event}:${subjectId ?? ''}`;
     try {
@@ -87,6 +88,7 @@ export function createAccessReviewActivities({
         tenantId,
         at: new Date(),
         event,
+        actor,
         subjectId,
         details: { reviewId, ...details },
       });
@@ -107,6 +109,7 @@ export function createAccessReviewActivities({
     async openAccessReview(input: {
       tenantId: string;
       reviewId?: string;
+      startedBy?: string;
       workflowId: string;
     }): Promise<AccessReviewOpened> {
       const { tenantId } = input;
@@ -138,7 +141,7 @@ export function createAccessReviewActivities({
         createdAt: now,
         dueAt: new Date(now.getTime() + policy.graceDays * 86_400_000),
         status: 'open',
-        startedBy: input.reviewId ? { kind: 'user' } : { kind: 'schedule' },
+        startedBy: input.startedBy ? { kind: 'user', id: input.startedBy } : { kind: 'schedule' },
         workflowRef: input.workflowId.slice(prefix.length),
         staleAfterDays: policy.staleAfterDays,
         users: userEntries(users as UserDocument[], now, policy.staleAfterDays),
@@ -155,12 +158,19 @@ export function createAccessReviewActivities({
         return opened(await load({ tenantId, reviewId }));
       }
       const result = opened(review);
-      await log(tenantId, 'access_review.created', reviewId, undefined, {
-        users: review.users.length,
-        apiKeys: review.apiKeys.length,
-        flaggedUsers: result.flaggedUsers.length,
-        flaggedApiKeys: result.flaggedApiKeys.length,
-      });
+      await log(
+        tenantId,
+        'access_review.created',
+        reviewId,
+        undefined,
+        {
+          users: review.users.length,
+          apiKeys: review.apiKeys.length,
+          flaggedUsers: result.flaggedUsers.length,
+          flaggedApiKeys: result.flaggedApiKeys.length,
+        },
+        input.startedBy ? { kind: 'user', id: input.startedBy } : undefined,
+      );
       return result;
     },
 

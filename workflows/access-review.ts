@@ -64,6 +64,7 @@ export async function accessReviewWorkflow(input: AccessReviewInput): Promise<Ac
   const opened = await openAccessReview({
     tenantId,
     reviewId: input.reviewId,
+    startedBy: input.startedBy,
     workflowId: workflowInfo().workflowId,
   });
   const { reviewId } = opened;

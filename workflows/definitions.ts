@@ -416,6 +416,8 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProg
 export interface AccessReviewInput {
   tenantId: string;
   reviewId?: string;
+  /** The admin (user id) who started it. */
+  startedBy?: string;
 }
 
 /** What opening a review found: its id, its due date (ISO) and the entries it flagged. */

@@ -160,8 +160,12 @@ describe('access reviews', () => {
         'user.disabled',
       ].sort(),
     );
-    const confirmation = events.find((e) => e.event === 'access_review.confirmed')!;
-    expect(confirmation.actor).toEqual({ kind: 'user', id: admin.userId });
+    for (const event of ['access_review.created', 'access_review.confirmed'])
+      expect(events.find((e) => e.event === event)!.actor).toEqual({
+        kind: 'user',
+        id: admin.userId,
+      });
+    expect(done.startedBy).toBe('user');
   });
 
   it('refuses users without users.manage and API keys', async () => {
@@ -184,16 +188,13 @@ describe('access reviews', () => {
 
   describe('password expiry per user', () => {
     const setPolicy = (maxAgeDays: number) =>
-      admin.agent
-        .put('/api/v1/settings/password-policy')
-        .set('X-CSRF-Token', admin.csrf)
-        .send({
-          minLength: 12,
-          requiredClasses: [],
-          rejectCommon: true,
-          historyCount: 5,
-          maxAgeDays,
-        });
+      admin.agent.put('/api/v1/settings/password-policy').set('X-CSRF-Token', admin.csrf).send({
+        minLength: 12,
+        requiredClasses: [],
+        rejectCommon: true,
+        historyCount: 5,
+        maxAgeDays,
+      });
     const ageBy = (userId: string, days: number) =>
       control().User.updateOne({ _id: userId }, { $set: { passwordChangedAt: daysAgo(days) } });
     const mustChange = async (email: string, password: string) =>

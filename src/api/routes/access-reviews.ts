@@ -65,7 +65,8 @@ export function accessReviewRoutes(deps: {
         },
       },
       async handler(_input, _req, res) {
-        const id = await reviews.start(tenantOf(res).principal.tenantId);
+        const { principal } = tenantOf(res);
+        const id = await reviews.start(principal.tenantId, principal.id);
         res.status(202).location(`/api/v1/access-reviews/${id}`).json({ id });
       },
     }),

@@ -48,9 +48,9 @@ export function createAccessReviewCommands({ control, workflows }: AccessReviewC
     get,
 
     /** Starts a review of the tenant now; its id (the record appears once the run opens it). */
-    async start(tenantId: string): Promise<string> {
+    async start(tenantId: string, startedBy: string): Promise<string> {
       const reviewId = newAccessReviewId();
-      await workflows.start('accessReview', { tenantId, reviewId });
+      await workflows.start('accessReview', { tenantId, reviewId, startedBy });
       return reviewId;
     },
 

@@ -23,12 +23,10 @@ const mark = (flagged: boolean) => (flagged ? '[FLAGGED] ' : '');
 export function accessReviewMail(
   review: AccessReviewDocument,
   addresses: ReadonlyMap<string, string>,
-  publicUrl?: string,
 ): { subject: string; text: string } {
   const flaggedUsers = review.users.filter((u) => u.flagged).length;
   const flaggedKeys = review.apiKeys.filter((k) => k.flagged).length;
   const due = day(review.dueAt);
-  const confirmUrl = `${publicUrl ?? ''}/api/v1/access-reviews/${review._id}/confirm`;
   const lines = [
     `Access review ${review._id} of ${day(review.createdAt)}.`,
     '',
@@ -36,7 +34,7 @@ export function accessReviewMail(
     ...(flaggedUsers + flaggedKeys > 0
       ? [
           `Unless an admin confirms them by ${due}, flagged users will be disabled and flagged API keys revoked.`,
-          `To keep some, confirm them in the console or with POST ${confirmUrl} {"userIds": [...], "apiKeyIds": [...]}.`,
+          `To keep some, confirm them in the console or with POST /api/v1/access-reviews/${review._id}/confirm {"userIds": [...], "apiKeyIds": [...]}.`,
         ]
       : ['Nothing needs confirming; please check that everyone listed still needs their access.']),
     '',
