@@ -9,6 +9,7 @@ import { createAutomationSweepActivities, type AutomationSweepDeps } from './aut
 import { createCampaignActivities, type CampaignDeps } from './campaigns';
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
 import { createContractEndActivities, type ContractEndDeps } from './contract-end';
+import { createContractNoticeActivities, type ContractNoticeDeps } from './contract-notices';
 import { createInactivityActivities, type InactivityDeps } from './inactivity';
 import { createDoubleOptInActivities, type DoubleOptInDeps } from './double-opt-in';
 import { createDoubleOptInSweepActivities, type DoubleOptInSweepDeps } from './double-opt-in-sweep';
@@ -27,6 +28,7 @@ export type ActivityDeps = EncryptionProbeDeps &
   ConsentRenewalDeps &
   InactivityDeps &
   ContractEndDeps &
+  ContractNoticeDeps &
   RightsDeps &
   WebhookActivityDeps &
   AutomationDeps &
@@ -45,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConsentRenewalActivities(deps),
     ...createInactivityActivities(deps),
     ...createContractEndActivities(deps),
+    ...createContractNoticeActivities(deps),
     ...createRightsActivities(deps),
     ...createWebhookActivities(deps),
     ...createAutomationActivities(deps),

@@ -80,6 +80,7 @@ const schema = z.object({
     .min(3)
     .regex(/@[^@\s>]+\.[^@\s>]+>?$/, 'must end with an address at a domain (Name <box@domain>)')
     .default('Consentflow <no-reply@consentflow.localhost>'),
+  CONSENTFLOW_OPERATOR_EMAIL: z.email('must be an email address').optional(),
   CONSENTFLOW_LINK_SECRET: z
     .string()
     .min(32, 'must be at least 32 characters (use a random secret)')
@@ -224,6 +225,13 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       /** A relay must speak TLS unless told otherwise; the embedded sink is loopback only. */
       requireTls:
         (env.SMTP_TLS ?? (env.SMTP_URL === undefined ? 'none' : 'required')) === 'required',
+    },
+    operator: {
+      /**
+       * Where alerts for the platform operator go (a deletion step that keeps failing, say);
+       * unset: they are written to the log only.
+       */
+      email: env.CONSENTFLOW_OPERATOR_EMAIL,
     },
     links: {
       /** Signs recipients' links (confirm, renew, unsubscribe, profile); per-tenant keys derive from it. */

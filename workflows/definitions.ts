@@ -199,9 +199,19 @@ export interface RePermissionResult {
 /** The recipient asked to stay subscribed. */
 export const keepSignal = defineSignal<[LinkUse]>('keep');
 
+/** The law's limit: a tenant's data is gone at most this many days after its contract ends. */
+export const MAX_DELETION_DAYS = 20;
+/**
+ * Days kept between the latest start of a deletion and the law's limit: time for a deletion
+ * step that keeps failing to be retried, and for the operator it alerts to fix the cause.
+ */
+export const DELETION_MARGIN_DAYS = 3;
+/** The longest export window: the deletion starts at its end, the margin before the limit. */
+export const MAX_EXPORT_WINDOW_DAYS = MAX_DELETION_DAYS - DELETION_MARGIN_DAYS;
+
 /**
  * When a tenant's contract ends and when its data is deleted (ISO times); the export window
- * lies between the two, at most 20 days.
+ * lies between the two, at most MAX_EXPORT_WINDOW_DAYS.
  */
 export interface ContractEndPlan {
   endsAt: string;
@@ -212,6 +222,26 @@ export interface ContractEndPlan {
 /** Input of the contract-termination workflow. */
 export interface ContractTerminationInput extends ContractEndPlan {
   tenantId: string;
+}
+
+/**
+ * A notice to the tenant's admins about its contract's end: the export window has begun, or
+ * the deletion is near. Sent once per notice and plan (a moved end sends them again).
+ */
+export interface ContractNoticeInput extends ContractTerminationInput {
+  notice: 'export-window' | 'deletion-soon';
+}
+
+/** A deletion step that keeps failing, for the operator: which, and by when it must be done. */
+export interface DeletionAlertInput {
+  tenantId: string;
+  step: string;
+  /** The law's deadline (ISO): 20 days after the contract's end. */
+  deadline: string;
+  /** The failure's type (never its message, which may quote stored data). */
+  failure: string;
+  /** Whether the workflow retries after the alert, or has stopped for a person to act. */
+  retrying: boolean;
 }
 
 /** How a contract termination ended: the tenant deleted (with its certificate), or renewed. */

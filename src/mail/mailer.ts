@@ -14,6 +14,7 @@ import type { TenantAccess } from '../db/tenant-access';
 import type { DkimKey, DkimKeys } from './dkim-keys';
 import type { MailTransport } from './transport';
 import { isDuplicateKey } from '../db/duplicate-key';
+import { readableStatuses, type TenantStatus } from '../db/models/tenant';
 
 /** Headers DKIM covers: nodemailer's defaults plus the one-click header (RFC 8058 §3.1). */
 const SIGNED_HEADERS =
@@ -107,8 +108,12 @@ export function createMailer(deps: {
    * to the relay side by side (the transport's pool bounds how many) and marks those relayed
    * in one write. A message the relay refused stays claimed and unsent; its error is returned.
    */
-  async function deliver(tenantId: string, messages: Omit<TenantMessage, 'tenantId'>[]) {
-    const tenant = await deps.tenants.forTenant(tenantId);
+  async function deliver(
+    tenantId: string,
+    messages: Omit<TenantMessage, 'tenantId'>[],
+    statuses?: TenantStatus[],
+  ) {
+    const tenant = await deps.tenants.forTenant(tenantId, statuses);
     const key = await deps.dkim.ensure(tenantId);
     const { Send } = tenant.models;
     const claimedAt = new Date();
@@ -182,6 +187,19 @@ export function createMailer(deps: {
     ): Promise<('sent' | 'already-sent' | 'failed')[]> {
       if (messages.length === 0) return [];
       return (await deliver(tenantId, messages)).outcomes;
+    },
+
+    /**
+     * Sends the platform's notices to a tenant's own staff (its contract's end, say): like
+     * `sendBatch`, and also while the tenant is frozen, when its export window makes them
+     * matter most. Never for mail to recipients, which a frozen tenant does not send.
+     */
+    async sendStaffNotices(
+      tenantId: string,
+      messages: Omit<TenantMessage, 'tenantId' | 'unsubscribeUrl' | 'profileUrl' | 'listId'>[],
+    ): Promise<('sent' | 'already-sent' | 'failed')[]> {
+      if (messages.length === 0) return [];
+      return (await deliver(tenantId, messages, readableStatuses)).outcomes;
     },
   };
 }

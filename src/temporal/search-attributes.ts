@@ -41,6 +41,16 @@ export const AutomationVersionKey = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
+/**
+ * The latest a tenant's data may be deleted: 20 days after its contract's end, set by the
+ * contract termination, so operators can list in the Web UI what is due and when
+ * (`DeletionDeadline < "…"`).
+ */
+export const DeletionDeadlineKey = defineSearchAttributeKey(
+  'DeletionDeadline',
+  SearchAttributeType.DATETIME,
+);
+
 /** Every custom attribute this product uses, for registration. */
 export const searchAttributeKeys = [
   TenantIdKey,
@@ -50,7 +60,18 @@ export const searchAttributeKeys = [
   RightsStatusKey,
   AutomationIdKey,
   AutomationVersionKey,
+  DeletionDeadlineKey,
 ];
+
+const { IndexedValueType } = temporal.api.enums.v1;
+/** How the server indexes each attribute type this product uses. */
+export function indexedTypeOf(
+  key: (typeof searchAttributeKeys)[number],
+): temporal.api.enums.v1.IndexedValueType {
+  return key.type === SearchAttributeType.DATETIME
+    ? IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
+    : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+}
 
 /**
  * Registers the attributes in a namespace. Idempotent: ALREADY_EXISTS counts as success,
@@ -64,7 +85,7 @@ export async function registerSearchAttributes(
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   for (const key of searchAttributeKeys) {
     if (!(key.name in (existing.customAttributes ?? {}))) {
-      missing[key.name] = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+      missing[key.name] = indexedTypeOf(key);
     }
   }
   if (Object.keys(missing).length === 0) return;

@@ -2,7 +2,8 @@
  * A tenant's contract end: when its data goes, and how the tenant record shows it.
  *
  * The contract ends at `endsAt`; the tenant is then frozen (read-only) for an export window of
- * up to 20 days, after which everything it had is deleted (its data key first: crypto-
+ * up to MAX_EXPORT_WINDOW_DAYS (17: the deletion keeps 3 days before the law's 20 for retries
+ * and the operator), after which everything it had is deleted (its data key first: crypto-
  * shredding makes every copy unreadable, backups included). The window is the tenant's time to
  * take its data out; 0 deletes at the end itself. The contract-termination workflow
  * (workflows/contract-termination.ts) carries the plan out and is the one writer of the
@@ -18,11 +19,12 @@ import {
   renewContractUpdate,
   type ContractChangeAnswer,
   type ContractEndPlan,
+  MAX_DELETION_DAYS,
+  MAX_EXPORT_WINDOW_DAYS,
 } from '../../workflows/definitions';
 import { readableStatuses } from '../db/models/tenant';
 
-/** The law's limit: a tenant's data is gone at most this many days after its contract ends. */
-export const MAX_DELETION_DAYS = 20;
+export { MAX_DELETION_DAYS, MAX_EXPORT_WINDOW_DAYS } from '../../workflows/definitions';
 /** The export window when none is asked for. */
 export const DEFAULT_EXPORT_WINDOW_DAYS = 14;
 
@@ -32,8 +34,10 @@ const DAY_MS = 86_400_000;
 export function planContractEnd(endsAt: Date, exportWindowDays: number): ContractEndPlan {
   if (!Number.isInteger(exportWindowDays) || exportWindowDays < 0)
     throw new RangeError('the export window is a whole number of days, 0 or more');
-  if (exportWindowDays > MAX_DELETION_DAYS)
-    throw new RangeError(`the export window is at most ${MAX_DELETION_DAYS} days`);
+  if (exportWindowDays > MAX_EXPORT_WINDOW_DAYS)
+    throw new RangeError(
+      `the export window is at most ${MAX_EXPORT_WINDOW_DAYS} days (the deletion must be done within ${MAX_DELETION_DAYS} days of the end)`,
+    );
   return {
     endsAt: endsAt.toISOString(),
     deleteAt: new Date(endsAt.getTime() + exportWindowDays * DAY_MS).toISOString(),

@@ -1,7 +1,9 @@
 /**
  * Creates a tenant: the control record (holding the first admin with the email already
  * encrypted and the password already hashed, so no workflow input or history ever carries
- * them), then the provisioning workflow, whose outcome it waits for.
+ * them), then the provisioning workflow, whose outcome it waits for, then (for a tenant
+ * created with its contract's end) the contract termination, so the deletion is planned from
+ * the first day without anyone having to remember it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword } from '../auth/passwords';
@@ -10,12 +12,14 @@ import { normaliseEmail } from '../domain/email-address';
 import { conflict, invalid } from '../errors';
 import type { WorkflowGateway } from '../temporal/workflows';
 import { isDuplicateKey } from '../db/duplicate-key';
+import type { ContractEndPlan } from '../../workflows/definitions';
 
 /** What the platform operator sends. */
 export interface ProvisionTenantInput {
   name: string;
   admin: { email: string; initialPassword: string };
-  contractEndsAt?: Date;
+  /** The contract's end as planned (src/tenants/contract-end.ts), if it is known now. */
+  contractEnd?: ContractEndPlan;
   /** Same key, same tenant: a retried request never creates a second one. */
   idempotencyKey?: string;
 }
@@ -45,7 +49,8 @@ export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenan
   const tenantId = newTenantId(input.idempotencyKey);
 
   const existing = await Tenant.findById(tenantId).lean();
-  if (existing?.status === 'active') return presentTenant(existing);
+  if (existing?.status === 'active' || existing?.status === 'ending')
+    return planEnd(deps, tenantId, input.contractEnd);
   if (existing && existing.status !== 'provisioning') {
     throw conflict(
       'tenant_not_provisionable',
@@ -61,7 +66,7 @@ export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenan
       _id: tenantId,
       name: input.name,
       status: 'provisioning' as const,
-      contractEndsAt: input.contractEndsAt,
+      contractEndsAt: input.contractEnd ? new Date(input.contractEnd.endsAt) : undefined,
       createdAt: new Date(),
       pendingAdmin: {
         userId: `u${randomBytes(10).toString('hex')}`,
@@ -82,7 +87,17 @@ export async function provisionTenant(deps: ProvisionDeps, input: ProvisionTenan
   // tenant that is no longer provisioning, so a closed run is reused (its result awaited),
   // never run again.
   await deps.workflows.execute('tenantProvisioning', { tenantId });
-  const tenant = await Tenant.findById(tenantId).lean();
+  return planEnd(deps, tenantId, input.contractEnd);
+}
+
+/**
+ * Returns the tenant as provisioned, after starting its contract termination when the end is
+ * known. The start is durable before the answer; the termination then records the plan itself
+ * (the tenant becomes `ending` moments later). A retried create finds the termination running.
+ */
+async function planEnd(deps: ProvisionDeps, tenantId: string, plan?: ContractEndPlan) {
+  const tenant = await deps.data.tenants.control.Tenant.findById(tenantId).lean();
+  if (plan) await deps.workflows.startOnce('contractTermination', { tenantId, ...plan });
   return presentTenant(tenant!);
 }
 

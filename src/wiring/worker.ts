@@ -17,6 +17,7 @@ import { createLogger } from '../logger';
 import { createWebhookSender } from '../webhooks/send';
 import { createWebhookServices } from './webhooks';
 import { createAutomationTriggers } from '../automations/triggers';
+import { createOperatorAlerts } from '../mail/operator-alerts';
 
 /** The worker's services and how to close them. */
 export interface WorkerServices {
@@ -73,6 +74,12 @@ export async function openWorkerServices(
     }),
     campaignRatePerSecond: config.campaigns.ratePerSecond,
     accessReviewPolicy: config.accessReviews,
+    operatorAlerts: createOperatorAlerts({
+      transport: consent.transport,
+      from: config.smtp.from,
+      to: config.operator.email,
+      logger: createLogger('worker', config.logLevel),
+    }),
   };
   return {
     native,

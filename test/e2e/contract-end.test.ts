@@ -42,6 +42,7 @@ describe('contract end', () => {
       {},
       { endsAt: 'soon' },
       { endsAt: '2030-01-01', exportWindowDays: 21 },
+      { endsAt: '2030-01-01', exportWindowDays: 18 }, // leaves the deletion no margin before day 20
       { endsAt: '2030-01-01', exportWindowDays: -1 },
       { endsAt: '2030-01-01', exportWindowDays: 1.5 },
       { endsAt: '2030-01-01', extra: true },
@@ -67,7 +68,10 @@ describe('contract end', () => {
   });
 
   it('shows the plan at once, freezes the tenant at the end, and serves it again when renewed', async () => {
-    const { tenantId, apiKey } = await buildTenant(stack.app, stack.platformToken);
+    const adminEmail = `owner-${uniqueSuffix()}@example.test`;
+    const { tenantId, apiKey } = await buildTenant(stack.app, stack.platformToken, {
+      email: adminEmail,
+    });
     const auth = { Authorization: `Bearer ${apiKey}` };
     const list = await request(stack.app)
       .post('/api/v1/lists')
@@ -113,6 +117,13 @@ describe('contract end', () => {
     expect(frozen).toMatchObject({
       deletion: { scheduledFor: new Date(now.getTime() + 86_400_000).toISOString() },
     });
+    // The admins are told the export window has begun, and until when.
+    const notice = (await mailTo(stack.app, adminEmail)).find((m) => m.subject.includes('ended'));
+    expect(notice!.subject).toMatch(
+      /^Your Consentflow contract has ended: export your data before /,
+    );
+    expect(notice!.text).toContain('read-only');
+    expect(notice!.text).not.toContain(adminEmail);
     await sleep(5_100); // other processes trust a cached "served" status for up to 5 s
     expect((await request(stack.app).get(`/api/v1/lists/${list.body.id}`).set(auth)).status).toBe(
       200,

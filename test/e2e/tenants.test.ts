@@ -50,12 +50,18 @@ describe('tenants', () => {
       status: 'active',
     });
 
-    const got = await request(stack.app).get(`/api/v1/tenants/${res.body.id}`).set(platform());
+    // The contract's end alone starts the termination: the plan is recorded moments later.
+    let got = await request(stack.app).get(`/api/v1/tenants/${res.body.id}`).set(platform());
+    for (let i = 0; i < 100 && got.body.status !== 'ending'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = await request(stack.app).get(`/api/v1/tenants/${res.body.id}`).set(platform());
+    }
     expect(got.body).toEqual({
       id: res.body.id,
       name: 'Acme Mail',
-      status: 'active',
+      status: 'ending',
       contractEndsAt: '2028-01-01T00:00:00.000Z', // the end of 2027-12-31 (UTC)
+      deletion: { scheduledFor: '2028-01-15T00:00:00.000Z' }, // the default 14-day window
     });
 
     const users = raw.db(stack.data.names.control).collection('users');

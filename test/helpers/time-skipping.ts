@@ -9,9 +9,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import type { PayloadKeySource } from '../../src/temporal/payload-keys';
-import { searchAttributeKeys } from '../../src/temporal/search-attributes';
+import { indexedTypeOf, searchAttributeKeys } from '../../src/temporal/search-attributes';
 import { createWorkflowGateway, type WorkflowGateway } from '../../src/temporal/workflows';
-import { temporal } from '@temporalio/proto';
 import { testServices, uniqueSuffix } from './services';
 
 /** A started time-skipping environment. */
@@ -38,10 +37,7 @@ export async function startTimeSkipping(keys: PayloadKeySource): Promise<TimeSki
     .addSearchAttributes({
       namespace: env.namespace ?? 'default',
       searchAttributes: Object.fromEntries(
-        searchAttributeKeys.map((k) => [
-          k.name,
-          temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-        ]),
+        searchAttributeKeys.map((k) => [k.name, indexedTypeOf(k)]),
       ),
     })
     .catch((err: { code?: number }) => {

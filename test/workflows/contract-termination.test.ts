@@ -5,12 +5,15 @@
  * both; a renewal during the window ends it with the tenant served again and nothing
  * deleted; once deletion has started, nothing stops it.
  */
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import {
   moveContractEndUpdate,
   renewContractUpdate,
   type ContractTerminationInput,
   type ContractTerminationResult,
+  type DeletionAlertInput,
 } from '../../workflows/definitions';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { keepHistory } from '../helpers/histories';
@@ -25,6 +28,8 @@ type Steps = Pick<
   | 'beginDeletion'
   | 'shredTenant'
   | 'certifyDeletion'
+  | 'sendContractNotice'
+  | 'alertDeletionFailing'
 >;
 
 const DAY_MS = 86_400_000;
@@ -47,6 +52,7 @@ describe('contract termination workflow', () => {
   /** Steps that record when (skipped server time) they ran. */
   function fakes() {
     const calls: { step: string; at: number; endsAt?: string }[] = [];
+    const alerts: DeletionAlertInput[] = [];
     const record = (step: string, endsAt?: string) => async () => {
       calls.push({ step, at: await ts.env.currentTimeMs(), ...(endsAt ? { endsAt } : {}) });
     };
@@ -63,8 +69,16 @@ describe('contract termination workflow', () => {
         await record('certify')();
         return 'dc-test';
       },
+      sendContractNotice: async (input) => {
+        await record(`notice:${input.notice}`)();
+        return 1;
+      },
+      alertDeletionFailing: async (input) => {
+        alerts.push(input);
+        await record(`alert:${input.step}`)();
+      },
     };
-    return { calls, steps };
+    return { calls, alerts, steps };
   }
 
   /** The workflow's input for a contract ending `inDays` from `now` with a window. */
@@ -110,6 +124,8 @@ describe('contract termination workflow', () => {
     expect(timeline).toEqual([
       ['apply', 0],
       ['freeze', 3],
+      ['notice:export-window', 3],
+      ['notice:deletion-soon', 15], // two days before
       ['begin-deletion', 17],
       ['shred', 17],
       ['certify', 17],
@@ -124,20 +140,34 @@ describe('contract termination workflow', () => {
       ['shred', 2],
       ['certify', 2],
     ]);
-    expect((await run(-30, 5)).timeline.map(([, day]) => day)).toEqual([0, 0, 0, 0, 0]);
+    // Long past: deleted at once, with no notice of a window already over.
+    expect((await run(-30, 5)).timeline).toEqual([
+      ['apply', 0],
+      ['freeze', 0],
+      ['begin-deletion', 0],
+      ['shred', 0],
+      ['certify', 0],
+    ]);
   });
 
   it('moves the freeze and the deletion to a new end', async () => {
-    const { timeline } = await run(3, 5, async (handle, now) => {
-      await ts.env.sleep(DAY_MS); // day 1: the end moves from day 3 to day 10
-      expect(
-        await handle.executeUpdate(moveContractEndUpdate, { args: [planFrom(now, 10, 5)] }),
-      ).toBe('applied');
-    }, 'contract-termination-moved');
+    const { timeline } = await run(
+      3,
+      5,
+      async (handle, now) => {
+        await ts.env.sleep(DAY_MS); // day 1: the end moves from day 3 to day 10
+        expect(
+          await handle.executeUpdate(moveContractEndUpdate, { args: [planFrom(now, 10, 5)] }),
+        ).toBe('applied');
+      },
+      'contract-termination-moved',
+    );
     expect(timeline).toEqual([
       ['apply', 0],
       ['apply', 1],
       ['freeze', 10],
+      ['notice:export-window', 10],
+      ['notice:deletion-soon', 13],
       ['begin-deletion', 15],
       ['shred', 15],
       ['certify', 15],
@@ -145,14 +175,20 @@ describe('contract termination workflow', () => {
   });
 
   it('ends with the tenant served again when renewed during the export window, deleting nothing', async () => {
-    const { result, timeline } = await run(2, 10, async (handle) => {
-      await ts.env.sleep(5 * DAY_MS); // frozen since day 2
-      expect(await handle.executeUpdate(renewContractUpdate)).toBe('renewed');
-    }, 'contract-termination-renewed');
+    const { result, timeline } = await run(
+      2,
+      10,
+      async (handle) => {
+        await ts.env.sleep(5 * DAY_MS); // frozen since day 2
+        expect(await handle.executeUpdate(renewContractUpdate)).toBe('renewed');
+      },
+      'contract-termination-renewed',
+    );
     expect(result).toEqual({ outcome: 'renewed' });
     expect(timeline).toEqual([
       ['apply', 0],
       ['freeze', 2],
+      ['notice:export-window', 2],
       ['resume', 5],
     ]);
   });
@@ -219,5 +255,82 @@ describe('contract termination workflow', () => {
       return handle.result();
     });
     expect(result).toEqual({ outcome: 'renewed' });
+  });
+
+  /** Runs the termination with these steps and input to its end; the result or the failure. */
+  async function runWith(steps: Steps, input: ContractTerminationInput, name: string) {
+    return ts.withWorker(steps, async (taskQueue) => {
+      const handle = await ts.client.workflow.start<
+        (i: ContractTerminationInput) => Promise<ContractTerminationResult>
+      >('contractTerminationWorkflow', {
+        workflowId: `contract-termination:${tenantId}:${tenantId}-${name}-${Date.now()}`,
+        taskQueue,
+        args: [input],
+      });
+      const outcome: { result?: ContractTerminationResult; err?: unknown } = await handle
+        .result()
+        .then(
+          (result) => ({ result }),
+          (err: unknown) => ({ err }),
+        );
+      return { ...outcome, handle };
+    });
+  }
+
+  it('starts the deletion 3 days before the law’s 20 whatever window it was handed, and shows the deadline', async () => {
+    const { calls, steps } = fakes();
+    const now = await ts.env.currentTimeMs();
+    // A window of 20 days (more than the API lets through) is cut to 17.
+    const input = { tenantId, ...planFrom(now, 1, 20) };
+    const { result, handle } = await runWith(steps, input, 'long');
+    expect(result).toEqual({ outcome: 'deleted', certificateId: 'dc-test' });
+    const begun = calls.find((c) => c.step === 'begin-deletion')!;
+    expect(Math.round(hoursBetween(now, begun.at) / 24)).toBe(18); // the end on day 1, + 17
+    const { searchAttributes } = await handle.describe();
+    expect(searchAttributes.DeletionDeadline).toEqual([new Date(now + 21 * DAY_MS)]);
+  });
+
+  it('alerts the operator when a deletion step keeps failing, retries, and still deletes within 20 days', async () => {
+    const { calls, alerts, steps } = fakes();
+    let failures = 0;
+    const shred = steps.shredTenant;
+    // The database is down for the first 50 attempts (hours, with the retries' backoff).
+    steps.shredTenant = async (ref) => {
+      if (failures++ < 50) throw new Error('database unreachable');
+      await shred(ref);
+    };
+    const now = await ts.env.currentTimeMs();
+    const { result } = await runWith(steps, { tenantId, ...planFrom(now, 1, 17) }, 'failing');
+    expect(result).toEqual({ outcome: 'deleted', certificateId: 'dc-test' });
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    expect(alerts[0]).toEqual({
+      tenantId,
+      step: 'shred',
+      deadline: new Date(now + 21 * DAY_MS).toISOString(),
+      failure: expect.any(String),
+      retrying: true,
+    });
+    const alerted = calls.find((c) => c.step === 'alert:shred')!;
+    const begun = calls.find((c) => c.step === 'begin-deletion')!;
+    const certified = calls.find((c) => c.step === 'certify')!;
+    expect(hoursBetween(begun.at, alerted.at)).toBeLessThanOrEqual(1); // within its first hour
+    expect(certified.at).toBeLessThan(now + 21 * DAY_MS); // the end on day 1, + 20 days
+  });
+
+  it('alerts and stops for a person when the tenant is not in the state the deletion expects', async () => {
+    const { alerts, steps } = fakes();
+    steps.beginDeletion = async () => {
+      throw ApplicationFailure.nonRetryable('tenant is active, not frozen', 'TenantNotFrozen');
+    };
+    const now = await ts.env.currentTimeMs();
+    const { err } = await runWith(steps, { tenantId, ...planFrom(now, 1, 0) }, 'stopped');
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        step: 'begin-deletion',
+        retrying: false,
+        failure: 'TenantNotFrozen',
+      }),
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import { tenantIdPattern } from '../../db/names';
 import {
   DEFAULT_EXPORT_WINDOW_DAYS,
   MAX_DELETION_DAYS,
+  MAX_EXPORT_WINDOW_DAYS,
   moveContractEnd,
   planContractEnd,
   renewContract,
@@ -22,13 +23,28 @@ import { defineRoute } from '../route';
 import { readableStatuses } from '../../db/models/tenant';
 import type { WorkflowGateway } from '../../temporal/workflows';
 
+const exportWindowDays = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_EXPORT_WINDOW_DAYS)
+  .optional()
+  .meta({
+    description: `days between the end and the deletion (default ${DEFAULT_EXPORT_WINDOW_DAYS}; 0: at once; at most ${MAX_EXPORT_WINDOW_DAYS}, so the deletion is done well within ${MAX_DELETION_DAYS} days of the end)`,
+  });
+
 const createTenant = z.strictObject({
   name: z.string().trim().min(1).max(200),
   admin: z.strictObject({
     email: z.string().max(254),
     initialPassword: z.string().min(12, 'must be at least 12 characters').max(128),
   }),
-  contractEndsAt: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  contractEndsAt: z.iso
+    .datetime({ offset: true })
+    .or(z.iso.date())
+    .optional()
+    .meta({ description: 'starts the contract termination for this end, as contract-end does' }),
+  exportWindowDays,
 });
 
 const createKey = z.strictObject({
@@ -59,15 +75,7 @@ const tenantSchema = z
 
 const contractEnd = z.strictObject({
   endsAt: z.iso.datetime({ offset: true }).or(z.iso.date()),
-  exportWindowDays: z
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_DELETION_DAYS)
-    .optional()
-    .meta({
-      description: `days between the end and the deletion (default ${DEFAULT_EXPORT_WINDOW_DAYS}; 0: at once)`,
-    }),
+  exportWindowDays,
 });
 
 const certificateSchema = z
@@ -98,6 +106,19 @@ function contractEndOf(value: string): Date {
 const superseded = () =>
   conflict('superseded', 'a later change of the contract’s end overrode this one');
 
+/** The plan for an end as sent; 400 for an end in the past or a window out of range. */
+function planOf(sent: string, windowDays: number | undefined, field = 'contractEndsAt') {
+  const endsAt = contractEndOf(sent);
+  // An end in the past deletes soon or at once: a mistyped year must not do that.
+  if (endsAt.getTime() < Date.now() - PAST_TOLERANCE_MS)
+    throw invalid(`${field}: in the past; for an end now, send the current time`);
+  try {
+    return planContractEnd(endsAt, windowDays ?? DEFAULT_EXPORT_WINDOW_DAYS);
+  } catch (err) {
+    throw invalid(`exportWindowDays: ${(err as Error).message}`);
+  }
+}
+
 /** The tenant routes (platform token). */
 export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway }) {
   const { Tenant, DeletionCertificate } = deps.data.tenants.control;
@@ -115,15 +136,19 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
       tag: 'platform',
       summary: 'Create a tenant, its database, data key and first admin',
       description:
-        'An `Idempotency-Key` header makes a retried request return the same tenant. 409 `email_taken` when the admin address already belongs to a user.',
+        'An `Idempotency-Key` header makes a retried request return the same tenant. With `contractEndsAt`, the contract termination is started before the answer, as `POST /api/v1/tenants/{id}/contract-end` would start it: nobody has to remember a second call before the end. The answer shows the tenant as provisioned (`active`); the termination records the plan moments later (`ending`, `deletion.scheduledFor`). 409 `email_taken` when the admin address already belongs to a user.',
       auth: 'platform',
       request: { body: createTenant },
-      responses: { 201: { description: 'the active tenant', schema: tenantSchema } },
+      responses: {
+        201: { description: 'the active tenant', schema: tenantSchema },
+      },
       async handler({ body }, req, res) {
         const tenant = await provisionTenant(deps, {
           name: body.name,
           admin: body.admin,
-          contractEndsAt: body.contractEndsAt ? contractEndOf(body.contractEndsAt) : undefined,
+          contractEnd: body.contractEndsAt
+            ? planOf(body.contractEndsAt, body.exportWindowDays)
+            : undefined,
           idempotencyKey: req.get('idempotency-key') ?? undefined,
         });
         res.status(201).json(tenant);
@@ -160,16 +185,7 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
         if (tenant.status === 'deleted' || tenant.deletion?.startedAt)
           throw conflict('deletion_started', 'the tenant’s deletion has begun');
         if (!readableStatuses.includes(tenant.status)) throw notFound('tenant');
-        const endsAt = contractEndOf(body.endsAt);
-        // An end in the past deletes soon or at once: a mistyped year must not do that.
-        if (endsAt.getTime() < Date.now() - PAST_TOLERANCE_MS)
-          throw invalid('endsAt: in the past; for an end now, send the current time');
-        let plan;
-        try {
-          plan = planContractEnd(endsAt, body.exportWindowDays ?? DEFAULT_EXPORT_WINDOW_DAYS);
-        } catch (err) {
-          throw invalid(`exportWindowDays: ${(err as Error).message}`);
-        }
+        const plan = planOf(body.endsAt, body.exportWindowDays, 'endsAt');
         const answer = await moveContractEnd(deps, tenant._id, plan);
         if (answer === 'deletion-started')
           throw conflict('deletion_started', 'the tenant’s deletion has begun');
