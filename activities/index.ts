@@ -10,6 +10,7 @@ import { createCampaignActivities, type CampaignDeps } from './campaigns';
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
 import { createContractEndActivities, type ContractEndDeps } from './contract-end';
 import { createContractNoticeActivities, type ContractNoticeDeps } from './contract-notices';
+import { createSupportAccessActivities, type SupportAccessActivityDeps } from './support-access';
 import { createInactivityActivities, type InactivityDeps } from './inactivity';
 import { createDoubleOptInActivities, type DoubleOptInDeps } from './double-opt-in';
 import { createDoubleOptInSweepActivities, type DoubleOptInSweepDeps } from './double-opt-in-sweep';
@@ -29,6 +30,7 @@ export type ActivityDeps = EncryptionProbeDeps &
   InactivityDeps &
   ContractEndDeps &
   ContractNoticeDeps &
+  SupportAccessActivityDeps &
   RightsDeps &
   WebhookActivityDeps &
   AutomationDeps &
@@ -48,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInactivityActivities(deps),
     ...createContractEndActivities(deps),
     ...createContractNoticeActivities(deps),
+    ...createSupportAccessActivities(deps),
     ...createRightsActivities(deps),
     ...createWebhookActivities(deps),
     ...createAutomationActivities(deps),

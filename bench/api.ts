@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { adminApiKey } from '../test/helpers/admin-key';
 import { createApiKey } from '../src/auth/api-keys';
 import { loadConfig } from '../src/config';
 import { openDataLayer } from '../src/db/open';
@@ -91,12 +92,7 @@ async function main() {
       admin: { email: 'bench-admin@bench.example', initialPassword: 'benchmark password' },
     });
     const tenantId = tenant.id as string;
-    const { key: admin } = (await system.call(
-      'POST',
-      `/api/v1/tenants/${tenantId}/api-keys`,
-      system.platformToken,
-      { name: 'bench admin' },
-    )) as { key: string };
+    const admin = await adminApiKey(system.base, 'bench-admin@bench.example', 'benchmark password');
     const list = await system.call('POST', '/api/v1/lists', admin, { name: 'Bench list' });
     const lines = ['email,phone,firstName,lastName,plan,city'];
     for (let i = 0; i < contacts; i++)

@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config';
 import { IMPORT_BATCH } from '../activities/imports';
 import { INSERT_BATCH } from '../src/db/bulk-write';
 import { databaseNames } from '../src/db/names';
+import { adminApiKey } from '../test/helpers/admin-key';
 import { startSystem, systemCpu } from './system';
 
 const { values } = parseArgs({
@@ -72,9 +73,7 @@ async function main() {
       name: `Bench ${n}`,
       admin: { email: `bench-admin-${n}@bench.example`, initialPassword: 'benchmark password' },
     });
-    const { key } = (await call('POST', `/api/v1/tenants/${tenant.id}/api-keys`, token, {
-      name: 'bench',
-    })) as { key: string };
+    const key = await adminApiKey(base, `bench-admin-${n}@bench.example`, 'benchmark password');
     const list = await call('POST', '/api/v1/lists', key, { name: 'Bench list' });
 
     step(`run ${n}: import of ${rows} rows through the api`);

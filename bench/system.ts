@@ -2,6 +2,7 @@
  * A running system for benchmarks: `npm start` with free ports and a temporary data folder
  * (so a bench measures exactly what users run), plus a JSON caller with a bearer token.
  */
+import { adminApiKey } from '../test/helpers/admin-key';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -151,14 +152,7 @@ export async function tenantWithContacts(
     admin: { email: `${slug}-admin@bench.example`, initialPassword: 'benchmark password' },
   });
   const tenantId = String(tenant.id);
-  const { key } = (await call(
-    'POST',
-    `/api/v1/tenants/${tenantId}/api-keys`,
-    system.platformToken,
-    {
-      name: 'bench',
-    },
-  )) as { key: string };
+  const key = await adminApiKey(base, `${slug}-admin@bench.example`, 'benchmark password');
   const list = (await call('POST', '/api/v1/lists', key, { name: 'Bench list' })) as { id: string };
   const lines = ['email,firstName,consentedAt,consentIp'];
   for (let i = 0; i < count; i++)

@@ -57,6 +57,7 @@ export const workflowKinds = {
   automationSweep: 'automation-sweep',
   campaignSend: 'campaign',
   accessReview: 'access-review',
+  supportAccess: 'support-access',
 } as const;
 
 /**
@@ -482,3 +483,33 @@ export const confirmAccessReviewUpdate = defineUpdate<
   'confirmed' | 'completed',
   [AccessReviewConfirmation]
 >('confirmAccessReview');
+
+/** Input of a support-access request's workflow: the request (its record holds the rest). */
+export interface SupportAccessInput {
+  tenantId: string;
+  grantId: string;
+  hours: number;
+}
+
+/** An admin's decision on a support-access request, and who made it (user id). */
+export interface SupportAccessDecision {
+  decision: 'approve' | 'deny' | 'revoke';
+  by: string;
+}
+
+/** How a support-access request ended. */
+export interface SupportAccessResult {
+  outcome: 'denied' | 'revoked' | 'expired';
+  /** Whether it was ever approved. */
+  approved: boolean;
+}
+
+/**
+ * An admin decides: approve or deny a pending request, revoke an approved grant. Answered with
+ * the status once recorded; refused (validator) when the request is not in a state the
+ * decision applies to.
+ */
+export const supportAccessDecisionUpdate = defineUpdate<
+  'approved' | 'denied' | 'revoked',
+  [SupportAccessDecision]
+>('supportAccessDecision');

@@ -17,3 +17,4 @@ export { automationRunWorkflow } from './automation-run';
 export { automationSweepWorkflow } from './automation-sweep';
 export { campaignSendWorkflow } from './campaign-send';
 export { accessReviewWorkflow } from './access-review';
+export { supportAccessWorkflow } from './support-access';

@@ -50,6 +50,7 @@ import { createAuthentication } from './middleware/authenticate';
 import { securityHeaders } from './middleware/security-headers';
 import { accessLogRoutes } from './routes/access-log';
 import { accessReviewRoutes } from './routes/access-reviews';
+import { supportAccessRoutes } from './routes/support-access';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { securitySettingsRoutes } from './routes/security-settings';
@@ -201,6 +202,7 @@ export function createApp(deps: AppDeps): Express {
   mount(apiKeyRoutes({ control, accessLog }));
   mount(accessLogRoutes({ control }));
   mount(accessReviewRoutes({ control, workflows: deps.workflows, accessLog }));
+  mount(supportAccessRoutes({ control, workflows: deps.workflows }));
   mount(securitySettingsRoutes({ control, accessLog }));
   mount(webhookRoutes(deps.webhooks.endpoints));
   mount(automationRoutes(deps));

@@ -18,6 +18,8 @@ export async function recordAccess(
   const principal = res.locals.principal as Principal;
   await accessLog.record({
     ...entry,
+    // Made under a support grant: the tenant sees which grant each access came under.
+    ...(principal.grantId ? { details: { ...entry.details, grantId: principal.grantId } } : {}),
     tenantId: principal.tenantId,
     actor: { kind: principal.kind, id: principal.id },
     ip: clientIp(res.req),

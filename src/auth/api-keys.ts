@@ -18,6 +18,9 @@ export async function createApiKey(
     /** The key's features; lists and fields are the creator's (all, for the platform). */
     permissions: Permissions;
     createdBy: string;
+    /** A key that stops working then (one minted under a support grant ends with it). */
+    expiresAt?: Date;
+    grantId?: string;
   },
 ): Promise<{ id: string; key: string }> {
   const id = randomBytes(8).toString('hex');
@@ -32,12 +35,16 @@ export async function createApiKey(
     fields: input.permissions.fields,
     createdAt: new Date(),
     createdBy: input.createdBy,
+    expiresAt: input.expiresAt,
+    grantId: input.grantId,
   });
   return { id, key: `cfk_${id}_${secret}` };
 }
 
 /**
- * Resolves a presented key, or undefined for a malformed, unknown, wrong or revoked one.
+ * Resolves a presented key, or undefined for a malformed, unknown, wrong or revoked one. An
+ * expired key resolves (with its `expiresAt`): the caller answers it, so the integrator
+ * learns that the key has expired rather than that it is wrong.
  * `onUse` runs at most once per key per minute (across processes), when the last use is
  * recorded: the access log's "key used" entry.
  */
@@ -61,7 +68,14 @@ export async function authenticateApiKey(
         fields: (record.fields ?? {}) as Permissions['fields'],
       }
     : fullPermissions(record.scopes as Feature[]);
-  const principal: Principal = { kind: 'api_key', id, tenantId: record.tenantId, permissions };
+  const principal: Principal = {
+    kind: 'api_key',
+    id,
+    tenantId: record.tenantId,
+    permissions,
+    ...(record.grantId ? { grantId: record.grantId } : {}),
+    ...(record.expiresAt ? { expiresAt: record.expiresAt.getTime() } : {}),
+  };
   // Last use at minute precision: one write per key per minute, not one per request. The
   // conditional update lets exactly one process win each minute.
   const now = new Date();

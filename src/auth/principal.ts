@@ -31,6 +31,10 @@ export interface Principal {
   id: string;
   tenantId: string;
   permissions: Permissions;
+  /** A key minted under a support grant: the grant's id (every request is logged with it). */
+  grantId?: string;
+  /** When the key stops working (epoch ms), for a key that expires. */
+  expiresAt?: number;
 }
 
 /** Access to a field: its explicit entry, else the `*` default, else none. */

@@ -14,6 +14,7 @@ import { consentRecordModel } from './models/consent-record';
 import { contactModel } from './models/contact';
 import { importChunkModel, importModel } from './models/import';
 import { listModel } from './models/list';
+import { supportGrantModel } from './models/support-grant';
 import { servingStatuses, tenantModel, type TenantStatus } from './models/tenant';
 import { userModel } from './models/user';
 import { dkimKeyModel } from './models/dkim-key';
@@ -64,6 +65,7 @@ const bindControlModels = (control: Connection) => ({
   AccessLog: accessLogModel(control),
   DeletionCertificate: deletionCertificateModel(control),
   AccessReview: accessReviewModel(control),
+  SupportGrant: supportGrantModel(control),
 });
 
 const bindTenantModels = (tenantDb: Connection) => ({

@@ -191,6 +191,13 @@ export const workflowRegistry = {
     idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     opaqueIdOf: (input) => input.reviewId ?? input.tenantId,
   }),
+  supportAccess: kindSpec('supportAccessWorkflow')({
+    kind: workflowKinds.supportAccess,
+    // One per request, ever.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    idConflict: WorkflowIdConflictPolicy.USE_EXISTING,
+    opaqueIdOf: (input) => input.grantId,
+  }),
 };
 
 /** The registry holds every kind of `workflowKinds` under its key, with its kind string. */

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { payloadToJson } from '../../src/api/schemas/codec-payloads';
 import { freePort, isPortFree } from '../../src/local/ports';
 import type { SupervisorStatus } from '../../src/supervisor-status';
+import { adminApiKey } from '../helpers/admin-key';
 import { historyPayloads } from '../helpers/history-payloads';
 import { descendantsOf, isAlive, spawnNode, type Spawned } from '../helpers/processes';
 import { testServices, uniqueSuffix } from '../helpers/services';
@@ -241,16 +242,13 @@ maybe('npm start', () => {
     const token = (
       await readFile(path.join(env.CONSENTFLOW_DATA_DIR!, 'platform-token'), 'utf8')
     ).trim();
+    const adminEmail = `faults.${uniqueSuffix()}@example.test`;
     const tenant = await call('POST', '/api/v1/tenants', token, {
       name: 'Faults',
-      admin: {
-        email: `faults.${uniqueSuffix()}@example.test`,
-        initialPassword: 'fault test password',
-      },
+      admin: { email: adminEmail, initialPassword: 'fault test password' },
     });
-    const key = (
-      await call('POST', `/api/v1/tenants/${tenant.body.id}/api-keys`, token, { name: 'faults' })
-    ).body.key;
+    expect(tenant.status).toBe(201);
+    const key = await adminApiKey(base, adminEmail, 'fault test password');
     const list = (await call('POST', '/api/v1/lists', key, { name: 'Faults' })).body;
     const marker = uniqueSuffix();
     const count = 60;

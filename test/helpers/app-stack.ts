@@ -3,6 +3,7 @@
  * wiring modules as src/server.ts and src/worker.ts (src/wiring/), for API and integration
  * tests. The sweeps are not started: tests run them by hand.
  */
+import { stackData } from './tenant-fixtures';
 import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
 import type { ActivityDeps } from '../../activities';
@@ -64,6 +65,7 @@ export async function startAppStack(
     ...(relay ? { health: { ...api.app.health, smtp: () => relay.verify() } } : {}),
   };
   const app = createApp(appDeps);
+  stackData.set(app, api.app.data);
   return {
     app,
     config,
@@ -76,7 +78,11 @@ export async function startAppStack(
     consent: api.consent,
     limits: api.limits,
     activityDeps: workerServices.activityDeps,
-    appWith: (overrides) => createApp({ ...appDeps, ...overrides }),
+    appWith: (overrides) => {
+      const other = createApp({ ...appDeps, ...overrides });
+      stackData.set(other, api.app.data);
+      return other;
+    },
     async stop() {
       worker.shutdown();
       await running;

@@ -196,6 +196,12 @@ const starts: Start[] = [
     id: 'access-review:acme0001:v1',
     reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
   },
+  {
+    ...startOf('supportAccess', { tenantId, grantId: 'g1', hours: 2 }),
+    id: 'support-access:acme0001:g1',
+    reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    conflict: WorkflowIdConflictPolicy.USE_EXISTING,
+  },
 ];
 
 describe('the workflow registry', () => {

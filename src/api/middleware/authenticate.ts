@@ -159,8 +159,32 @@ export function createAuthentication(deps: AuthenticationDeps) {
       (err: unknown, principal: Principal | false) => {
         if (err) return next(err);
         if (!principal) return next(unauthorized('a valid API key is required'));
+        if (principal.expiresAt !== undefined && Date.now() >= principal.expiresAt)
+          return next(
+            principal.grantId
+              ? forbidden(
+                  'support_grant_ended',
+                  'the support grant this key was issued under has ended',
+                )
+              : unauthorized('this API key has expired'),
+          );
         res.locals.principal = principal;
-        next();
+        if (!principal.grantId) return next();
+        // Under a support grant, every request is the tenant's to see: logged before it runs.
+        accessLog
+          .record({
+            tenantId: principal.tenantId,
+            event: 'support_access.used',
+            actor: { kind: 'api_key', id: principal.id },
+            ip: clientIp(req),
+            // The path holds opaque ids only; the query (a searched address, say) is left out.
+            details: {
+              grantId: principal.grantId,
+              method: req.method,
+              path: req.baseUrl + req.path,
+            },
+          })
+          .then(() => next(), next);
       },
     )(req, res, next);
   };

@@ -1,11 +1,14 @@
 /**
- * Platform routes for tenants: create (runs the provisioning workflow), read, and issue an
- * integrator API key for a tenant. Mounted behind the platform token.
+ * Platform routes for tenants: create (runs the provisioning workflow), read, plan the
+ * contract's end, and issue a key for a tenant (masked, or bound to a support grant the tenant
+ * approved: src/tenants/support-access.ts). Mounted behind the platform token.
  */
 import { z } from 'zod';
 import { createApiKey } from '../../auth/api-keys';
-import { features } from '../../auth/permissions';
-import { fullPermissions } from '../../auth/principal';
+import { randomBytes } from 'node:crypto';
+import { features, type Feature } from '../../auth/permissions';
+import { ANY_FIELD } from '../../auth/principal';
+import { createSupportAccess } from '../../tenants/support-access';
 import type { DataLayer } from '../../db/open';
 import { tenantIdPattern } from '../../db/names';
 import {
@@ -50,6 +53,13 @@ const createTenant = z.strictObject({
 const createKey = z.strictObject({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(z.enum(features)).min(1).optional(),
+  grantId: z
+    .string()
+    .regex(/^g[0-9a-f]{20}$/, 'not a support grant id')
+    .optional()
+    .meta({
+      description: 'an approved support grant: the key then sees personal data, until it ends',
+    }),
 });
 
 const tenantIdParam = z.string().regex(tenantIdPattern);
@@ -122,6 +132,10 @@ function planOf(sent: string, windowDays: number | undefined, field = 'contractE
 /** The tenant routes (platform token). */
 export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway }) {
   const { Tenant, DeletionCertificate } = deps.data.tenants.control;
+  const supportAccess = createSupportAccess({
+    control: deps.data.tenants.control,
+    workflows: deps.workflows,
+  });
   /** The tenant record; 404 for an unknown id or a provisioning that failed. */
   const findTenant = async (id: string) => {
     const valid = tenantIdParam.safeParse(id);
@@ -254,8 +268,9 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
       method: 'post',
       path: '/api/v1/tenants/:id/api-keys',
       tag: 'platform',
-      summary: 'Issue an integrator API key for a tenant',
-      description: 'The key is shown once and stored as a SHA-256 hash; scopes omitted: all.',
+      summary: 'Issue an API key for a tenant: masked, or bound to a support grant',
+      description:
+        'The key is shown once and stored as a SHA-256 hash. Without `grantId` it sees every personal field masked (for checking a tenant’s setup: lists, counts, settings); the tenant’s own admins issue the keys their integrations use. With the `grantId` of a support grant the tenant approved, it sees personal data within the grant’s scopes until the grant ends (then 403 `support_grant_ended`), and every request made with it is in the tenant’s access log with the grant’s id. 400 `grant_not_active` for a grant not approved, ended or another tenant’s; `permissions_exceed_grant` for scopes beyond it.',
       auth: 'platform',
       request: { body: createKey },
       responses: {
@@ -265,20 +280,59 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
             id: z.string(),
             key: z.string(),
             scopes: z.array(z.enum(features)),
+            grantId: z.string().nullable(),
+            expiresAt: z.string().nullable(),
           }),
         },
       },
       async handler({ params, body }, _req, res) {
         const tenant = await findTenant(params.id);
-        // Also while the contract ends: a frozen tenant's data is exported with a key.
+        // Also while the contract ends: a frozen tenant's setup is still looked at.
         if (!readableStatuses.includes(tenant.status)) throw notFound('tenant');
-        const key = await createApiKey(deps.data.tenants.control, {
+        const { control } = deps.data.tenants;
+        if (!body.grantId) {
+          const scopes = body.scopes ?? features;
+          const key = await createApiKey(control, {
+            tenantId: tenant._id,
+            name: body.name,
+            permissions: { features: scopes, lists: 'all', fields: { [ANY_FIELD]: 'none' } },
+            createdBy: 'platform',
+          });
+          res.status(201).json({ ...key, scopes, grantId: null, expiresAt: null });
+          return;
+        }
+        const grant = await supportAccess.activeGrant(tenant._id, body.grantId);
+        const scopes = body.scopes ?? (grant.scopes as Feature[]);
+        const beyond = scopes.filter((s) => !grant.scopes.includes(s));
+        if (beyond.length > 0)
+          throw invalid(
+            `scopes ${beyond.join(', ')}: beyond the grant`,
+            'permissions_exceed_grant',
+          );
+        const key = await createApiKey(control, {
           tenantId: tenant._id,
           name: body.name,
-          permissions: fullPermissions(body.scopes ?? features),
+          // Looking, not changing: every field readable, none writable.
+          permissions: { features: scopes, lists: 'all', fields: { [ANY_FIELD]: 'view' } },
           createdBy: 'platform',
+          grantId: grant._id,
+          expiresAt: grant.approvedUntil,
         });
-        res.status(201).json({ ...key, scopes: body.scopes ?? features });
+        await control.AccessLog.create({
+          _id: `a${randomBytes(10).toString('hex')}`,
+          tenantId: tenant._id,
+          at: new Date(),
+          event: 'support_access.key_created',
+          actor: { kind: 'platform', id: 'platform' },
+          subjectId: key.id,
+          details: { grantId: grant._id, scopes },
+        });
+        res.status(201).json({
+          ...key,
+          scopes,
+          grantId: grant._id,
+          expiresAt: grant.approvedUntil!.toISOString(),
+        });
       },
     }),
   ];

@@ -17,6 +17,10 @@ const apiKeySchema = new Schema(
     createdBy: { type: String, required: true },
     lastUsedAt: { type: Date },
     revokedAt: { type: Date },
+    /** A key that works until then only: one minted under a support grant ends with it. */
+    expiresAt: { type: Date },
+    /** The support grant it was minted under (src/tenants/support-access.ts). */
+    grantId: { type: String },
   },
   { strict: 'throw', versionKey: false },
 );
