@@ -144,6 +144,7 @@ export function buildOpenApiDocument(
       tags: [route.tag],
       security: securityOf(route.auth, route.method),
       ...(route.feature ? { 'x-permission': route.feature } : {}),
+      ...(route.readsPersonalData ? { 'x-personal-data': true } : {}),
       request: {
         params,
         query,

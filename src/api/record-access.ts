@@ -7,6 +7,7 @@ import type { Response } from 'express';
 import type { AccessLog } from '../auth/access-log';
 import type { Principal } from '../auth/principal';
 import type { AccessEvent } from '../db/models/access-log';
+import { markLogged } from './audit';
 import { clientIp } from './middleware/authenticate';
 
 /** Records an event by the request's authenticated caller. */
@@ -15,6 +16,7 @@ export async function recordAccess(
   entry: { event: AccessEvent; subjectId?: string; details?: Record<string, unknown> },
 ): Promise<void> {
   const accessLog = res.app.locals.accessLog as AccessLog;
+  markLogged(res);
   const principal = res.locals.principal as Principal;
   await accessLog.record({
     ...entry,

@@ -25,6 +25,7 @@ import type { Feature } from '../auth/permissions';
 import { AppError, invalid } from '../errors';
 import { toHttpProblem, type HttpProblem } from './middleware/error-handler';
 import { requireFeature } from './middleware/tenant-auth';
+import { auditRoute } from './audit';
 
 /**
  * How a route authenticates its caller; `mountRoutes` is given one middleware per kind.
@@ -104,6 +105,13 @@ export interface RouteSpec<
    * window could not be used.
    */
   whileFrozen?: true;
+  /**
+   * A GET that answers with personal data (addresses, names, IPs): each call is logged as
+   * `personal_data.read` (src/api/audit.ts), unless the handler logs a more telling entry.
+   * test/api/access-log-coverage.test.ts checks that every route whose response holds such
+   * fields says so.
+   */
+  readsPersonalData?: true;
   request?: {
     /** Path parameters; omitted: every `:name` in the path is a string. */
     params?: P;
@@ -271,6 +279,7 @@ function chainFor(
     if (!body && !takesRaw && hasBody(req.body))
       throw invalid('body: this route takes no request body');
     await route.handler(input, req, res);
+    await auditRoute(route, req, res);
   };
   const authenticate = route.auth === 'none' ? undefined : auth[route.auth];
   if (route.auth !== 'none' && !authenticate)

@@ -31,6 +31,7 @@ export function accessLogRoutes(deps: { control: ControlModels }) {
     defineRoute({
       method: 'get',
       path: '/api/v1/access-log',
+      readsPersonalData: true,
       tag: 'access log',
       summary: 'Read or export the access log',
       description:

@@ -61,6 +61,7 @@ export const consentExportRoutes = () => [
   defineRoute({
     method: 'get',
     path: '/api/v1/lists/:listId/consent-export',
+    readsPersonalData: true,
     tag: 'consent',
     summary: 'Export a list’s consent proof as CSV',
     description: `Columns: ${consentExportColumns.join(', ')}. \`ip\` and \`userAgent\` are those of the subscription request (else of the confirmation, as for imports). Fields the caller may not view are \`***\`: \`email\` under the \`email\` field permission, \`ip\` and \`userAgent\` under \`consentIp\`.`,

@@ -71,6 +71,7 @@ export const contactRoutes = (deps: ContactRouteDeps) => [
   defineRoute({
     method: 'get',
     path: '/api/v1/contacts',
+    readsPersonalData: true,
     tag: 'contacts',
     summary: 'Search contacts by exact email',
     description:
@@ -100,6 +101,7 @@ export const contactRoutes = (deps: ContactRouteDeps) => [
   defineRoute({
     method: 'get',
     path: '/api/v1/contacts/:id',
+    readsPersonalData: true,
     tag: 'contacts',
     summary: 'A contact with its memberships, consent timeline and open rights requests',
     auth: 'tenant',
@@ -153,6 +155,7 @@ export const contactRoutes = (deps: ContactRouteDeps) => [
   defineRoute({
     method: 'get',
     path: '/api/v1/lists/:listId/contacts/export',
+    readsPersonalData: true,
     tag: 'contacts',
     summary: 'Export a list’s contacts as CSV',
     description:

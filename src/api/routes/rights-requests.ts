@@ -287,6 +287,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
   defineRoute({
     method: 'get',
     path: '/api/v1/rights-requests/:id/evidence',
+    readsPersonalData: true,
     tag: 'rights requests',
     summary: 'The evidence of what was done, for an auditor',
     description:

@@ -25,13 +25,9 @@ const requestBody = z.strictObject({
   requestedBy: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a staff handle: letters, digits, . _ - (not an address)'),
-  scopes: z
-    .array(z.enum(grantableFeatures))
-    .min(1)
-    .optional()
-    .meta({
-      description: 'what the grant allows (default contacts.view); read-only features only',
-    }),
+  scopes: z.array(z.enum(grantableFeatures)).min(1).optional().meta({
+    description: 'what the grant allows (default contacts.view); read-only features only',
+  }),
 });
 
 const grantSchema = z

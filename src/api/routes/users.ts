@@ -62,6 +62,7 @@ export function userRoutes(deps: { accounts: Accounts; control: ControlModels })
       ...common,
       method: 'get',
       path: '/api/v1/users',
+      readsPersonalData: true,
       summary: 'List the users',
       description: 'A bulk read of staff addresses: it is written to the access log.',
       responses: {
@@ -87,6 +88,7 @@ export function userRoutes(deps: { accounts: Accounts; control: ControlModels })
       ...common,
       method: 'get',
       path: '/api/v1/users/:id',
+      readsPersonalData: true,
       summary: 'Read a user',
       responses: { 200: { description: 'the user', schema: userSchema } },
       async handler({ params }, _req, res) {

@@ -31,6 +31,10 @@ export const accessEvents = [
   'api_key.failure',
   'api_key.lockout',
   'personal_data.read',
+  /** A change by a tenant's user or key (details: the route and the ids in its path). */
+  'data.changed',
+  /** A call of the platform operator (details: the route and ids). */
+  'platform.action',
   'support_access.requested',
   'support_access.approved',
   'support_access.denied',
