@@ -154,7 +154,14 @@ export function createApp(deps: AppDeps): Express {
   if (deps.mailSinkDir) mount(devMailRoutes(deps.mailSinkDir));
   if (deps.codec) {
     app.use(codecMiddleware(deps.codec.corsOrigins));
-    mount(codecRoutes({ ...deps.codec, platformToken: deps.platformToken, logger: deps.logger }));
+    mount(
+      codecRoutes({
+        ...deps.codec,
+        platformToken: deps.platformToken,
+        logger: deps.logger,
+        accessLog,
+      }),
+    );
   }
   // Public pages of recipients: links in mail and the hosted subscribe form. Outside /api/v1,
   // so no console session or CSRF token is involved: the signed link token (or, for the

@@ -69,6 +69,13 @@ describe('codec endpoint', () => {
     expect(res.status).toBe(200);
     expectDecoded(res.body);
     expect(unb64(res.body.payloads[0].metadata.encoding)).toBe('json/plain');
+    // The decode is in the access log, with how many of the tenant's payloads were opened.
+    const { AccessLog } = stack.data.tenants.control;
+    const logged = await AccessLog.findOne({
+      event: 'payload.decoded',
+      $or: [{ tenantId }, { 'details.tenantId': tenantId }],
+    }).lean();
+    expect(logged?.details).toMatchObject({ count: sealed.length, via: 'platform-token' });
   });
 
   it('decodes for the secret codec URL the Web UI is given', async () => {

@@ -5,6 +5,7 @@
  * deleting the tenant's data key makes its histories unreadable, and the platform key keeps
  * a tenant shredding's own payloads readable after that.
  */
+import { createAccessLog } from '../../src/auth/access-log';
 import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type SerializationContext } from '@temporalio/common';
@@ -167,6 +168,10 @@ describe('Temporal payload encryption', () => {
             corsOrigins: [],
             platformToken: stack.platformToken,
             logger: createLogger('test', 'silent'),
+            accessLog: createAccessLog({
+              control: fresh.tenants.control,
+              encryption: fresh.encryption,
+            }),
           }),
         ),
       );

@@ -20,8 +20,19 @@ import { z } from 'zod';
 import { tokensMatch } from '../../auth/platform-token';
 import { tenantIdPattern } from '../../db/names';
 import type { Logger } from '../../logger';
-import { isEncryptedPayload, sealPayload, TenantPayloadCodec } from '../../temporal/payload-codec';
-import { PayloadKeyUnavailableError, type PayloadKeySource } from '../../temporal/payload-keys';
+import {
+  isEncryptedPayload,
+  payloadKeyId,
+  sealPayload,
+  TenantPayloadCodec,
+} from '../../temporal/payload-codec';
+import {
+  PLATFORM_PAYLOAD_KEY_ID,
+  PayloadKeyUnavailableError,
+  type PayloadKeySource,
+} from '../../temporal/payload-keys';
+import type { AccessLog } from '../../auth/access-log';
+import { clientIp } from '../middleware/authenticate';
 import { invalid, notFound, unauthorized } from '../../errors';
 import { allowOrigins } from '../middleware/cors';
 import { requireJsonBody } from '../middleware/json-only';
@@ -61,7 +72,7 @@ const codecQuery = z.strictObject({ preserveStorageRefs: z.enum(['true', 'false'
 
 /** The codec routes. */
 export function codecRoutes(
-  deps: CodecEndpointDeps & { platformToken: string; logger: Logger },
+  deps: CodecEndpointDeps & { platformToken: string; logger: Logger; accessLog: AccessLog },
 ): RouteDefinition[] {
   const codec = new TenantPayloadCodec(deps.keys);
   const mayRead = (req: Request): boolean => {
@@ -75,12 +86,18 @@ export function codecRoutes(
     const { payloads } = req.body as z.infer<typeof codecBody>;
     if (!mayRead(req)) return res.json({ payloads });
     let unopened = 0;
+    /** Payloads opened per tenant: each tenant's access log shows the decodes of its data. */
+    const opened = new Map<string, number>();
     const decoded = await Promise.all(
       payloads.map(async (json) => {
         const payload = payloadFromJson(json);
         if (!isEncryptedPayload(payload)) return json;
         try {
-          return payloadToJson((await codec.decode([payload]))[0]!);
+          const plain = payloadToJson((await codec.decode([payload]))[0]!);
+          const keyId = payloadKeyId(payload);
+          if (keyId && keyId !== PLATFORM_PAYLOAD_KEY_ID)
+            opened.set(keyId, (opened.get(keyId) ?? 0) + 1);
+          return plain;
         } catch {
           unopened += 1;
           return json;
@@ -89,6 +106,20 @@ export function codecRoutes(
     );
     if (unopened > 0)
       deps.logger.info({ unopened }, 'codec left payloads it cannot open as they were');
+    const via = typeof req.params.token === 'string' ? 'web-ui' : 'platform-token';
+    for (const [tenantId, count] of opened) {
+      const entry = {
+        event: 'payload.decoded' as const,
+        actor: { kind: 'platform' as const, id: 'platform' },
+        ip: clientIp(req),
+        details: { count, via },
+      };
+      // A key id that is no provisioned tenant (a probe's) has no key for the IP: the
+      // platform's own log keeps the entry, naming it.
+      await deps.accessLog
+        .record({ ...entry, tenantId })
+        .catch(() => deps.accessLog.record({ ...entry, details: { ...entry.details, tenantId } }));
+    }
     res.json({ payloads: decoded });
   };
 

@@ -35,6 +35,8 @@ export const accessEvents = [
   'data.changed',
   /** A call of the platform operator (details: the route and ids). */
   'platform.action',
+  /** Workflow payloads of the tenant opened by the codec server (details: count, via). */
+  'payload.decoded',
   'support_access.requested',
   'support_access.approved',
   'support_access.denied',
