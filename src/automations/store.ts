@@ -8,6 +8,8 @@
  * list exists and is the caller's, the time zone is one), and every problem is answered with
  * its node, so a designer can point at each.
  */
+import type { LinkChecker } from '../campaigns/link-check';
+import { assertNoBlockedAutomationLinks, checkAutomationLinks } from './links';
 import type { ListScope } from '../auth/principal';
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -166,10 +168,14 @@ export async function publish(
   automation: AutomationDocument,
   lists: ListScope,
   by: AutomationActor,
+  /** Checks every link of its mails first (src/automations/links.ts): 422 for a blocked one. */
+  linkChecker?: Pick<LinkChecker, 'check'>,
 ): Promise<number> {
   if (automation.status === 'archived')
     throw conflict('automation_archived', 'the automation is archived');
   const definition = await validateForTenant(tenant, automation.draft, lists);
+  if (linkChecker)
+    assertNoBlockedAutomationLinks(await checkAutomationLinks(linkChecker, definition));
   const version = (automation.publishedVersion ?? 0) + 1;
   const now = new Date();
   try {

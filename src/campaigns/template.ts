@@ -172,6 +172,12 @@ function indexLinks(body: string): {
   };
 }
 
+/** The http(s) links of an HTML body, each once, with the address-like text shown for it. */
+export function linksOf(body: string): { url: string; text?: string }[] {
+  const { links, linkTexts } = indexLinks(body);
+  return links.map((url, i) => ({ url, ...(linkTexts[i] ? { text: linkTexts[i] } : {}) }));
+}
+
 /** What a template is rendered for. */
 export interface MergeContact {
   email: string;

@@ -35,7 +35,7 @@ describe('automations over HTTP', () => {
   }
 
   beforeAll(async () => {
-    stack = await startAppStack();
+    stack = await startAppStack({ env: { CONSENTFLOW_LINK_BLOCKLIST: 'blocked.test' } });
     tenant = await buildTenant(stack.app, stack.platformToken);
     const list = await api()
       .post('/api/v1/lists')
@@ -86,6 +86,35 @@ describe('automations over HTTP', () => {
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).toContain('wait_for_event');
     expect(res.body.$schema).toMatch(/json-schema/);
+  });
+
+  it('refuses to publish a mail with a blocked link, naming the step, and publishes nothing', async () => {
+    const definition = {
+      entry: { type: 'list_confirmed', listId, next: 'hello' },
+      nodes: [
+        {
+          id: 'hello',
+          type: 'send_email',
+          subject: 'Hi',
+          html: '<p>Read <a href="https://www.blocked.test/offer">our offer</a>.</p>',
+          next: 'done',
+        },
+        { id: 'done', type: 'end' },
+      ],
+    };
+    const created = await api()
+      .post('/api/v1/automations')
+      .set(auth())
+      .send({ name: 'Blocked link', definition });
+    expect(created.status).toBe(201);
+    const publish = await api().post(`/api/v1/automations/${created.body.id}/publish`).set(auth());
+    expect([publish.status, publish.body.error?.id]).toEqual([422, 'links_blocked']);
+    expect(publish.body.error.problems).toEqual([
+      expect.objectContaining({ node: 'hello', field: 'html' }),
+    ]);
+    expect(publish.body.error.message).toContain('https://www.blocked.test/offer');
+    const after = await api().get(`/api/v1/automations/${created.body.id}`).set(auth());
+    expect(after.body).toMatchObject({ status: 'draft', publishedVersion: null });
   });
 
   it('answers an invalid definition with every problem and its node', async () => {

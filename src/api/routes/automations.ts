@@ -7,6 +7,7 @@
  *
  * A caller limited to some lists sees and designs only automations whose lists are all theirs.
  */
+import type { LinkChecker } from '../../campaigns/link-check';
 import { z } from 'zod';
 import { canSeeContact } from '../../auth/principal';
 import {
@@ -43,6 +44,8 @@ import type { Response } from 'express';
 export interface AutomationRouteDeps {
   workflows: WorkflowGateway;
   automations: AutomationTriggers;
+  /** Checks the links of the mails before a version is published. */
+  linkChecker: Pick<LinkChecker, 'check'>;
 }
 
 const idParams = z.strictObject({
@@ -289,7 +292,7 @@ export function automationRoutes(deps: AutomationRouteDeps) {
       path: '/api/v1/automations/:id/publish',
       summary: 'Publish the draft',
       description:
-        'The draft becomes the next immutable version, which contacts entering from now on follow; contacts already inside keep theirs. A draft automation becomes active (a paused one stays paused).',
+        'The draft becomes the next immutable version, which contacts entering from now on follow; contacts already inside keep theirs. A draft automation becomes active (a paused one stays paused). Every link of its mails is checked first, as a campaign’s before a send: 422 `links_blocked` names each blocked link with its step.',
       request: { params: idParams },
       responses: {
         200: {
@@ -300,7 +303,7 @@ export function automationRoutes(deps: AutomationRouteDeps) {
       async handler({ params }, _req, res) {
         const { tenant } = tenantOf(res);
         const doc = await findAutomation(tenant, params.id, scopeOf(res));
-        const version = await publish(tenant, doc, scopeOf(res), actorOf(res));
+        const version = await publish(tenant, doc, scopeOf(res), actorOf(res), deps.linkChecker);
         deps.automations.forget(tenant.tenantId);
         // Entries no event announces are found by the tenant's daily sweep.
         if (isTimedEntry((doc.draft as AutomationDefinition).entry))
