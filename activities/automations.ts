@@ -10,6 +10,8 @@
  * The step's time is the run's own when it asked (the workflow's clock), so a retry decides
  * the same.
  */
+import { mayTrack } from '../src/campaigns/tracking';
+import { automationMessageRef, trackedHtml } from '../src/automations/tracking';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { durationMs } from '../src/automations/timing';
 import { readContact, type AutomationContact } from '../src/automations/facts';
@@ -143,6 +145,8 @@ export function createAutomationActivities(deps: AutomationDeps) {
     contact: AutomationContact,
     effect: Effect,
     at: Date,
+    /** The published version the run follows; none for a test run of a draft (untracked). */
+    published: { version?: number },
   ): Promise<void> {
     const { tenantId, contactId, automationId } = ref;
     const listId = 'listId' in definition.entry ? definition.entry.listId : undefined;
@@ -152,6 +156,23 @@ export function createAutomationActivities(deps: AutomationDeps) {
           email: contact.email,
           fields: contact.facts.fields,
         });
+        if (listId && published.version !== undefined) {
+          const [list, subject] = await Promise.all([
+            tenant.models.List.findById(listId, { tracking: 1 }).lean(),
+            tenant.models.Contact.findById(contactId, { trackingObjection: 1 }).lean(),
+          ]);
+          if (subject && mayTrack({ tracking: true }, list, subject, listId)) {
+            const messageRef = automationMessageRef({
+              automationId,
+              version: published.version,
+              node,
+            });
+            mail.html = await trackedHtml(mail.html, effect.node.html, {
+              open: () => links.open(tenantId, contactId, listId, messageRef),
+              click: (index) => links.click(tenantId, contactId, listId, messageRef, index),
+            });
+          }
+        }
         await mailer.sendOnce({
           tenantId,
           sendKey: `automation:${runId}:${node}`,
@@ -314,7 +335,9 @@ export function createAutomationActivities(deps: AutomationDeps) {
           case 'go': {
             const { outcome, detail } = plan;
             if (plan.effect)
-              await perform(tenant, ref, id, node, definition, contact, plan.effect, at);
+              await perform(tenant, ref, id, node, definition, contact, plan.effect, at, {
+                version: run.test ? undefined : run.version,
+              });
             done.push({ node, at, outcome, ...(detail ? { detail } : {}) });
             node = plan.next;
             if (steps >= MAX_CHAIN) {
@@ -340,6 +363,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
             await record(tenant, run, done, { status: 'waiting', node, waitingUntil: plan.until });
             return {
               do: 'await',
+              node,
               key: awaitedKey(plan.event),
               until: plan.until.toISOString(),
               onEvent: plan.onEvent,

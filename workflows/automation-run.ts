@@ -144,7 +144,8 @@ export async function automationRunWorkflow(
           state.until = undefined;
           if (mustEnd()) break;
           const outcome = arrived && heard.includes(step.key) ? 'event' : 'timeout';
-          after = { node: state.node, outcome };
+          // The wait is where the chain stopped, not where it began.
+          after = { node: step.node ?? state.node, outcome };
           state.node = outcome === 'event' ? step.onEvent : step.onTimeout;
           break;
         }

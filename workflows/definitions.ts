@@ -357,7 +357,15 @@ export interface AutomationRunResult {
 export type AutomationInstruction =
   | { do: 'go'; next: string }
   | { do: 'sleep'; until: string; next: string }
-  | { do: 'await'; key: string; until: string; onEvent: string; onTimeout: string }
+  | {
+      do: 'await';
+      key: string;
+      until: string;
+      onEvent: string;
+      onTimeout: string;
+      /** The waiting node (a chain may have run steps before it); absent in older histories. */
+      node?: string;
+    }
   | { do: 'hold' }
   | { do: 'end'; outcome: 'completed' | 'exited'; reason?: string };
 

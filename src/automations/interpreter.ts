@@ -311,7 +311,8 @@ export function planStep(
 
 /**
  * The key a wait listens for; the senders of events (src/automations/events.ts) build the
- * same keys: `custom:<name>`, `confirmation:<listId>`, `field:<field>`.
+ * same keys: `custom:<name>`, `confirmation:<listId>`, `field:<field>`, and for a tracked
+ * mail of this automation `open:<send node>`, `click:<send node>`.
  */
 export function awaitedKey(awaited: AwaitedEvent): string {
   switch (awaited.kind) {
@@ -321,5 +322,9 @@ export function awaitedKey(awaited: AwaitedEvent): string {
       return `confirmation:${awaited.listId}`;
     case 'field_change':
       return `field:${awaited.field}`;
+    case 'open':
+      return `open:${awaited.node}`;
+    case 'click':
+      return `click:${awaited.node}`;
   }
 }

@@ -28,7 +28,9 @@ export type ContactEvent =
   | { type: 'list_unsubscribed'; listId: string }
   | { type: 'custom_event'; name: string }
   | { type: 'rights_request'; requestType: string }
-  | { type: 'fields_changed'; fields: string[] };
+  | { type: 'fields_changed'; fields: string[] }
+  /** A tracked mail of an automation's send step was opened or clicked (src/automations/tracking.ts). */
+  | { type: 'email_opened' | 'email_clicked'; automationId: string; node: string };
 
 /** What the triggers need. */
 export interface AutomationTriggerDeps {
@@ -74,6 +76,10 @@ export function eventKeys(event: ContactEvent): string[] {
       return [`custom:${event.name}`];
     case 'fields_changed':
       return event.fields.map((f) => `field:${f}`);
+    case 'email_opened':
+      return [`open:${event.node}`];
+    case 'email_clicked':
+      return [`click:${event.node}`];
     default:
       return [];
   }
@@ -163,8 +169,13 @@ export function createAutomationTriggers(deps: AutomationTriggerDeps) {
     }
     const keys = eventKeys(event);
     if (keys.length === 0) return;
+    // A mail's open or click is its own automation's to hear (node ids repeat across them).
+    const listening =
+      'automationId' in event
+        ? automations.filter((a) => a.id === event.automationId)
+        : automations;
     const inside = await tenant.models.AutomationEntry.find(
-      { _id: { $in: automations.map((a) => entryIdOf(a.id, contactId)) }, active: true },
+      { _id: { $in: listening.map((a) => entryIdOf(a.id, contactId)) }, active: true },
       { runs: 1 },
     ).lean<Pick<AutomationEntryDocument, '_id' | 'runs'>[]>();
     for (const entry of inside)

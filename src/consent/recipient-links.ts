@@ -33,20 +33,23 @@ export function createRecipientLinks(tokens: LinkTokens, publicUrl: string) {
       const claims = { tenantId, purpose: 'unsubscribe' as const, contactId, listId, ref };
       return `${base}/u/${await tokens.sign(claims, standing())}`;
     },
-    /** A campaign message's open pixel (`/t/o/:token`). */
-    async open(tenantId: string, contactId: string, listId: string, campaignId: string) {
-      const claims = { tenantId, purpose: 'open' as const, contactId, listId, ref: campaignId };
+    /**
+     * A tracked message's open pixel (`/t/o/:token`); `messageRef` names the message: a
+     * campaign id, or an automation's send step (src/automations/tracking.ts).
+     */
+    async open(tenantId: string, contactId: string, listId: string, messageRef: string) {
+      const claims = { tenantId, purpose: 'open' as const, contactId, listId, ref: messageRef };
       return `${base}/t/o/${await tokens.sign(claims, standing())}`;
     },
-    /** A campaign message's tracked link (`/t/c/:token`): it names the link by its index. */
+    /** A tracked message's link (`/t/c/:token`): it names the link by its index. */
     async click(
       tenantId: string,
       contactId: string,
       listId: string,
-      campaignId: string,
+      messageRef: string,
       index: number,
     ) {
-      const ref = `${campaignId}:${index}`;
+      const ref = `${messageRef}:${index}`;
       const claims = { tenantId, purpose: 'click' as const, contactId, listId, ref };
       return `${base}/t/c/${await tokens.sign(claims, standing())}`;
     },

@@ -178,6 +178,10 @@ export const awaitedEventSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('custom'), name: eventName }),
   z.strictObject({ kind: z.literal('confirmation'), listId }),
   z.strictObject({ kind: z.literal('field_change'), field: contactField }),
+  /** The contact opened the mail of this automation's send step `node` (a tracked message). */
+  z.strictObject({ kind: z.literal('open'), node: nodeId }),
+  /** The contact clicked a link in the mail of send step `node` (a tracked message). */
+  z.strictObject({ kind: z.literal('click'), node: nodeId }),
 ]);
 export type AwaitedEvent = z.infer<typeof awaitedEventSchema>;
 
@@ -513,6 +517,15 @@ function checkGraph(definition: AutomationDefinition): DefinitionProblem[] {
   const { entry } = definition;
   for (const node of definition.nodes) {
     if (node.type !== 'wait_for_event') continue;
+    if (node.event.kind === 'open' || node.event.kind === 'click') {
+      const sender = definition.nodes.find((n) => n.id === (node.event as { node: string }).node);
+      if (sender?.type !== 'send_email')
+        found.push({
+          node: node.id,
+          field: 'event.node',
+          message: `waits for ${node.event.kind === 'open' ? 'an open' : 'a click'} of a mail, but ${node.event.node} is no send step of this automation`,
+        });
+    }
     if (
       node.event.kind === 'confirmation' &&
       entry.type === 'list_confirmed' &&

@@ -312,6 +312,89 @@ describe('automations over HTTP', () => {
     expect((await event('c000000000000000000000000', 'checkout')).status).toBe(202);
   });
 
+  it('tracks its own mails: a run waiting for a click of one hears it, and the link leads to its target', async () => {
+    const id = await published(`Click ${marker}`, {
+      entry: { type: 'list_confirmed', listId, next: 'offer' },
+      nodes: [
+        {
+          id: 'offer',
+          type: 'send_email',
+          subject: 'Our offer',
+          html: '<p>See <a href="https://shop.example.test/offer">the offer</a>.</p>',
+          next: 'clicked',
+        },
+        {
+          id: 'clicked',
+          type: 'wait_for_event',
+          event: { kind: 'click', node: 'offer' },
+          timeout: { amount: 2, unit: 'days' },
+          onEvent: 'thanks',
+          onTimeout: 'done',
+        },
+        {
+          id: 'thanks',
+          type: 'send_email',
+          subject: 'Glad you looked',
+          html: '<p>!</p>',
+          next: 'done',
+        },
+        { id: 'done', type: 'end' },
+      ],
+    });
+    const email = `clara.${marker}@example.test`;
+    const { contactId } = await confirmedContact(email);
+    const offer = await mailSubjected(email, 'Our offer');
+    expect(offer.html).not.toContain('https://shop.example.test/offer'); // behind a redirect
+    const pixel = /src="[^"]*(\/t\/o\/[^"]+)"/.exec(offer.html!)?.[1];
+    const click = /href="[^"]*(\/t\/c\/[^"]+)"/.exec(offer.html!)?.[1];
+    expect(pixel && click).toBeTruthy();
+    await automationWhen(id, (b) => b.stats.clicked?.waiting === 1);
+
+    expect((await api().get(pixel!)).status).toBe(200);
+    const redirect = await api().get(click!);
+    expect([redirect.status, redirect.headers.location]).toEqual([
+      302,
+      'https://shop.example.test/offer',
+    ]);
+    await mailSubjected(email, 'Glad you looked');
+    const body = await automationWhen(id, (b) => b.stats.thanks?.entered === 1);
+    expect(body.stats.clicked!.branches).toEqual({ event: 1 });
+    // The click counts as the contact's activity (inactivity pruning reads it).
+    const scope = await stack.data.tenants.forTenant(tenant.tenantId);
+    const stored = await scope.models.Contact.findById(contactId, { lastActivityAt: 1 }).lean();
+    expect(stored?.lastActivityAt).toBeInstanceOf(Date);
+
+    // A token naming another link index or a tampered one leads nowhere.
+    expect((await api().get(`${click!.slice(0, -3)}xyz`)).status).toBe(404);
+  });
+
+  it('refuses a wait for a click of a step that sends no mail', async () => {
+    const res = await api()
+      .post('/api/v1/automations')
+      .set(auth())
+      .send({
+        name: 'Wrong wait',
+        definition: {
+          entry: { type: 'list_confirmed', listId, next: 'clicked' },
+          nodes: [
+            {
+              id: 'clicked',
+              type: 'wait_for_event',
+              event: { kind: 'open', node: 'done' },
+              timeout: { amount: 1, unit: 'days' },
+              onEvent: 'done',
+              onTimeout: 'done',
+            },
+            { id: 'done', type: 'end' },
+          ],
+        },
+      });
+    expect(res.status).toBe(400);
+    expect(res.body.error.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ node: 'clicked', field: 'event.node' })]),
+    );
+  });
+
   it('enters a contact on a verified rights request and hears a field edited over the API', async () => {
     const id = await published(`Rights ${marker}`, {
       entry: { type: 'rights_request', requestType: 'access', next: 'wait' },

@@ -1,13 +1,23 @@
 /**
- * A campaign message's open pixel (`GET /t/o/:token`) and tracked links (`GET /t/c/:token`).
- * The token is signed and names the campaign and the link's index, never a URL, so this is no
- * open redirect: the target is the link of the campaign's template version. An open and a
+ * A tracked message's open pixel (`GET /t/o/:token`) and links (`GET /t/c/:token`), for
+ * campaigns and automations' send steps. The token is signed and names the message (a
+ * campaign, or an automation's step in one published version) and the link's index, never a
+ * URL, so this is no open redirect: the target is the link of the campaign's template version
+ * or of the step as published. An automation's open or click is told to its runs, which may
+ * wait for it. An open and a
  * click are recorded once per recipient (an opaque id, no IP or user agent kept) and count as
  * the contact's activity for inactivity pruning; nothing is recorded for a subject who objected
  * to tracking since, or whose list stopped tracking. A tampered or expired token gets 404 and
  * records nothing.
  */
 import type { Request, Response } from 'express';
+import {
+  linkOfStep,
+  parseAutomationMessageRef,
+  type AutomationMessage,
+} from '../../automations/tracking';
+import { publishedDefinition } from '../../automations/store';
+import type { AutomationTriggers } from '../../automations/triggers';
 import { recordCampaignEvent } from '../../campaigns/campaigns';
 import { mayTrack } from '../../campaigns/tracking';
 import { LinkTokenError, type LinkClaims, type LinkTokens } from '../../consent/link-tokens';
@@ -22,6 +32,8 @@ import { defineRoute } from '../route';
 export interface TrackingDeps {
   tenants: TenantAccess;
   tokens: LinkTokens;
+  /** Tells an automation's runs of an open or click of its mails. */
+  automations: Pick<AutomationTriggers, 'contactEvent'>;
 }
 
 /** A transparent 1×1 GIF. */
@@ -38,8 +50,8 @@ const renderProblem = (error: HttpProblem, _req: Request, res: Response) =>
 
 /** The tracking routes. */
 export function trackingRoutes(deps: TrackingDeps) {
-  /** The token's claims, tenant and campaign; 404 for anything that does not check out. */
-  async function open(token: string, purpose: 'open' | 'click') {
+  /** The token's claims and tenant; 404 for anything that does not check out. */
+  async function verified(token: string, purpose: 'open' | 'click') {
     let claims: LinkClaims;
     try {
       claims = await deps.tokens.verify(token, [purpose]);
@@ -53,12 +65,24 @@ export function trackingRoutes(deps: TrackingDeps) {
     } catch {
       throw unknownLink();
     }
-    const campaignId = claims.ref?.split(':')[0];
-    const campaign = campaignId
-      ? await tenant.models.Campaign.findById(campaignId).lean<CampaignDocument>()
-      : null;
-    if (!campaign || !claims.listId) throw unknownLink();
-    return { claims, tenant, campaign, listId: claims.listId };
+    if (!claims.ref || !claims.listId) throw unknownLink();
+    return { claims, tenant, listId: claims.listId };
+  }
+
+  /** The message a token names (the ref without a click's `:<index>`), and the index. */
+  function messageOf(claims: LinkClaims, purpose: 'open' | 'click') {
+    const ref = claims.ref!;
+    const cut = purpose === 'click' ? ref.lastIndexOf(':') : -1;
+    return {
+      message: cut < 0 ? ref : ref.slice(0, cut),
+      index: cut < 0 ? undefined : Number(ref.slice(cut + 1)),
+    };
+  }
+
+  async function campaignOf(tenant: TenantScope, campaignId: string) {
+    const campaign = await tenant.models.Campaign.findById(campaignId).lean<CampaignDocument>();
+    if (!campaign) throw unknownLink();
+    return campaign;
   }
 
   /** Records the open or click when tracking still may, and counts it as activity. */
@@ -82,6 +106,41 @@ export function trackingRoutes(deps: TrackingDeps) {
       );
   }
 
+  /**
+   * An automation mail's open or click, when tracking still may: activity, and the event
+   * its automation's runs may be waiting for.
+   */
+  async function recordAutomation(
+    tenant: TenantScope,
+    message: AutomationMessage,
+    claims: LinkClaims,
+    listId: string,
+    kind: 'open' | 'click',
+  ) {
+    const [contact, list] = await Promise.all([
+      tenant.models.Contact.findById(claims.contactId, { trackingObjection: 1 }).lean(),
+      tenant.models.List.findById(listId, { tracking: 1 }).lean(),
+    ]);
+    if (!contact || !mayTrack({ tracking: true }, list, contact, listId)) return;
+    await tenant.models.Contact.updateOne(
+      { _id: claims.contactId },
+      { $set: { lastActivityAt: new Date() } },
+    );
+    await deps.automations.contactEvent(tenant, claims.contactId!, {
+      type: kind === 'open' ? 'email_opened' : 'email_clicked',
+      automationId: message.automationId,
+      node: message.node,
+    });
+  }
+
+  /** The send step of an automation's published version, or 404. */
+  async function stepOf(tenant: TenantScope, message: AutomationMessage) {
+    const definition = await publishedDefinition(tenant, message.automationId, message.version);
+    const step = definition?.nodes.find((n) => n.id === message.node);
+    if (step?.type !== 'send_email') throw unknownLink();
+    return step;
+  }
+
   const common = {
     tag: 'recipient pages',
     auth: 'none',
@@ -94,7 +153,7 @@ export function trackingRoutes(deps: TrackingDeps) {
       ...common,
       method: 'get',
       path: '/t/o/:token',
-      summary: 'A campaign message’s open pixel',
+      summary: 'A tracked message’s open pixel',
       description:
         'A transparent 1×1 GIF; the first fetch records the recipient’s open (once), when tracking is still allowed for them.',
       responses: {
@@ -102,8 +161,15 @@ export function trackingRoutes(deps: TrackingDeps) {
         404: page('a tampered, expired or unknown link'),
       },
       async handler({ params }, _req, res) {
-        const { claims, tenant, campaign, listId } = await open(params.token, 'open');
-        await record(tenant, campaign, claims, listId, 'open');
+        const { claims, tenant, listId } = await verified(params.token, 'open');
+        const { message } = messageOf(claims, 'open');
+        const automation = parseAutomationMessageRef(message);
+        if (automation) {
+          await stepOf(tenant, automation);
+          await recordAutomation(tenant, automation, claims, listId, 'open');
+        } else {
+          await record(tenant, await campaignOf(tenant, message), claims, listId, 'open');
+        }
         res.status(200).type('image/gif').set('Cache-Control', 'no-store').send(PIXEL);
       },
     }),
@@ -112,7 +178,7 @@ export function trackingRoutes(deps: TrackingDeps) {
       ...common,
       method: 'get',
       path: '/t/c/:token',
-      summary: 'A campaign message’s tracked link',
+      summary: 'A tracked message’s link',
       description:
         'Redirects (302) to the link the token names in the campaign’s template version, recording the recipient’s click (once) when tracking is still allowed for them.',
       responses: {
@@ -120,15 +186,25 @@ export function trackingRoutes(deps: TrackingDeps) {
         404: page('a tampered, expired or unknown link'),
       },
       async handler({ params }, _req, res) {
-        const { claims, tenant, campaign, listId } = await open(params.token, 'click');
-        const index = Number(claims.ref!.split(':')[1]);
-        const version = await tenant.models.TemplateVersion.findById(
-          `${campaign.templateId}:v${campaign.templateVersion}`,
-          { links: 1 },
-        ).lean();
-        const target = Number.isInteger(index) ? version?.links[index] : undefined;
-        if (!target) throw unknownLink();
-        await record(tenant, campaign, claims, listId, 'click');
+        const { claims, tenant, listId } = await verified(params.token, 'click');
+        const { message, index } = messageOf(claims, 'click');
+        if (index === undefined || !Number.isInteger(index)) throw unknownLink();
+        const automation = parseAutomationMessageRef(message);
+        let target: string | undefined;
+        if (automation) {
+          target = linkOfStep((await stepOf(tenant, automation)).html, index);
+          if (!target) throw unknownLink();
+          await recordAutomation(tenant, automation, claims, listId, 'click');
+        } else {
+          const campaign = await campaignOf(tenant, message);
+          const version = await tenant.models.TemplateVersion.findById(
+            `${campaign.templateId}:v${campaign.templateVersion}`,
+            { links: 1 },
+          ).lean();
+          target = version?.links[index];
+          if (!target) throw unknownLink();
+          await record(tenant, campaign, claims, listId, 'click');
+        }
         res.status(302).location(target).set('Cache-Control', 'no-store').end();
       },
     }),
