@@ -72,7 +72,11 @@ export function formRoutes(deps: { tenants: TenantAccess; subscriptions: Subscri
       summary: 'A list’s hosted subscribe form',
       description: 'Address and a consent checkbox with the list’s consent text.',
       request: { query: pageQuery },
-      responses: { 200: page('the form'), 404: page('no such form') },
+      responses: {
+        200: page('the form'),
+        400: page('a malformed address'),
+        404: page('no such form'),
+      },
       async handler({ params }, _req, res) {
         const { list } = await listOf(params.listId);
         const { consentText } = resolveDoubleOptIn(list.name, list.doubleOptIn);

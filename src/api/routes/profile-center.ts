@@ -229,7 +229,11 @@ export function profileCenterRoutes(deps: ProfileCenterDeps) {
         params: z.strictObject({ tenantId: z.string().regex(/^[a-z0-9]{6,32}$/) }),
         query: pageQuery,
       },
-      responses: { 200: page('the request form'), 410: page('no such tenant') },
+      responses: {
+        200: page('the request form'),
+        400: page('a malformed address'),
+        410: page('no such tenant'),
+      },
       async handler({ params }, _req, res) {
         await deps.tenants.forTenant(params.tenantId).catch(() => {
           throw linkRefused('gone', 'This page no longer leads anywhere.');
