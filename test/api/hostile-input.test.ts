@@ -171,4 +171,29 @@ describe('hostile input', () => {
       await ApiKey.countDocuments(),
     ]).toEqual(controlBefore);
   });
+
+  it('sends the security headers and a strict CSP with every page and answer', async () => {
+    type Responses = Record<string, { content?: Record<string, unknown> }>;
+    const missing: string[] = [];
+    let pages = 0;
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      const op = ops.get as (Operation & { responses?: Responses }) | undefined;
+      if (!op || template.startsWith('/api/dev')) continue;
+      const url = template.replace(/\{(\w+)\}/g, 'zz0000000000000000000000');
+      const res = await call('get', url, op);
+      const html = String(res.headers['content-type'] ?? '').startsWith('text/html');
+      const csp = String(res.headers['content-security-policy'] ?? '');
+      if (res.headers['x-content-type-options'] !== 'nosniff') missing.push(`${template}: nosniff`);
+      // Nobody else's site may frame an answer; a recipient's page not even this one.
+      if (!/frame-ancestors '(none|self)'/.test(csp)) missing.push(`${template}: frame-ancestors`);
+      if (html) {
+        pages += 1;
+        if (!/frame-ancestors 'none'/.test(csp)) missing.push(`${template}: page framable`);
+        if (!/default-src 'none'/.test(csp)) missing.push(`${template}: default-src`);
+        if (res.headers['referrer-policy'] !== 'no-referrer') missing.push(`${template}: referrer`);
+      }
+    }
+    expect(pages).toBeGreaterThanOrEqual(5);
+    expect(missing).toEqual([]);
+  });
 });
