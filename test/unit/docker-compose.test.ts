@@ -15,6 +15,7 @@ interface ComposeService {
   environment?: Record<string, string>;
   command?: string[];
   depends_on?: Record<string, unknown>;
+  deploy?: { replicas?: string | number };
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -43,7 +44,7 @@ describe('docker-compose.yml', () => {
 
   it('publishes the documented ports', () => {
     const ports = (name: string) => compose.services[name]?.ports ?? [];
-    expect(ports('api')).toContain('3000:3000');
+    expect(ports('api')).toContain('3000-3003:3000'); // 3000 for one replica, up to four
     expect(ports('mongo')).toContain('27017:27017');
     expect(ports('temporal')).toEqual(expect.arrayContaining(['7233:7233', '8233:8233']));
     expect(ports('mailpit')).toEqual(expect.arrayContaining(['1025:1025', '8025:8025']));
@@ -76,5 +77,19 @@ describe('docker-compose.yml', () => {
     expect(compose.services.api?.command).toEqual(['node', 'dist/src/server.js']);
     expect(compose.services.worker?.command).toEqual(['node', 'dist/src/worker.js']);
     expect(compose.services.api?.depends_on).toHaveProperty('mongo');
+  });
+
+  it('runs several workers and api replicas, as many as the environment says', () => {
+    expect(compose.services.worker?.deploy?.replicas).toBe('${CONSENTFLOW_WORKERS:-2}');
+    expect(compose.services.api?.deploy?.replicas).toBe('${CONSENTFLOW_API_REPLICAS:-1}');
+    // Replicas of the api each need a host port of the published range.
+    const [range] = compose.services.api?.ports ?? [];
+    const [, from, to] = /^(\d+)-(\d+):3000$/.exec(range ?? '') ?? [];
+    expect(Number(to) - Number(from) + 1).toBeGreaterThanOrEqual(2);
+    // Every replica reads the generated secrets and the local master key from one volume.
+    for (const name of ['api', 'worker'])
+      expect((compose.services[name] as { volumes?: string[] }).volumes).toContain(
+        'consentflow-data:/data',
+      );
   });
 });
