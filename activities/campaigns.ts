@@ -173,7 +173,11 @@ export function createCampaignActivities(deps: CampaignDeps) {
       Context.current().heartbeat();
       const skipped = queued.filter((_, i) => 'skip' in built[i]!);
       const messages = built.filter((m): m is Omit<TenantMessage, 'tenantId'> => !('skip' in m));
-      const outcomes = await mailer.sendBatch(ref.tenantId, messages);
+      const outcomes = await mailer.sendBatch(
+        ref.tenantId,
+        messages,
+        campaign.sendingDomainId ? { sendingDomainId: campaign.sendingDomainId } : {},
+      );
       Context.current().heartbeat();
       const now = new Date();
       const sentIds = queued

@@ -75,6 +75,26 @@ const schema = z.object({
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
   SMTP_PORT: port(2525),
   SMTP_TLS: z.enum(['required', 'none']).optional(),
+  SMTP_TLS_CA: z.string().min(1).optional(),
+  CONSENTFLOW_DNS_SERVERS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((server) => server.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[?[0-9a-fA-F:]+\]?(:\d{1,5})?)$/,
+            'ip or ip:port',
+          ),
+      ),
+    )
+    .optional(),
   MAIL_FROM: z
     .string()
     .min(3)
@@ -229,6 +249,12 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
     operator: {
       /**
        * Where alerts for the platform operator go (a deletion step that keeps failing, say);
+      /** A PEM file of the CA(s) to trust for the relay's certificate, beside the system's. */
+      tlsCaFile: env.SMTP_TLS_CA,
+    },
+    dns: {
+      /** Servers (`ip` or `ip:port`) for the sending domains' DKIM checks; unset: the system's. */
+      servers: env.CONSENTFLOW_DNS_SERVERS,
        * unset: they are written to the log only.
        */
       email: env.CONSENTFLOW_OPERATOR_EMAIL,

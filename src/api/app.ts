@@ -13,6 +13,7 @@ import type { RecipientLinks } from '../consent/recipient-links';
 import type { SubscriptionCommand } from '../consent/subscription/command';
 import type { DataLayer } from '../db/open';
 import type { DkimKeys } from '../mail/dkim-keys';
+import type { SendingDomains } from '../mail/sending-domains';
 import type { WorkflowGateway } from '../temporal/workflows';
 import type { WebhookEmitDeps } from '../webhooks/emit';
 import type { WebhookEndpointDeps } from '../webhooks/endpoints';
@@ -59,6 +60,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { automationRoutes } from './routes/automations';
 import { campaignRoutes } from './routes/campaigns';
 import { senderSettingsRoutes } from './routes/sender-settings';
+import { sendingDomainRoutes } from './routes/sending-domains';
 import { templateRoutes } from './routes/templates';
 import { trackingRoutes } from './routes/tracking';
 
@@ -81,8 +83,13 @@ export interface AppDeps {
   mailSinkDir?: string;
   /** The payload codec endpoint for the Temporal Web UI and CLI; absent: not mounted. */
   codec?: CodecEndpointDeps;
-  /** Recipients' links and the tenant DKIM keys (src/wiring/recipients.ts). */
-  recipients: { tokens: LinkTokens; links: RecipientLinks; dkim: DkimKeys };
+  /** Recipients' links, the tenant DKIM keys and sending domains (src/wiring/recipients.ts). */
+  recipients: {
+    tokens: LinkTokens;
+    links: RecipientLinks;
+    dkim: DkimKeys;
+    sendingDomains: SendingDomains;
+  };
   /** Subscribing with double opt-in (API and forms), flood limits included. */
   subscriptions: SubscriptionCommand;
   /** Webhooks: emitting events (recipients' pages) and managing endpoints (src/wiring/webhooks.ts). */
@@ -205,6 +212,7 @@ export function createApp(deps: AppDeps): Express {
   mount(subscriptionRoutes(deps));
   mount(consentExportRoutes());
   mount(dkimRoutes(deps.recipients.dkim));
+  mount(sendingDomainRoutes(deps.recipients.sendingDomains));
   mount(userRoutes({ accounts, control }));
   mount(apiKeyRoutes({ control, accessLog }));
   mount(accessLogRoutes({ control }));
@@ -214,7 +222,14 @@ export function createApp(deps: AppDeps): Express {
   mount(webhookRoutes(deps.webhooks.endpoints));
   mount(automationRoutes(deps));
   mount(templateRoutes());
-  mount(campaignRoutes({ workflows: deps.workflows, control, linkChecker: deps.linkChecker }));
+  mount(
+    campaignRoutes({
+      workflows: deps.workflows,
+      control,
+      linkChecker: deps.linkChecker,
+      sendingDomains: deps.recipients.sendingDomains,
+    }),
+  );
   mount(senderSettingsRoutes({ control, accessLog }));
   mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
   // After the API, so API requests do not each cost a file-system lookup.

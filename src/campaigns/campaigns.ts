@@ -15,12 +15,26 @@ import {
   type CampaignProgress,
   type CampaignSendInput,
 } from '../../workflows/definitions';
+import type { SendingDomains } from '../mail/sending-domains';
 import type { LinkChecker, LinkVerdict } from './link-check';
 import { campaignEventIdOf } from './tracking';
 
 /** What sending and controlling campaigns need. */
 export interface CampaignCommandDeps {
   workflows: Pick<WorkflowGateway, 'start' | 'update'>;
+  /** Checks a campaign's own sending domain; needed only by campaigns that name one. */
+  sendingDomains?: Pick<SendingDomains, 'assertUsable'>;
+}
+
+/** Refuses a sending domain that is unknown or not verified (422). */
+async function assertSendingDomain(
+  deps: Pick<CampaignCommandDeps, 'sendingDomains'>,
+  tenant: TenantScope,
+  id: string | undefined,
+) {
+  if (id === undefined) return;
+  if (!deps.sendingDomains) throw new Error('sending domains are not wired here');
+  await deps.sendingDomains.assertUsable(tenant.tenantId, id);
 }
 
 /** A campaign as received. */
@@ -30,6 +44,8 @@ export interface CampaignInput {
   templateId: string;
   tracking?: boolean;
   sendAt?: Date;
+  /** A verified sending domain of the tenant to send from; the platform's when left out. */
+  sendingDomainId?: string;
 }
 
 /** A campaign's statistics. */
@@ -52,6 +68,7 @@ export async function createCampaign(
   lists: ListScope,
   by: CampaignActor,
   now = new Date(),
+  deps: Pick<CampaignCommandDeps, 'sendingDomains'> = {},
 ): Promise<CampaignDocument> {
   const listIds = [...new Set(input.listIds)];
   const found = await tenant.models.List.find({ _id: { $in: listIds } }, { _id: 1 }).lean();
@@ -62,12 +79,14 @@ export async function createCampaign(
   if (!(await tenant.models.Template.exists({ _id: input.templateId }))) throw notFound('template');
   if (input.sendAt && input.sendAt.getTime() < now.getTime() - 60_000)
     throw invalid('sendAt: in the past; leave it out to send at once');
+  await assertSendingDomain(deps, tenant, input.sendingDomainId);
   const doc: CampaignDocument = {
     _id: `k${randomBytes(12).toString('hex')}`,
     name: input.name,
     listIds,
     templateId: input.templateId,
     tracking: input.tracking ?? true,
+    ...(input.sendingDomainId ? { sendingDomainId: input.sendingDomainId } : {}),
     ...(input.sendAt ? { sendAt: input.sendAt } : {}),
     status: 'draft',
     createdAt: now,
@@ -112,6 +131,7 @@ export async function startCampaignSend(
     version: 1,
   }).lean();
   if (!template) throw notFound('template');
+  await assertSendingDomain(deps, tenant, campaign.sendingDomainId);
   const claimed = await tenant.models.Campaign.updateOne(
     { _id: campaign._id, status: 'draft' },
     {

@@ -18,6 +18,7 @@ import { supportGrantModel } from './models/support-grant';
 import { servingStatuses, tenantModel, type TenantStatus } from './models/tenant';
 import { userModel } from './models/user';
 import { dkimKeyModel } from './models/dkim-key';
+import { sendingDomainModel } from './models/sending-domain';
 import { deletionCertificateModel } from './models/deletion-certificate';
 import { listDirectoryModel } from './models/list-directory';
 import { outboxModel } from './models/double-opt-in-outbox';
@@ -61,6 +62,7 @@ const bindControlModels = (control: Connection) => ({
   User: userModel(control),
   ApiKey: apiKeyModel(control),
   DkimKey: dkimKeyModel(control),
+  SendingDomain: sendingDomainModel(control),
   ListDirectory: listDirectoryModel(control),
   AccessLog: accessLogModel(control),
   DeletionCertificate: deletionCertificateModel(control),

@@ -37,6 +37,14 @@ export function dkimTxtRecord(publicKeyPem: string): string {
   return `v=DKIM1; k=rsa; p=${der}`;
 }
 
+/** A new RSA 2048 key pair (PEM): the tenant's key, and each of its sending domains' keys. */
+export const generateDkimKeyPair = () =>
+  generate('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+
 /** Creates the store over the data layer; `domain` is the sending domain (from MAIL_FROM). */
 export function createDkimKeys(data: Pick<DataLayer, 'tenants' | 'encryption'>, domain: string) {
   const { DkimKey } = data.tenants.control;
@@ -45,11 +53,7 @@ export function createDkimKeys(data: Pick<DataLayer, 'tenants' | 'encryption'>, 
   async function load(tenantId: string): Promise<DkimKey> {
     let doc = await DkimKey.findById(tenantId).lean();
     if (!doc) {
-      const pair = await generate('rsa', {
-        modulusLength: 2048,
-        publicKeyEncoding: { type: 'spki', format: 'pem' },
-        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-      });
+      const pair = await generateDkimKeyPair();
       try {
         await DkimKey.create({
           _id: tenantId,

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import escapeHtml from 'escape-html';
 import type { TenantAccess } from '../db/tenant-access';
 import type { DkimKey, DkimKeys } from './dkim-keys';
+import type { SendingDomains } from './sending-domains';
 import type { MailTransport } from './transport';
 import { isDuplicateKey } from '../db/duplicate-key';
 import { readableStatuses, type TenantStatus } from '../db/models/tenant';
@@ -51,15 +52,25 @@ export type Mailer = ReturnType<typeof createMailer>;
 export function createMailer(deps: {
   transport: MailTransport;
   dkim: DkimKeys;
+  /** The tenants' own domains; absent: every message is sent from the platform's. */
+  sendingDomains?: Pick<SendingDomains, 'signingKey'>;
   tenants: TenantAccess;
   from: string;
 }) {
+  /** MAIL_FROM moved to another domain: the same name and local part, at the tenant's. */
+  const fromAt = (domain: string) => deps.from.replace(/@[^@\s>]+(>?)$/, `@${domain}$1`);
+
+  const requireSendingDomains = () => {
+    if (!deps.sendingDomains) throw new Error('this mailer has no sending domains');
+    return deps.sendingDomains;
+  };
+
   /** The stable Message-ID of a key: a re-sent message is recognisably the same. */
   const messageIdOf = (tenantId: string, sendKey: string, domain: string) =>
     `<${createHash('sha256').update(`${tenantId}/${sendKey}`).digest('hex').slice(0, 32)}@${domain}>`;
 
   /** Hands one message, signed, to the relay. */
-  const relay = (message: TenantMessage, key: DkimKey, messageId: string) => {
+  const relay = (message: TenantMessage, key: DkimKey & { own?: boolean }, messageId: string) => {
     const listed = message.unsubscribeUrl !== undefined && message.profileUrl !== undefined;
     const address = listed && message.postalAddress ? message.postalAddress : undefined;
     const footerText = listed
@@ -74,7 +85,7 @@ export function createMailer(deps: {
       ? `<hr><p style="font-size:small">${address ? `${escapeHtml(address).replace(/\n/g, '<br>')}<br>` : ''}<a href="${escapeHtml(message.profileUrl!)}">Manage your subscriptions</a> · <a href="${escapeHtml(message.unsubscribeUrl!)}">Unsubscribe</a></p>`
       : '';
     return deps.transport.sendMail({
-      from: deps.from,
+      from: key.own ? fromAt(key.domain) : deps.from,
       to: message.to,
       subject: message.subject,
       text: message.text + footerText,
@@ -112,9 +123,16 @@ export function createMailer(deps: {
     tenantId: string,
     messages: Omit<TenantMessage, 'tenantId'>[],
     statuses?: TenantStatus[],
+    sendingDomainId?: string,
   ) {
     const tenant = await deps.tenants.forTenant(tenantId, statuses);
-    const key = await deps.dkim.ensure(tenantId);
+    // A tenant's own domain signs (d= it) and is the From's only while verified.
+    const key: DkimKey & { own?: boolean } = sendingDomainId
+      ? {
+          ...(await requireSendingDomains().signingKey(tenantId, sendingDomainId)),
+          own: true,
+        }
+      : await deps.dkim.ensure(tenantId);
     const { Send } = tenant.models;
     const claimedAt = new Date();
     const ids = messages.map((m) => messageIdOf(tenantId, m.sendKey, key.domain));
@@ -184,9 +202,11 @@ export function createMailer(deps: {
     async sendBatch(
       tenantId: string,
       messages: Omit<TenantMessage, 'tenantId'>[],
+      /** One of the tenant's verified sending domains, to send from instead of the platform's. */
+      options: { sendingDomainId?: string } = {},
     ): Promise<('sent' | 'already-sent' | 'failed')[]> {
       if (messages.length === 0) return [];
-      return (await deliver(tenantId, messages)).outcomes;
+      return (await deliver(tenantId, messages, undefined, options.sendingDomainId)).outcomes;
     },
 
     /**

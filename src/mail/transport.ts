@@ -1,4 +1,5 @@
 /** The outgoing mail transport: the configured relay, or the embedded sink by default. */
+import tls from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
@@ -12,7 +13,7 @@ export type MailTransport = Transporter<SMTPPool.SentMessageInfo>;
  */
 export function createMailTransport(
   url: string,
-  options: { requireTls?: boolean } = {},
+  options: { requireTls?: boolean; ca?: string } = {},
 ): MailTransport {
   const settings: SMTPPool.Options & { url: string } = {
     url,
@@ -22,6 +23,8 @@ export function createMailTransport(
     maxConnections: 5,
     maxMessages: 1000,
     requireTLS: options.requireTls ?? false,
+    // A private CA's certificate (SMTP_TLS_CA) is trusted beside the system's, never instead.
+    ...(options.ca ? { tls: { ca: [...tls.rootCertificates, options.ca] } } : {}),
     // Fail fast: a health check or a send must not hang on a dead relay.
     connectionTimeout: 5000,
     greetingTimeout: 5000,

@@ -23,6 +23,7 @@ import type { ControlModels } from '../../db/tenant-access';
 import type { WorkflowGateway } from '../../temporal/workflows';
 import { tenantOf } from '../middleware/tenant-auth';
 import { listIdParams } from '../schemas/list-id';
+import type { SendingDomains } from '../../mail/sending-domains';
 import { defineRoute } from '../route';
 
 /** What the campaign routes need. */
@@ -30,6 +31,7 @@ export interface CampaignRouteDeps {
   workflows: WorkflowGateway;
   control: ControlModels;
   linkChecker: LinkChecker;
+  sendingDomains: SendingDomains;
 }
 
 const idParams = z.strictObject({ id: z.string().regex(campaignIdPattern, 'not a campaign id') });
@@ -39,6 +41,14 @@ const createBody = z.strictObject({
   listIds: z.array(listId).min(1).max(50),
   templateId: z.string().regex(templateIdPattern, 'not a template id'),
   tracking: z.boolean().optional(),
+  sendingDomainId: z
+    .string()
+    .regex(/^sd[0-9a-f]{24}$/, 'not a sending domain id')
+    .optional()
+    .meta({
+      description:
+        'a verified sending domain to send from (From at that domain, DKIM d= it); the platform’s when left out',
+    }),
   sendAt: z.iso
     .datetime({ offset: true })
     .optional()
@@ -72,6 +82,7 @@ const campaignSchema = z
     templateId: z.string(),
     templateVersion: z.number().nullable(),
     tracking: z.boolean(),
+    sendingDomainId: z.string().nullable(),
     sendAt: z.string().nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -90,6 +101,7 @@ const present = (doc: CampaignDocument) => ({
   templateId: doc.templateId,
   templateVersion: doc.templateVersion ?? null,
   tracking: doc.tracking,
+  sendingDomainId: doc.sendingDomainId ?? null,
   sendAt: iso(doc.sendAt),
   createdAt: doc.createdAt.toISOString(),
   startedAt: iso(doc.startedAt),
@@ -149,7 +161,10 @@ export function campaignRoutes(deps: CampaignRouteDeps) {
       description:
         'A draft to one or more of your lists with a template; tracking (opens and clicks) is on unless `tracking: false`, and off anyway for a list whose tracking is off and for a subject who objected. The audience is resolved when the send starts: active members only, not restricted, once each.',
       request: { body: createBody },
-      responses: { 201: { description: 'the draft', schema: campaignSchema } },
+      responses: {
+        201: { description: 'the draft', schema: campaignSchema },
+        422: { description: 'the sending domain is unknown or not verified' },
+      },
       async handler({ body }, _req, res) {
         const { tenant } = tenantOf(res);
         const doc = await createCampaign(
@@ -157,6 +172,8 @@ export function campaignRoutes(deps: CampaignRouteDeps) {
           { ...body, sendAt: body.sendAt ? new Date(body.sendAt) : undefined },
           scopeOf(res),
           actorOf(res),
+          undefined,
+          deps,
         );
         res.status(201).json(present(doc));
       },
@@ -212,7 +229,7 @@ export function campaignRoutes(deps: CampaignRouteDeps) {
       path: '/api/v1/campaigns/:id/send',
       summary: 'Send a campaign',
       description:
-        'Checks every link first (as `POST …/check`): 422 `links_blocked` names each blocked link with its reason and redirect chain. Then starts its send with the template’s current version, now or at its `sendAt`. 409 `not_draft` once sent, 409 `postal_address_missing` until the tenant’s postal address is set.',
+        'Checks every link first (as `POST …/check`): 422 `links_blocked` names each blocked link with its reason and redirect chain. Then starts its send with the template’s current version, now or at its `sendAt`. 409 `not_draft` once sent, 409 `postal_address_missing` until the tenant’s postal address is set; 422 `sending_domain_unverified` or `sending_domain_unknown` when its sending domain is no longer usable.',
       request: { params: idParams },
       responses: {
         202: {

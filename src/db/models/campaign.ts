@@ -70,6 +70,8 @@ export interface CampaignDocument {
   /** The version it sends: fixed when the send starts. */
   templateVersion?: number;
   tracking: boolean;
+  /** One of the tenant's sending domains to send from (verified at create and send). */
+  sendingDomainId?: string;
   /** When to send (a scheduled campaign waits until then). */
   sendAt?: Date;
   status: CampaignStatus;
@@ -144,6 +146,7 @@ const campaignSchema = new Schema<CampaignDocument>(
     templateId: { type: String, required: true },
     templateVersion: { type: Number },
     tracking: { type: Boolean, required: true },
+    sendingDomainId: { type: String },
     sendAt: { type: Date },
     status: { type: String, enum: campaignStatuses, required: true },
     recipients: { type: Number },
