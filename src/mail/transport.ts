@@ -1,7 +1,7 @@
 /** The outgoing mail transport: the configured relay, or the embedded sink by default. */
 import tls from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import SMTPPool from 'nodemailer/lib/smtp-pool';
 
 /** The transport type every sender uses. */
 export type MailTransport = Transporter<SMTPPool.SentMessageInfo>;
@@ -30,5 +30,8 @@ export function createMailTransport(
     greetingTimeout: 5000,
     socketTimeout: 30000,
   };
-  return nodemailer.createTransport(settings);
+  // The pool is built here, not by createTransport: given an object with a `url`,
+  // createTransport keeps only what the URL says and drops every other setting (requireTLS,
+  // the pool, the timeouts); the pool merges the URL into these settings instead.
+  return nodemailer.createTransport(new SMTPPool(settings));
 }
