@@ -25,7 +25,8 @@ export function createTenantActivities({
   tenants,
   workflows,
 }: TenantActivityDeps) {
-  const { Tenant, User, AccessLog, ApiKey, DkimKey, ListDirectory } = tenants.control;
+  const { Tenant, User, AccessLog, ApiKey, DkimKey, SendingDomain, ListDirectory } =
+    tenants.control;
   const control = () => mongo.db(names.control);
 
   /** Deletes the tenant's Schedules, so no sweep fires for it again. */
@@ -126,6 +127,7 @@ export function createTenantActivities({
       await User.deleteMany({ tenantId });
       await AccessLog.deleteMany({ tenantId }); // its IPs were unreadable already (tenant key)
       await DkimKey.deleteOne({ _id: tenantId });
+      await SendingDomain.deleteMany({ tenantId }); // their keys were unreadable already
       await ListDirectory.deleteMany({ tenantId });
       // Subscription flood counters, keyed `<prefix>:<tenant>:<opaque key>`
       // (src/consent/subscription/flood-limits.ts).

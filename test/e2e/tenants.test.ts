@@ -175,6 +175,11 @@ describe('tenants', () => {
       });
     expect(list.status).toBe(201);
     expect((await request(stack.app).get('/api/v1/dkim').set(auth)).status).toBe(200);
+    const domain = await request(stack.app)
+      .post('/api/v1/sending-domains')
+      .set(auth)
+      .send({ domain: `shred-${uniqueSuffix()}.example.test`.toLowerCase() });
+    expect(domain.status).toBe(201);
     const subscribed = await request(stack.app)
       .post(`/api/v1/lists/${list.body.id}/subscriptions`)
       .set(auth)
@@ -211,6 +216,7 @@ describe('tenants', () => {
         .countDocuments({ 'session.passport.user.id': admin.userId }),
       api_keys: await control.collection('api_keys').countDocuments({ tenantId }),
       dkim_keys: await control.collection('dkim_keys').countDocuments({ _id: tenantId as never }),
+      sending_domains: await control.collection('sending_domains').countDocuments({ tenantId }),
       payload_keys: await control
         .collection('payload_keys')
         .countDocuments({ _id: tenantId as never }),
@@ -223,6 +229,7 @@ describe('tenants', () => {
       sessions: 1,
       api_keys: 1,
       dkim_keys: 1,
+      sending_domains: 1,
       payload_keys: 1,
       list_directory: 1,
       rate_limits: 2,
@@ -250,6 +257,7 @@ describe('tenants', () => {
       sessions: 0,
       api_keys: 0,
       dkim_keys: 0,
+      sending_domains: 0,
       payload_keys: 0,
       list_directory: 0,
       rate_limits: 0,
