@@ -41,6 +41,20 @@ describe('configuration', () => {
     expect(config.smtp.embedded).toBe(false);
   });
 
+  it('reads the DNS servers of the sending-domain check and the relay CA file', () => {
+    expect(loadConfig({}).dns.servers).toBeUndefined();
+    expect(loadConfig({}).smtp.tlsCaFile).toBeUndefined();
+    const config = loadConfig({
+      CONSENTFLOW_DNS_SERVERS: ' 127.0.0.1:5353, 192.0.2.53 ,',
+      SMTP_TLS_CA: '/etc/relay-ca.pem',
+    });
+    expect(config.dns.servers).toEqual(['127.0.0.1:5353', '192.0.2.53']);
+    expect(config.smtp.tlsCaFile).toBe('/etc/relay-ca.pem');
+    expect(() => loadConfig({ CONSENTFLOW_DNS_SERVERS: 'dns.example.com' })).toThrow(
+      /CONSENTFLOW_DNS_SERVERS/,
+    );
+  });
+
   it('names every bad key, one line each', () => {
     let error: unknown;
     try {
