@@ -64,3 +64,35 @@ export async function auditRoute(route: RouteDefinition, req: Request, res: Resp
     details: principal.grantId ? { ...details, grantId: principal.grantId } : details,
   });
 }
+
+/**
+ * Holds the route's answer until its floor entry is written: a read of personal data reaches
+ * the caller only once the log has it. If the log cannot be written, the caller gets 503
+ * instead of the data. Set up before the handler runs; a no-op for routes without callers.
+ */
+export function auditBeforeAnswer(route: RouteDefinition, req: Request, res: Response): void {
+  if (route.auth === 'none') return;
+  let answered = false;
+  for (const name of ['send', 'end'] as const) {
+    const original = res[name].bind(res) as (...args: unknown[]) => Response;
+    res[name] = ((...args: unknown[]) => {
+      if (answered) return original(...args);
+      answered = true; // `send` ends through `end`: one entry per answer
+      auditRoute(route, req, res).then(
+        () => original(...args),
+        () => {
+          res.status(503).type('json');
+          original(
+            JSON.stringify({
+              error: {
+                id: 'access_log_unavailable',
+                message: 'the access log cannot be written; try again',
+              },
+            }),
+          );
+        },
+      );
+      return res;
+    }) as never;
+  }
+}

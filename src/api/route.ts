@@ -25,7 +25,7 @@ import type { Feature } from '../auth/permissions';
 import { AppError, invalid } from '../errors';
 import { toHttpProblem, type HttpProblem } from './middleware/error-handler';
 import { requireFeature } from './middleware/tenant-auth';
-import { auditRoute } from './audit';
+import { auditBeforeAnswer } from './audit';
 
 /**
  * How a route authenticates its caller; `mountRoutes` is given one middleware per kind.
@@ -270,6 +270,8 @@ function chainFor(
   const body = route.request?.body;
   const takesRaw = route.request?.raw !== undefined;
   const validateAndRun: RequestHandler = async (req, res) => {
+    // Beneath the response check, so a mismatch still fails the request at once.
+    auditBeforeAnswer(route, req, res);
     if (options.checkResponses) checkResponses(route, res);
     const input = {
       params: params ? parsePart(params, req.params, 'params') : undefined,
@@ -279,7 +281,6 @@ function chainFor(
     if (!body && !takesRaw && hasBody(req.body))
       throw invalid('body: this route takes no request body');
     await route.handler(input, req, res);
-    await auditRoute(route, req, res);
   };
   const authenticate = route.auth === 'none' ? undefined : auth[route.auth];
   if (route.auth !== 'none' && !authenticate)

@@ -26,7 +26,8 @@ export async function adminApiKey(
     });
     const set = res.headers.getSetCookie().map((c) => c.split(';')[0]!);
     if (set.length > 0) cookie = set.join('; ');
-    const answer = (await res.json()) as Record<string, unknown>;
+    const text = await res.text();
+    const answer = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
     if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(answer)}`);
     if (typeof answer.csrfToken === 'string') csrf = answer.csrfToken;
     return answer;
