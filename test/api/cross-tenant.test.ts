@@ -1,7 +1,8 @@
 /**
  * One tenant never reaches another's data, walking the OpenAPI document: tenant A holds one of
  * everything that has an id (list, contact, import, automation, template, campaign, webhook,
- * rights request, user, API key, support-access request, access review); tenant B's admin,
+ * rights request, user, API key, support-access request, access review, sending domain);
+ * tenant B's admin,
  * with every permission, calls every tenant route with A's ids. Each answer is 404 (or 400 for
  * a body B's call does not get past validation with) and A's data is as it was. And a key of A
  * limited to one list gets 404 for every route about another list of A.
@@ -119,6 +120,13 @@ describe('tenant isolation', () => {
         .send({ reason: 'isolation test case', hours: 1, requestedBy: 'ops' }),
       202,
     ).id;
+    ids.sendingDomain = ok(
+      await api()
+        .post('/api/v1/sending-domains')
+        .set(as)
+        .send({ domain: `a${uniqueSuffix()}.example.test` }),
+      201,
+    ).id;
     ids.accessReview = ok(
       await a.session.agent.post('/api/v1/access-reviews').set('X-CSRF-Token', a.session.csrf),
       202,
@@ -144,6 +152,7 @@ describe('tenant isolation', () => {
       'api-keys': a.ids.apiKey,
       'support-access': a.ids.supportAccess,
       'access-reviews': a.ids.accessReview,
+      'sending-domains': a.ids.sendingDomain,
     };
     return collection ? byCollection[collection] : undefined;
   }
