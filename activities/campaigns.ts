@@ -18,6 +18,7 @@ import type { CampaignDocument, CampaignRecipientDocument } from '../src/db/mode
 import type { ContactDocument } from '../src/db/models/contact';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
 import type { Mailer, TenantMessage } from '../src/mail/mailer';
+import { AppError } from '../src/errors';
 import type { CampaignBatchResult } from '../workflows/definitions';
 import { activityFailures } from '../workflows/failures';
 
@@ -173,11 +174,25 @@ export function createCampaignActivities(deps: CampaignDeps) {
       Context.current().heartbeat();
       const skipped = queued.filter((_, i) => 'skip' in built[i]!);
       const messages = built.filter((m): m is Omit<TenantMessage, 'tenantId'> => !('skip' in m));
-      const outcomes = await mailer.sendBatch(
-        ref.tenantId,
-        messages,
-        campaign.sendingDomainId ? { sendingDomainId: campaign.sendingDomainId } : {},
-      );
+      const outcomes = await mailer
+        .sendBatch(
+          ref.tenantId,
+          messages,
+          campaign.sendingDomainId ? { sendingDomainId: campaign.sendingDomainId } : {},
+        )
+        .catch((err: unknown) => {
+          // Its sending domain deleted (or the tenant gone) during the send: no retry brings
+          // it back, and the platform's domain must not stand in for the tenant's.
+          if (
+            err instanceof AppError &&
+            ['not_found', 'sending_domain_unverified'].includes(err.id)
+          )
+            throw ApplicationFailure.nonRetryable(
+              `campaign ${campaign._id}: its sending domain is gone or not verified`,
+              activityFailures.campaignMissing,
+            );
+          throw err;
+        });
       Context.current().heartbeat();
       const now = new Date();
       const sentIds = queued

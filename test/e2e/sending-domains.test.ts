@@ -174,6 +174,17 @@ describe('sending domains over HTTP', () => {
       txt: txt!,
     });
     expect(result?.status.result).toBe('pass');
+
+    // A draft from the domain cannot be sent once the domain is deleted; it stays a draft.
+    const later = await draft(id!);
+    expect(later.status).toBe(201);
+    expect((await api().delete(`/api/v1/sending-domains/${id}`).set(auth())).status).toBe(204);
+    const refused = await api().post(`/api/v1/campaigns/${later.body.id}/send`).set(auth());
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.id).toBe('sending_domain_unknown');
+    expect((await api().get(`/api/v1/campaigns/${later.body.id}`).set(auth())).body.status).toBe(
+      'draft',
+    );
   });
 
   it('deletes a domain and its key, once', async () => {
