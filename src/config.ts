@@ -245,16 +245,16 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       /** A relay must speak TLS unless told otherwise; the embedded sink is loopback only. */
       requireTls:
         (env.SMTP_TLS ?? (env.SMTP_URL === undefined ? 'none' : 'required')) === 'required',
-    },
-    operator: {
-      /**
-       * Where alerts for the platform operator go (a deletion step that keeps failing, say);
       /** A PEM file of the CA(s) to trust for the relay's certificate, beside the system's. */
       tlsCaFile: env.SMTP_TLS_CA,
     },
     dns: {
       /** Servers (`ip` or `ip:port`) for the sending domains' DKIM checks; unset: the system's. */
       servers: env.CONSENTFLOW_DNS_SERVERS,
+    },
+    operator: {
+      /**
+       * Where alerts for the platform operator go (a deletion step that keeps failing, say);
        * unset: they are written to the log only.
        */
       email: env.CONSENTFLOW_OPERATOR_EMAIL,
