@@ -203,9 +203,9 @@ const layers = [
     [
       {
         regex:
-          '^(\\.\\./)+src/(?!(db|mail|domain|consent|imports|rights|webhooks|automations|campaigns|tenants|temporal|errors)(/|$))',
+          '^(\\.\\./)+src/(?!(db|mail|domain|consent|imports|rights|webhooks|automations|campaigns|tenants|backups|temporal|errors)(/|$))',
         message:
-          'Activities use src/db, src/mail, src/domain, src/consent, src/imports, src/rights, src/webhooks, src/automations, src/campaigns, src/tenants, src/temporal and src/errors only.',
+          'Activities use src/db, src/mail, src/domain, src/consent, src/imports, src/rights, src/webhooks, src/automations, src/campaigns, src/tenants, src/backups, src/temporal and src/errors only.',
       },
       workflowCodeAsTypes,
     ],

@@ -26,7 +26,8 @@ export const DESTROYED = [
   'Schedules and running workflows',
   'API keys, sessions, users and the access log',
   'DKIM key, list directory entries and subscription counters',
-  'the tenant database',
+  'backups (listed in backupsDestroyed) and the erasure ledger',
+  'the tenant database, and any a restore made',
   'payload key: its workflow histories are unreadable',
 ] as const;
 
@@ -127,6 +128,10 @@ export function createContractEndActivities({ tenants, workflows }: ContractEndD
         startedAt: tenant.deletion.startedAt,
         completedAt,
         destroyed: [...DESTROYED],
+        backupsDestroyed: (tenant.deletion.backupsDestroyed ?? []).map(({ id, createdAt }) => ({
+          id,
+          createdAt,
+        })),
       };
       // Over the fields in this order, dates as ISO strings (what JSON.stringify gives).
       const digest = createHash('sha256')

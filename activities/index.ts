@@ -5,6 +5,7 @@
  */
 import { createAccessReviewActivities, type AccessReviewDeps } from './access-review';
 import { createAutomationActivities, type AutomationDeps } from './automations';
+import { createBackupActivities, type BackupActivityDeps } from './backups';
 import { createAutomationSweepActivities, type AutomationSweepDeps } from './automation-sweep';
 import { createCampaignActivities, type CampaignDeps } from './campaigns';
 import { createConsentRenewalActivities, type ConsentRenewalDeps } from './consent-renewal';
@@ -36,7 +37,8 @@ export type ActivityDeps = EncryptionProbeDeps &
   AutomationDeps &
   AutomationSweepDeps &
   CampaignDeps &
-  AccessReviewDeps;
+  AccessReviewDeps &
+  BackupActivityDeps;
 
 /** Merges one factory per concern into the worker's activity map. */
 export function createActivities(deps: ActivityDeps) {
@@ -57,6 +59,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAutomationSweepActivities(deps),
     ...createCampaignActivities(deps),
     ...createAccessReviewActivities(deps),
+    ...createBackupActivities(deps),
   };
 }
 

@@ -5,6 +5,9 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { tenantScheduleIds } from '../src/consent/list-schedules';
+import { backupTimeOf, destroyTenantBackups, dropTenantDatabases } from '../src/backups/backup';
+import { erasureLedger } from '../src/backups/erasure-ledger';
+import type { BackupStore } from '../src/backups/store';
 import type { DataLayer } from '../src/db/open';
 import { payloadKeyCollection } from '../src/temporal/payload-keys';
 import type { WorkflowGateway } from '../src/temporal/workflows';
@@ -15,6 +18,8 @@ import { activityFailures } from '../workflows/failures';
 export type TenantActivityDeps = Pick<DataLayer, 'mongo' | 'names' | 'encryption' | 'tenants'> & {
   /** Deletes a shredded tenant's Schedules and terminates its workflows. */
   workflows: WorkflowGateway;
+  /** Where the tenant's backups are, which its shredding deletes. */
+  backupStore: BackupStore;
 };
 
 /** Creates the tenant lifecycle activities. */
@@ -24,6 +29,7 @@ export function createTenantActivities({
   encryption,
   tenants,
   workflows,
+  backupStore,
 }: TenantActivityDeps) {
   const { Tenant, User, AccessLog, ApiKey, DkimKey, SendingDomain, ListDirectory } =
     tenants.control;
@@ -134,7 +140,23 @@ export function createTenantActivities({
       await control()
         .collection('rate_limits')
         .deleteMany({ key: { $regex: `^sub-(address|ip):${tenantId}:` } });
-      await mongo.db(tenants.databaseName(tenantId)).dropDatabase();
+      // Each backup is named on the tenant record before it goes, so the certificate lists
+      // every one even when a retry finds some gone already.
+      const backups = await backupStore.list(tenantId);
+      if (backups.length > 0)
+        await Tenant.updateOne(
+          { _id: tenantId },
+          {
+            $addToSet: {
+              'deletion.backupsDestroyed': {
+                $each: backups.map(({ id }) => ({ id, createdAt: backupTimeOf(id) })),
+              },
+            },
+          },
+        );
+      await destroyTenantBackups({ backupStore }, tenantId);
+      await erasureLedger(mongo, names).deleteTenant(tenantId);
+      await dropTenantDatabases({ mongo, names }, tenantId); // its own and any a restore made
       // Last: this workflow seals with the platform key (payload-key-owner.ts), but a run
       // started before it did seals with this one, and the codec's cache keeps it only for
       // the rest of such a run. The record was unreadable since the data key went anyway.

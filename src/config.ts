@@ -108,6 +108,15 @@ const schema = z.object({
   CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: z.coerce.number().int().min(1).default(5),
   CONSENTFLOW_SUBSCRIBE_LIMIT_IP: z.coerce.number().int().min(1).default(30),
   CONSENTFLOW_CAMPAIGN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
+  CONSENTFLOW_BACKUP_DIR: z.string().min(1).optional(),
+  CONSENTFLOW_BACKUP_EVERY_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
+  CONSENTFLOW_BACKUP_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  CONSENTFLOW_BACKUP_KEEP_COUNT: z.coerce.number().int().min(1).max(1000).default(30),
   CONSENTFLOW_ACCESS_REVIEW_EVERY_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   CONSENTFLOW_ACCESS_REVIEW_STALE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // Fractions allowed (0.0002 days are 17 s), so a test can let the grace period pass.
@@ -282,6 +291,17 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       linkCheckAllowPrivate:
         env.CONSENTFLOW_LINK_CHECK_ALLOW_PRIVATE ??
         (env.NODE_ENV === 'development' || env.NODE_ENV === 'test'),
+    },
+    backups: {
+      /** The folder of the folder backup store (src/backups/store.ts). */
+      dir: path.resolve(env.CONSENTFLOW_BACKUP_DIR ?? path.join(dataDir, 'backups')),
+      /** Hours between a tenant's scheduled backups (applies to Schedules created from then on). */
+      everyHours: env.CONSENTFLOW_BACKUP_EVERY_HOURS,
+      /** Retention during the contract: backups older than this many days go, and beyond this count. */
+      retention: {
+        keepDays: env.CONSENTFLOW_BACKUP_KEEP_DAYS,
+        keepCount: env.CONSENTFLOW_BACKUP_KEEP_COUNT,
+      },
     },
     accessReviews: {
       /** Days between a tenant's scheduled access reviews. */

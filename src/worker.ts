@@ -7,6 +7,7 @@ import { createLogger } from './logger';
 import { runMain } from './startup';
 import { installTemporalRuntime } from './temporal/runtime-logger';
 import { ensureAccessReviewSchedules } from './tenants/access-review/schedule';
+import { ensureBackupSchedules } from './backups/schedule';
 import { createProductWorker, openWorkerServices } from './wiring/worker';
 
 runMain('worker', async () => {
@@ -28,6 +29,17 @@ runMain('worker', async () => {
       logger.warn(
         { error: err instanceof Error ? err.name : 'unknown' },
         'access review schedules not ensured',
+      ),
+  );
+  void ensureBackupSchedules(
+    { workflows, control: tenants.control },
+    config.backups.everyHours,
+  ).then(
+    (count) => logger.info({ tenants: count }, 'backup schedules ensured'),
+    (err: unknown) =>
+      logger.warn(
+        { error: err instanceof Error ? err.name : 'unknown' },
+        'backup schedules not ensured',
       ),
   );
   try {

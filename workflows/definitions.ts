@@ -58,6 +58,8 @@ export const workflowKinds = {
   campaignSend: 'campaign',
   accessReview: 'access-review',
   supportAccess: 'support-access',
+  tenantBackup: 'tenant-backup',
+  tenantRestore: 'tenant-restore',
 } as const;
 
 /**
@@ -521,3 +523,46 @@ export const supportAccessDecisionUpdate = defineUpdate<
   'approved' | 'denied' | 'revoked',
   [SupportAccessDecision]
 >('supportAccessDecision');
+
+/** Input of a tenant's backup: its id when the api chose it (a Schedule's runs have none). */
+export interface TenantBackupRef {
+  tenantId: string;
+  backupId?: string;
+}
+
+/** What a backup run did: the backup written (none when the tenant is gone) and what it pruned. */
+export interface TenantBackupResult {
+  backupId: string | null;
+  documents: number;
+  size: number;
+  pruned: string[];
+}
+
+/** Input of a restore: the backup, and the restore's id (the new database's suffix). */
+export interface TenantRestoreInput {
+  tenantId: string;
+  backupId: string;
+  restoreId: string;
+  /** How long the replaced database stays after the switch (default 1 minute). */
+  followSwitchMs?: number;
+}
+
+/** Where a restore is: which one it is, and its step (the `restoreProgress` query). */
+export interface RestoreProgress {
+  restoreId: string;
+  backupId: string;
+  step: 'loading' | 'replaying' | 'switching' | 'following' | 'dropping' | 'done';
+}
+
+/** A restore's progress; answered by running and closed runs alike. */
+export const restoreProgressQuery = defineQuery<RestoreProgress>('restoreProgress');
+
+/** How a restore went (database names and counts only). */
+export interface TenantRestoreResult {
+  database: string;
+  documents: number;
+  erasuresReplayed: number;
+  /** False when the tenant was gone by then: nothing was switched. */
+  switched: boolean;
+  dropped: string[];
+}

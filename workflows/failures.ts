@@ -39,6 +39,8 @@ export const activityFailures = {
   campaignMissing: 'CampaignMissing',
   /** An access review's record is gone (the tenant was deleted meanwhile). */
   accessReviewMissing: 'AccessReviewMissing',
+  /** A backup to restore is unknown, another tenant's, damaged, or its key is gone. */
+  backupUnusable: 'BackupUnusable',
   /** The mail relay refused messages (retryable: the relay may be back later). */
   relayRefused: 'RelayRefused',
 } as const;

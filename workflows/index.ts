@@ -18,3 +18,5 @@ export { automationSweepWorkflow } from './automation-sweep';
 export { campaignSendWorkflow } from './campaign-send';
 export { accessReviewWorkflow } from './access-review';
 export { supportAccessWorkflow } from './support-access';
+export { tenantBackupWorkflow } from './tenant-backup';
+export { tenantRestoreWorkflow } from './tenant-restore';

@@ -14,6 +14,7 @@ const {
   activateTenant,
   abandonTenant,
   ensureAccessReviewSchedule,
+  ensureBackupSchedule,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: {
@@ -46,5 +47,7 @@ export async function tenantProvisioningWorkflow(
   // Schedule of every tenant (src/tenants/access-review/schedule.ts).
   if (patched('access-review-schedule'))
     await ensureAccessReviewSchedule(input).catch(() => undefined);
+  // Its backup Schedule, likewise (src/backups/schedule.ts).
+  if (patched('backup-schedule')) await ensureBackupSchedule(input).catch(() => undefined);
   return { tenantId: input.tenantId, status: 'active' };
 }

@@ -39,6 +39,8 @@ import { openApiRoutes } from './routes/openapi';
 import { recipientLinkRoutes } from './routes/recipient-links';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
+import { backupRoutes } from './routes/backups';
+import type { BackupStore } from '../backups/store';
 import type { AccessLog } from '../auth/access-log';
 import type { AutomationTriggers } from '../automations/triggers';
 import type { LinkChecker } from '../campaigns/link-check';
@@ -79,6 +81,8 @@ export interface AppDeps {
   workflows: WorkflowGateway;
   platformToken: string;
   data: DataLayer;
+  /** Where tenants' backups are kept (src/backups/store.ts); the platform lists them. */
+  backupStore: BackupStore;
   /** Folder of the embedded SMTP sink; set only while the sink is the relay. */
   mailSinkDir?: string;
   /** The payload codec endpoint for the Temporal Web UI and CLI; absent: not mounted. */
@@ -195,6 +199,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', requireJsonBody, express.json({ limit: '100kb', strict: true }));
   mount(diagnosticsRoutes(deps.workflows));
   mount(tenantRoutes(deps));
+  mount(backupRoutes(deps));
   mount(
     authRoutes({
       authentication,

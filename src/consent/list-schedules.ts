@@ -27,13 +27,15 @@ const sweeps = [
 
 /**
  * Every Schedule a tenant may have: its double opt-in sweep, its webhook sweep (ensured with
- * its first webhook, src/webhooks/endpoints.ts), its access review and each list's two sweeps.
+ * its first webhook, src/webhooks/endpoints.ts), its access review, its backups and each
+ * list's two sweeps.
  */
 export function tenantScheduleIds(tenantId: string, listIds: string[]): string[] {
   return [
     startedWorkflowId('doubleOptInSweep', { tenantId }),
     startedWorkflowId('webhookSweep', { tenantId }),
     startedWorkflowId('accessReview', { tenantId }), // src/tenants/access-review/schedule.ts
+    startedWorkflowId('tenantBackup', { tenantId }), // src/backups/schedule.ts
     ...listIds.flatMap((listId) =>
       sweeps.map((sweep) => startedWorkflowId(sweep.kind, { tenantId, listId })),
     ),

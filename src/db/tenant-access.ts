@@ -100,13 +100,15 @@ export function createTenantAccess(deps: {
   const control = bindControlModels(odm.useDb(names.control, { useCache: true }));
   // Only "served in full" is cached: a tenant still provisioning must be seen the moment it is
   // active, and one whose contract ended stops being served within the cache's time.
-  const active = new LRUCache<string, true>({ max: 10_000, ttl: ACTIVE_TENANT_CACHE_MS });
+  // The value is the tenant's database name: a restore switches it (src/backups/restore.ts),
+  // and every process follows within the cache's time.
+  const active = new LRUCache<string, string>({ max: 10_000, ttl: ACTIVE_TENANT_CACHE_MS });
 
-  const scopeOf = (tenantId: string) => {
-    const db = odm.useDb(names.tenant(tenantId), { useCache: true });
+  const scopeOf = (tenantId: string, databaseName: string) => {
+    const db = odm.useDb(databaseName, { useCache: true });
     return {
       tenantId,
-      databaseName: names.tenant(tenantId),
+      databaseName,
       models: bindTenantModels(db),
       /** Encrypts for exact-match search under this tenant's key. */
       searchable: (value: Plain): Promise<Binary> => encryption.encryptSearchable(value, tenantId),
@@ -117,6 +119,19 @@ export function createTenantAccess(deps: {
   };
   // Binding models costs more than the query a request makes; a scope holds no state.
   const scopes = new LRUCache<string, ReturnType<typeof scopeOf>>({ max: 1_000 });
+
+  /**
+   * Scope of one tenant over one of its databases, which need not be its current one: a
+   * restore fills a new database through it before the tenant is switched to it.
+   */
+  const forDatabase = (tenantId: string, databaseName: string) => {
+    const own = names.tenant(tenantId);
+    if (databaseName !== own && !databaseName.startsWith(`${own}_r`))
+      throw new Error('not a database of this tenant');
+    let scope = scopes.get(databaseName);
+    if (!scope) scopes.set(databaseName, (scope = scopeOf(tenantId, databaseName)));
+    return scope;
+  };
 
   return {
     control,
@@ -134,14 +149,18 @@ export function createTenantAccess(deps: {
      */
     async forTenant(tenantId: string, allow: TenantStatus[] = servingStatuses) {
       if (!tenantIdPattern.test(tenantId)) throw new UnknownTenantError();
-      if (!(servingStatuses.every((s) => allow.includes(s)) && active.has(tenantId))) {
-        const tenant = await control.Tenant.findById(tenantId, { status: 1 }).lean();
+      let databaseName = servingStatuses.every((s) => allow.includes(s))
+        ? active.get(tenantId)
+        : undefined;
+      if (databaseName === undefined) {
+        const tenant = await control.Tenant.findById(tenantId, { status: 1, database: 1 }).lean();
         if (!tenant || !allow.includes(tenant.status)) throw new UnknownTenantError();
-        if (servingStatuses.includes(tenant.status)) active.set(tenantId, true);
+        databaseName = tenant.database ?? names.tenant(tenantId);
+        if (servingStatuses.includes(tenant.status)) active.set(tenantId, databaseName);
       }
-      let scope = scopes.get(tenantId);
-      if (!scope) scopes.set(tenantId, (scope = scopeOf(tenantId)));
-      return scope;
+      return forDatabase(tenantId, databaseName);
     },
+
+    forDatabase,
   };
 }

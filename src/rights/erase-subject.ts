@@ -2,6 +2,8 @@
  * Erasure at the subject's request (GDPR Art. 17): every trace of the subject in the tenant
  * goes. In order, so that nothing can bring the subject back halfway:
  *
+ * 0. the erasure is recorded in the erasure ledger (control database, outside backups), so
+ *    a later restore replays it;
  * 1. the address is suppressed first, so a subscription or import arriving meanwhile is
  *    refused instead of re-creating what is being erased;
  * 2. the subject's running workflows (renewal, re-permission: found by their `ContactId`
@@ -25,7 +27,8 @@ import { campaignEventIdOf, recipientIdOf } from '../campaigns/tracking';
 import type { TenantScope } from '../db/tenant-access';
 import { sendKeyPrefix } from '../consent/subscription/mail';
 import type { WorkflowGateway } from '../temporal/workflows';
-import { suppress } from './suppression';
+import { suppress, suppressionKeysOf } from './suppression';
+import { erasureLedger } from '../backups/erasure-ledger';
 
 /** What an erasure needs besides the tenant. */
 export interface EraseSubjectDeps {
@@ -48,6 +51,15 @@ export async function eraseSubject(
   }
   // The address may have subscribed since the request was made: its id is the address's.
   if (email) contactId = (await contactIdOf(tenant, email)).id;
+  // In the ledger outside the tenant database first, so that a restore of a backup taken
+  // before now erases the subject again (src/backups/erasure-ledger.ts).
+  if (email || contactId)
+    await erasureLedger(deps.mongo, deps.names).record({
+      tenantId: tenant.tenantId,
+      requestId: subject.requestId,
+      contactId,
+      suppressionKey: email ? (await suppressionKeysOf(tenant, [email]))[0] : undefined,
+    });
   if (email) await suppress(tenant, email, subject.requestId);
   if (!contactId) return { held: false, suppressed: email !== undefined };
 

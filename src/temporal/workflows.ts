@@ -20,6 +20,7 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import {
+  ApplicationFailure,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   type Duration,
@@ -197,6 +198,19 @@ export const workflowRegistry = {
     idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     idConflict: WorkflowIdConflictPolicy.USE_EXISTING,
     opaqueIdOf: (input) => input.grantId,
+  }),
+  tenantBackup: kindSpec('tenantBackupWorkflow')({
+    kind: workflowKinds.tenantBackup,
+    // The platform's backups are their id's; the Schedule's (one per tenant, its id the
+    // tenant's) get their run's time appended by Temporal.
+    idReuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    opaqueIdOf: (input) => input.backupId ?? input.tenantId,
+  }),
+  tenantRestore: kindSpec('tenantRestoreWorkflow')({
+    kind: workflowKinds.tenantRestore,
+    // One restore per tenant at a time: a second one while it runs is refused.
+    idConflict: WorkflowIdConflictPolicy.FAIL,
+    opaqueIdOf: (input) => input.tenantId,
   }),
 };
 
@@ -392,6 +406,15 @@ export interface WorkflowGateway {
     def: UpdateDefinition<Ret, Args>,
     ...options: UpdateOptionArgs<Args>
   ): Promise<Ret>;
+  /**
+   * How a workflow (its latest run) stands: running, or closed with its result or its failure's
+   * type and details; undefined when there is none by that id.
+   */
+  outcome<K extends WorkflowKind>(
+    kind: K,
+    tenantId: string,
+    opaqueId: string,
+  ): Promise<WorkflowOutcome<WorkflowResultType<WorkflowOf<K>>> | undefined>;
   /** Queries a workflow. */
   query<K extends WorkflowKind, Ret, Args extends unknown[]>(
     kind: K,
@@ -435,6 +458,24 @@ export interface WorkflowGateway {
     tenantId: string,
     options: { reason: string; except?: string },
   ): Promise<void>;
+}
+
+/** How a workflow stands (`WorkflowGateway.outcome`). */
+export type WorkflowOutcome<R> =
+  | { status: 'running' }
+  | { status: 'completed'; result: R }
+  | { status: 'failed'; failure: { type: string; details: unknown[] } };
+
+/**
+ * The innermost application failure of a closed run: its type and details, which the
+ * product's activities fill with stable ids only (never a message with data in it).
+ */
+function failureOf(err: unknown): { type: string; details: unknown[] } {
+  let cause: unknown = err;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  if (cause instanceof ApplicationFailure)
+    return { type: cause.type ?? 'Error', details: [...(cause.details ?? [])] };
+  return { type: cause instanceof Error ? cause.name : 'Error', details: [] };
 }
 
 /** What the gateway needs: a client (with the payload codec) and the workers' task queue. */
@@ -536,6 +577,23 @@ export function createWorkflowGateway({ client, taskQueue }: WorkflowGatewayDeps
       return options?.waitMs === undefined
         ? call()
         : client.withAbortSignal(AbortSignal.timeout(options.waitMs), call);
+    },
+
+    async outcome(kind, tenantId, opaqueId) {
+      const target = handle(kind, tenantId, opaqueId);
+      let status: string;
+      try {
+        status = (await target.describe()).status.name;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+      if (status === 'RUNNING') return { status: 'running' };
+      try {
+        return { status: 'completed', result: await target.result() };
+      } catch (err) {
+        return { status: 'failed', failure: failureOf(err) };
+      }
     },
 
     query: (kind, tenantId, opaqueId, def, ...args) =>

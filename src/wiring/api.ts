@@ -30,6 +30,7 @@ import { openTemporalClient, type TemporalClientServices } from './temporal';
 import { createWebhookServices } from './webhooks';
 import { createAutomationTriggers } from '../automations/triggers';
 import { createLinkChecker } from '../campaigns/link-check';
+import { createFolderBackupStore } from '../backups/store';
 
 /** The api's services, its sweeps, and how to close them. */
 export interface ApiServices {
@@ -84,6 +85,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     logger,
     platformToken: platformToken.token,
     data,
+    backupStore: createFolderBackupStore(config.backups.dir),
     workflows: temporal.workflows,
     mailSinkDir: config.smtp.embedded ? config.smtp.sinkDir : undefined,
     codec: {

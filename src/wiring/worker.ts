@@ -18,6 +18,7 @@ import { createWebhookSender } from '../webhooks/send';
 import { createWebhookServices } from './webhooks';
 import { createAutomationTriggers } from '../automations/triggers';
 import { createOperatorAlerts } from '../mail/operator-alerts';
+import { openBackupServices } from '../backups/services';
 
 /** The worker's services and how to close them. */
 export interface WorkerServices {
@@ -56,6 +57,7 @@ export async function openWorkerServices(
   await registerSearchAttributes(native, config.temporal.namespace);
   const temporal = shared?.temporal ?? (await openTemporalClient(config, data));
   const consent = shared?.consent ?? (await openRecipientServices(config, data));
+  const backups = openBackupServices(config);
   const activityDeps: ActivityDeps = {
     ...data,
     mailer: consent.mailer,
@@ -74,6 +76,9 @@ export async function openWorkerServices(
     }),
     campaignRatePerSecond: config.campaigns.ratePerSecond,
     accessReviewPolicy: config.accessReviews,
+    rawMongo: backups.rawMongo,
+    backupStore: backups.backupStore,
+    backupPolicy: { ...config.backups.retention, everyHours: config.backups.everyHours },
     operatorAlerts: createOperatorAlerts({
       transport: consent.transport,
       from: config.smtp.from,
@@ -89,6 +94,7 @@ export async function openWorkerServices(
     async close() {
       await native.close();
       await activityDeps.webhookSender.close();
+      await backups.close();
       if (shared) return;
       await temporal.connection.close();
       consent.transport.close();

@@ -147,8 +147,8 @@ describe('contract end', () => {
       .get(`/api/v1/contacts/${subscribed.body.contactId}`)
       .set(auth);
     expect(contact.body.lists).toEqual([expect.objectContaining({ status: 'unsubscribed' })]);
-    // The double opt-in sweep, the access review and the renewal sweep (the list has no
-    // inactivity policy, the tenant no webhook).
+    // The double opt-in sweep, the access review, the backups and the renewal sweep (the list
+    // has no inactivity policy, the tenant no webhook).
     const schedules = tenantScheduleIds(tenantId, [list.body.id]).filter(
       (id) => !id.startsWith('inactivity-sweep') && !id.startsWith('webhook-sweep'),
     );
@@ -160,7 +160,7 @@ describe('contract end', () => {
           .then((d) => d.state.paused),
       ),
     );
-    expect(paused).toEqual([true, true, true]);
+    expect(paused).toEqual([true, true, true, true]);
 
     // Renewed during the export window.
     const renewed = await request(stack.app)
@@ -178,7 +178,7 @@ describe('contract end', () => {
             .then((d) => d.state.paused),
         ),
       ),
-    ).toEqual([false, false, false]);
+    ).toEqual([false, false, false, false]);
     expect(
       (await request(stack.app).post('/api/v1/lists').set(auth).send({ name: 'More' })).status,
     ).toBe(201);

@@ -202,6 +202,22 @@ const starts: Start[] = [
     reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     conflict: WorkflowIdConflictPolicy.USE_EXISTING,
   },
+  {
+    // The platform's backup; the Schedule's runs (input without backupId) get the tenant's id.
+    ...startOf('tenantBackup', { tenantId, backupId: 'b20261206000000abcdef01' }),
+    id: 'tenant-backup:acme0001:b20261206000000abcdef01',
+    reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  },
+  {
+    // One restore per tenant at a time: the id is the tenant's, a second start fails.
+    ...startOf('tenantRestore', {
+      tenantId,
+      backupId: 'b20261206000000abcdef01',
+      restoreId: 'feed0001',
+    }),
+    id: 'tenant-restore:acme0001:acme0001',
+    conflict: WorkflowIdConflictPolicy.FAIL,
+  },
 ];
 
 describe('the workflow registry', () => {

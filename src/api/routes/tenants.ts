@@ -98,6 +98,10 @@ const certificateSchema = z
     startedAt: z.string(),
     completedAt: z.string(),
     destroyed: z.array(z.string()),
+    backupsDestroyed: z
+      .array(z.strictObject({ id: z.string(), createdAt: z.string() }))
+      .optional()
+      .meta({ description: 'every backup of the tenant, deleted from the backup store' }),
     digest: z.string().meta({ description: 'SHA-256 of the other fields, as issued' }),
   })
   .meta({ id: 'DeletionCertificate' });
@@ -260,6 +264,14 @@ export function tenantRoutes(deps: { data: DataLayer; workflows: WorkflowGateway
           scheduledFor: rest.scheduledFor.toISOString(),
           startedAt: rest.startedAt.toISOString(),
           completedAt: rest.completedAt.toISOString(),
+          ...(rest.backupsDestroyed
+            ? {
+                backupsDestroyed: rest.backupsDestroyed.map((b) => ({
+                  id: b.id,
+                  createdAt: b.createdAt.toISOString(),
+                })),
+              }
+            : {}),
         });
       },
     }),

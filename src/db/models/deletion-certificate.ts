@@ -4,8 +4,9 @@
  * the tenant (its id, and its name as the platform knows it: for a sole trader, a person's
  * name, kept as the proof of deletion requires) and holds nothing of the tenant's data.
  * `digest` is the SHA-256 of the JSON of `{ id, tenantId, tenantName, contractEndsAt,
- * scheduledFor, startedAt, completedAt, destroyed }` in that order, dates as ISO strings, so a
- * copy handed out can be checked against the record.
+ * scheduledFor, startedAt, completedAt, destroyed, backupsDestroyed }` in that order, dates as
+ * ISO strings, so a copy handed out can be checked against the record (certificates issued
+ * before backups existed have no `backupsDestroyed`, and their digest does not cover it).
  */
 import { Schema, type Connection } from 'mongoose';
 
@@ -20,6 +21,8 @@ export interface DeletionCertificateDocument {
   completedAt: Date;
   /** What was destroyed, in order. */
   destroyed: string[];
+  /** The tenant's backups, each deleted from the backup store (ids and the times they were taken). */
+  backupsDestroyed?: { id: string; createdAt: Date }[];
   digest: string;
 }
 
@@ -33,6 +36,10 @@ const deletionCertificateSchema = new Schema<DeletionCertificateDocument>(
     startedAt: { type: Date, required: true },
     completedAt: { type: Date, required: true },
     destroyed: { type: [String], required: true },
+    backupsDestroyed: {
+      type: [new Schema({ id: String, createdAt: Date }, { _id: false, strict: 'throw' })],
+      default: undefined,
+    },
     digest: { type: String, required: true },
   },
   { strict: 'throw', versionKey: false },

@@ -31,6 +31,9 @@ const suppressionSchema = new Schema<SuppressionDocument>(
 export const suppressionModel = (tenantDb: Connection) =>
   tenantDb.model('Suppression', suppressionSchema, 'suppressions');
 
+/** The collection of a tenant's secrets (a restore copies the suppression secret raw). */
+export const TENANT_SECRETS = 'tenant_secrets';
+
 /** A tenant secret (random bytes, hex), encrypted under the tenant's data key. */
 export interface TenantSecretDocument {
   _id: 'suppression';
@@ -49,4 +52,4 @@ const tenantSecretSchema = new Schema<TenantSecretDocument>(
 
 /** The tenant secrets model on a tenant database. */
 export const tenantSecretModel = (tenantDb: Connection) =>
-  tenantDb.model('TenantSecret', tenantSecretSchema, 'tenant_secrets');
+  tenantDb.model('TenantSecret', tenantSecretSchema, TENANT_SECRETS);

@@ -35,6 +35,8 @@ export interface TenantDeletion {
   startedAt?: Date;
   completedAt?: Date;
   certificateId?: string;
+  /** The backups the deletion destroyed (recorded before each goes; the certificate lists them). */
+  backupsDestroyed?: { id: string; createdAt: Date }[];
 }
 
 /** Which users must use a second factor. */
@@ -61,6 +63,11 @@ export interface TenantDocument {
   createdAt: Date;
   activatedAt?: Date;
   deletedAt?: Date;
+  /**
+   * The tenant's database when a restore replaced the one named after it (`t_<id>`);
+   * src/backups/restore.ts switches it once a restore is complete.
+   */
+  database?: string;
   pendingAdmin?: { userId: string; email: Binary | string; passwordHash: string };
   security?: { passwordPolicy?: StoredPasswordPolicy; twoFactor?: (typeof twoFactorRules)[number] };
 }
@@ -81,6 +88,10 @@ const tenantSchema = new Schema<TenantDocument>(
           startedAt: Date,
           completedAt: Date,
           certificateId: String,
+          backupsDestroyed: {
+            type: [new Schema({ id: String, createdAt: Date }, { _id: false, strict: 'throw' })],
+            default: undefined,
+          },
         },
         { _id: false, strict: 'throw' },
       ),
@@ -89,6 +100,7 @@ const tenantSchema = new Schema<TenantDocument>(
     createdAt: { type: Date, required: true },
     activatedAt: { type: Date },
     deletedAt: { type: Date },
+    database: { type: String },
     /** Held only until provisioning creates the admin account; email already encrypted. */
     pendingAdmin: {
       type: new Schema(
