@@ -6,11 +6,12 @@
  * or foreign file is refused before anything changes; the contract's end destroys every
  * backup and the certificate lists them; bad input gets clear 4xx answers.
  */
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import request from 'supertest';
-import { loadBackup } from '../../src/backups/restore';
+import type { BackupFileError } from '../../src/backups/file-format';
+import { loadBackup, openTenantBackup } from '../../src/backups/restore';
 import { startedWorkflowId } from '../../src/temporal/workflows';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
 import { linkPath, mailTo } from '../helpers/dev-mail';
@@ -307,6 +308,9 @@ describe('backups', () => {
     const t = await tenantWithContacts(['cat']);
     const first = await backUp(t.tenantId);
     const second = await backUp(t.tenantId);
+    // A copy someone kept aside, outside the product's reach.
+    const fileOf = (id: string) => path.join(stack.config.backups.dir, t.tenantId, `${id}.cfbak`);
+    const aside = await readFile(fileOf(first.id));
     const endsAt = new Date(Date.now() + 1_000).toISOString();
     const ended = await request(stack.app)
       .post(`/api/v1/tenants/${t.tenantId}/contract-end`)
@@ -339,6 +343,13 @@ describe('backups', () => {
       .collection('erasure_ledger')
       .countDocuments({ tenantId: t.tenantId });
     expect(ledger).toBe(0);
+    // The copy kept aside cannot be opened: the key that wraps its file key died with the tenant.
+    await mkdir(path.dirname(fileOf(first.id)), { recursive: true });
+    await writeFile(fileOf(first.id), aside);
+    const opened = await openTenantBackup(stack.activityDeps, t.tenantId, first.id).catch(
+      (err: BackupFileError) => err.id,
+    );
+    expect(opened).toBe('backup_key_gone');
     // The tenant's backup Schedule is gone with the others.
     await expect(
       stack.client.schedule
