@@ -88,6 +88,8 @@ export function createCampaignActivities(deps: CampaignDeps) {
     if (!contact || typeof contact.email !== 'string') return { skip: 'contact_gone' };
     if (contact.lists?.[listId]?.status !== 'active') return { skip: 'not_subscribed' };
     if (contact.restrictedAt) return { skip: 'restricted' };
+    // Bounced for good or complained since the audience was resolved.
+    if (contact.undeliverable) return { skip: 'undeliverable' };
     const details = (contact.details ?? {}) as ContactDetails;
     const merge: MergeContact = {
       email: contact.email,
@@ -113,6 +115,7 @@ export function createCampaignActivities(deps: CampaignDeps) {
       listId,
       unsubscribeUrl: await links.unsubscribe(tenantId, contactId, listId, campaign._id),
       profileUrl: await links.profile(tenantId, contactId),
+      feedbackToken: await links.feedback(tenantId, contactId, listId, campaign._id),
       ...(postalAddress ? { postalAddress } : {}),
     };
   }

@@ -96,13 +96,19 @@ export async function sendMemberActionMail(
 ): Promise<'sent' | 'already-sent' | 'skipped'> {
   const tenant = await tenants.forTenant(input.tenantId);
   const [contact, list] = await Promise.all([
-    tenant.models.Contact.findById(input.contactId, { email: 1, lists: 1, restrictedAt: 1 }).lean(),
+    tenant.models.Contact.findById(input.contactId, {
+      email: 1,
+      lists: 1,
+      restrictedAt: 1,
+      undeliverable: 1,
+    }).lean(),
     tenant.models.List.findById(input.listId, { name: 1 }).lean(),
   ]);
   if (
     !list ||
     contact?.lists?.[input.listId]?.status !== 'active' ||
     contact.restrictedAt !== undefined || // restricted since the workflow began: no mail
+    contact.undeliverable !== undefined || // bounced for good or complained: no mail either
     typeof contact.email !== 'string'
   )
     return 'skipped';

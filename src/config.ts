@@ -108,6 +108,12 @@ const schema = z.object({
   CONSENTFLOW_SUBSCRIBE_LIMIT_ADDRESS: z.coerce.number().int().min(1).default(5),
   CONSENTFLOW_SUBSCRIBE_LIMIT_IP: z.coerce.number().int().min(1).default(30),
   CONSENTFLOW_CAMPAIGN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
+  CONSENTFLOW_FEEDBACK_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (use a random token)')
+    .optional(),
+  CONSENTFLOW_FEEDBACK_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CONSENTFLOW_FEEDBACK_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   CONSENTFLOW_BACKUP_DIR: z.string().min(1).optional(),
   CONSENTFLOW_BACKUP_EVERY_HOURS: z.coerce
     .number()
@@ -291,6 +297,18 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       linkCheckAllowPrivate:
         env.CONSENTFLOW_LINK_CHECK_ALLOW_PRIVATE ??
         (env.NODE_ENV === 'development' || env.NODE_ENV === 'test'),
+    },
+    feedback: {
+      /** Bearer token a relay posts bounce and complaint reports with; unset: no webhook. */
+      token: env.CONSENTFLOW_FEEDBACK_TOKEN,
+      /**
+       * Where the api takes bounce and complaint reports by SMTP (the MX of the bounce
+       * domain); unset: no such listener.
+       */
+      smtp:
+        env.CONSENTFLOW_FEEDBACK_SMTP_PORT === undefined
+          ? undefined
+          : { host: env.CONSENTFLOW_FEEDBACK_SMTP_HOST, port: env.CONSENTFLOW_FEEDBACK_SMTP_PORT },
     },
     backups: {
       /** The folder of the folder backup store (src/backups/store.ts). */

@@ -40,6 +40,7 @@ import { recipientLinkRoutes } from './routes/recipient-links';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
 import { backupRoutes } from './routes/backups';
+import { feedbackRoutes } from './routes/feedback';
 import type { BackupStore } from '../backups/store';
 import type { AccessLog } from '../auth/access-log';
 import type { AutomationTriggers } from '../automations/triggers';
@@ -81,6 +82,8 @@ export interface AppDeps {
   workflows: WorkflowGateway;
   platformToken: string;
   data: DataLayer;
+  /** The token a relay posts bounce and complaint reports with; absent: no such route. */
+  feedbackToken?: string;
   /** Where tenants' backups are kept (src/backups/store.ts); the platform lists them. */
   backupStore: BackupStore;
   /** Folder of the embedded SMTP sink; set only while the sink is the relay. */
@@ -190,6 +193,15 @@ export function createApp(deps: AppDeps): Express {
   mount(profileCenterRoutes(publicDeps));
   mount(formRoutes({ ...publicDeps, subscriptions: deps.subscriptions }));
   mount(trackingRoutes(publicDeps));
+  if (deps.feedbackToken)
+    mount(
+      feedbackRoutes({
+        tenants: deps.data.tenants,
+        tokens: deps.recipients.tokens,
+        token: deps.feedbackToken,
+        logger: deps.logger,
+      }),
+    );
   // Resolves the caller (API key or console session, with CSRF for cookie calls that change
   // state) once for everything under /api/v1; each route's auth kind then insists on what it
   // needs. Platform routes check their own token.

@@ -5,7 +5,7 @@
  * are not contacts any more, and their suppression keeps them from coming back. Each
  * recipient becomes one record, written with ordered inserts that a retry repeats harmlessly.
  */
-import { activeOn, unrestricted } from '../db/memberships';
+import { activeOn, deliverable, unrestricted } from '../db/memberships';
 import type { TenantScope } from '../db/tenant-access';
 import { isDuplicateKey } from '../db/duplicate-key';
 import { recipientIdOf } from './tracking';
@@ -34,7 +34,7 @@ export async function resolveAudience(
   };
   for (const listId of campaign.listIds) {
     const cursor = tenant.models.Contact.find(
-      { ...activeOn(listId), ...unrestricted() },
+      { ...activeOn(listId), ...unrestricted(), ...deliverable() },
       { _id: 1 },
     )
       .lean<{ _id: string }[]>()

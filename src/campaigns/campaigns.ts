@@ -6,7 +6,7 @@
  */
 import type { ListScope } from '../auth/principal';
 import { randomBytes } from 'node:crypto';
-import type { CampaignActor, CampaignDocument } from '../db/models/campaign';
+import type { CampaignActor, CampaignDocument, CampaignEventKind } from '../db/models/campaign';
 import type { TenantScope } from '../db/tenant-access';
 import { AppError, conflict, invalid, notFound } from '../errors';
 import type { WorkflowGateway } from '../temporal/workflows';
@@ -186,14 +186,14 @@ export async function campaignStats(
   return {
     recipients: campaign.recipients ?? 0,
     sent,
-    // Bounces are not received yet: what the relay took counts as delivered.
-    delivered: sent,
+    // What the relay took, less what came back as a permanent failure (src/campaigns/feedback.ts).
+    delivered: sent - count('bounce'),
     skipped,
     opens: count('open'),
     clicks: count('click'),
     unsubscribes: count('unsubscribe'),
-    bounces: 0,
-    complaints: 0,
+    bounces: count('bounce'),
+    complaints: count('complaint'),
   };
 }
 
@@ -202,7 +202,7 @@ export async function recordCampaignEvent(
   tenant: TenantScope,
   campaignId: string,
   contactId: string,
-  kind: 'open' | 'click' | 'unsubscribe',
+  kind: CampaignEventKind,
   at = new Date(),
 ): Promise<boolean> {
   try {

@@ -4,6 +4,7 @@
  * everywhere. Decided when the message is built (no pixel, links straight to their targets)
  * and again when an open or click arrives (a later objection records nothing).
  */
+import type { CampaignEventKind } from '../db/models/campaign';
 
 /** Whether opens and clicks of this recipient may be recorded. */
 export function mayTrack(
@@ -21,11 +22,11 @@ export function mayTrack(
 export const recipientIdOf = (campaignId: string, contactId: string) =>
   `${campaignId}:${contactId}`;
 
-/** The record of an open, a click or an unsubscribe of a recipient (one each). */
+/** The record of an open, a click, an unsubscribe, a bounce or a complaint of a recipient (one each). */
 export const campaignEventIdOf = (
   campaignId: string,
   contactId: string,
-  kind: 'open' | 'click' | 'unsubscribe',
+  kind: CampaignEventKind,
 ) => `${campaignId}:${contactId}:${kind}`;
 
 /** A campaign id's format: `k` + 24 hex digits. */

@@ -23,7 +23,12 @@ export type LinkPurpose =
   /** A campaign's open pixel (`ref`: the campaign). */
   | 'open'
   /** A campaign's tracked link (`ref`: `<campaign>:<link index>`: a link, never a URL). */
-  | 'click';
+  | 'click'
+  /**
+   * The message a bounce or complaint report is about (`ref`: the campaign), carried in the
+   * message's `X-Consentflow-Feedback` header, which reports quote (src/campaigns/feedback.ts).
+   */
+  | 'feedback';
 
 /** The claims of a link: opaque ids only. */
 export interface LinkClaims {

@@ -41,6 +41,14 @@ export function createRecipientLinks(tokens: LinkTokens, publicUrl: string) {
       const claims = { tenantId, purpose: 'open' as const, contactId, listId, ref: messageRef };
       return `${base}/t/o/${await tokens.sign(claims, standing())}`;
     },
+    /**
+     * The token a message's `X-Consentflow-Feedback` header carries: bounce and complaint
+     * reports quote the original's headers, and it names tenant, contact, list and message.
+     */
+    feedback(tenantId: string, contactId: string, listId: string, messageRef: string) {
+      const claims = { tenantId, purpose: 'feedback' as const, contactId, listId, ref: messageRef };
+      return tokens.sign(claims, standing());
+    },
     /** A tracked message's link (`/t/c/:token`): it names the link by its index. */
     async click(
       tenantId: string,

@@ -67,6 +67,9 @@ export const isMember = (
 /** Contacts whose processing is not restricted (GDPR Art. 18): the only ones sends and sweeps see. */
 export const unrestricted = (): ContactFilter => ({ restrictedAt: { $exists: false } });
 
+/** Contacts whose address still takes mail (not bounced for good, no complaint). */
+export const deliverable = (): ContactFilter => ({ undeliverable: { $exists: false } });
+
 /** Contacts whose membership of the list is active. */
 export const activeOn = (listId: string): ContactFilter => isMember(listId, 'active');
 

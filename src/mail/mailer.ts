@@ -22,6 +22,12 @@ const SIGNED_HEADERS =
   'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
   'Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post';
 
+/**
+ * The header bounce (RFC 3464) and complaint (RFC 5965) reports quote with the original's
+ * headers: it names the message (src/campaigns/feedback.ts).
+ */
+export const FEEDBACK_HEADER = 'X-Consentflow-Feedback';
+
 /** A message of a tenant to one recipient. */
 export interface TenantMessage {
   tenantId: string;
@@ -43,6 +49,8 @@ export interface TenantMessage {
   listId?: string;
   /** The sender's postal address, shown in a marketing message's footer. */
   postalAddress?: string;
+  /** A signed token naming the message, for bounce and complaint reports (recipient-links.ts). */
+  feedbackToken?: string;
 }
 
 /** The mail sender. */
@@ -104,6 +112,7 @@ export function createMailer(deps: {
         ...(message.listId
           ? { 'List-Id': `<${message.listId}.${message.tenantId}.${key.domain}>` }
           : {}),
+        ...(message.feedbackToken ? { [FEEDBACK_HEADER]: message.feedbackToken } : {}),
       },
       dkim: {
         domainName: key.domain,

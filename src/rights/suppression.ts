@@ -16,14 +16,19 @@ const SECRET_CACHE_MS = 10_000;
 
 const secrets = new LRUCache<string, Buffer>({ max: 1_000, ttl: SECRET_CACHE_MS });
 
-/** Refused because the address was erased at its owner's request (409 `suppressed`). */
+/** Why an address is suppressed: erased (absent), bounced for good, or complained. */
+export type SuppressionReason = 'hard_bounce' | 'complaint';
+
+const refusals: Record<SuppressionReason | 'erasure', string> = {
+  erasure: 'this address was erased at its owner’s request and may not be added again',
+  hard_bounce: 'mail to this address failed permanently; it is suppressed and may not be added again',
+  complaint: 'this address’s owner reported our mail as spam; it is suppressed and may not be added again',
+};
+
+/** Refused because the address is on the suppression list (409 `suppressed`). */
 export class SuppressedError extends AppError {
-  constructor() {
-    super(
-      'conflict',
-      'suppressed',
-      'this address was erased at its owner’s request and may not be added again',
-    );
+  constructor(reason: SuppressionReason | 'erasure' = 'erasure') {
+    super('conflict', 'suppressed', refusals[reason]);
     this.name = 'SuppressedError';
   }
 }
@@ -76,7 +81,8 @@ export async function suppressedAmong(tenant: TenantScope, emails: string[]): Pr
 /** Throws SuppressedError when the normalised address is suppressed. */
 export async function assertNotSuppressed(tenant: TenantScope, email: string): Promise<void> {
   const [key] = await suppressionKeysOf(tenant, [email]);
-  if (await tenant.models.Suppression.exists({ _id: key })) throw new SuppressedError();
+  const found = await tenant.models.Suppression.findById(key, { reason: 1 }).lean();
+  if (found) throw new SuppressedError(found.reason ?? 'erasure');
 }
 
 /** Suppresses a normalised address; suppressing it again changes nothing. */
@@ -84,11 +90,15 @@ export async function suppress(
   tenant: TenantScope,
   email: string,
   requestId: string,
+  reason?: SuppressionReason,
 ): Promise<void> {
   const [key] = await suppressionKeysOf(tenant, [email]);
+  // An erasure's entry stands whatever comes later; a bounce's gives way to an erasure.
   await tenant.models.Suppression.updateOne(
     { _id: key },
-    { $setOnInsert: { at: new Date(), requestId } },
+    reason
+      ? { $setOnInsert: { at: new Date(), requestId, reason } }
+      : { $setOnInsert: { at: new Date(), requestId }, $unset: { reason: 1 } },
     { upsert: true },
   );
 }

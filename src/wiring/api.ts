@@ -31,6 +31,8 @@ import { createWebhookServices } from './webhooks';
 import { createAutomationTriggers } from '../automations/triggers';
 import { createLinkChecker } from '../campaigns/link-check';
 import { createFolderBackupStore } from '../backups/store';
+import { receiveFeedback } from '../campaigns/feedback';
+import { startFeedbackReceiver } from '../mail/feedback-receiver';
 
 /** The api's services, its sweeps, and how to close them. */
 export interface ApiServices {
@@ -44,6 +46,8 @@ export interface ApiServices {
   sweeps: Sweep[];
   /** The platform token, when this start generated it (printed once by the entry point). */
   createdPlatformToken?: string;
+  /** The port of the feedback mailbox (CONSENTFLOW_FEEDBACK_SMTP_PORT), when it listens. */
+  feedbackSmtpPort?: number;
   /** Whether this start generated the codec token (its file is named in the log). */
   createdCodecToken: boolean;
   close(): Promise<void>;
@@ -86,6 +90,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     platformToken: platformToken.token,
     data,
     backupStore: createFolderBackupStore(config.backups.dir),
+    feedbackToken: config.feedback.token,
     workflows: temporal.workflows,
     mailSinkDir: config.smtp.embedded ? config.smtp.sinkDir : undefined,
     codec: {
@@ -128,8 +133,18 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     },
     https,
   };
+  // The feedback mailbox, when configured: bounce and complaint reports by SMTP.
+  const feedbackReceiver = config.feedback.smtp
+    ? await startFeedbackReceiver({
+        ...config.feedback.smtp,
+        onMessage: async (raw) => {
+          await receiveFeedback({ tenants: data.tenants, tokens: consent.tokens, logger }, raw);
+        },
+      })
+    : undefined;
   return {
     app,
+    feedbackSmtpPort: feedbackReceiver?.port,
     temporal,
     consent,
     limits,
@@ -137,6 +152,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     createdPlatformToken: platformToken.created ? platformToken.token : undefined,
     createdCodecToken: codecToken.created,
     async close() {
+      await feedbackReceiver?.close();
       await linkChecker.close();
       await temporal.connection.close();
       relay.close();

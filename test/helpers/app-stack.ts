@@ -37,6 +37,8 @@ export interface AppStack {
   limits: SubscribeLimits;
   /** What the worker's activities were built from. */
   activityDeps: ActivityDeps;
+  /** The feedback mailbox's port, when the env set CONSENTFLOW_FEEDBACK_SMTP_PORT. */
+  feedbackSmtpPort?: number;
   /** Another api app over the same services, with some dependencies replaced. */
   appWith(overrides: Partial<AppDeps>): Express;
   stop(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startAppStack(
     consent: api.consent,
     limits: api.limits,
     activityDeps: workerServices.activityDeps,
+    feedbackSmtpPort: api.feedbackSmtpPort,
     appWith: (overrides) => {
       const other = createApp({ ...appDeps, ...overrides });
       stackData.set(other, api.app.data);

@@ -97,7 +97,7 @@ export interface CampaignRecipientDocument {
   sentAt?: Date;
 }
 
-export const campaignEventKinds = ['open', 'click', 'unsubscribe'] as const;
+export const campaignEventKinds = ['open', 'click', 'unsubscribe', 'bounce', 'complaint'] as const;
 export type CampaignEventKind = (typeof campaignEventKinds)[number];
 
 /** An open, a click or an unsubscribe of a recipient, recorded once. */

@@ -39,6 +39,10 @@ export interface ContactDetails {
   custom?: Record<string, string>;
 }
 
+/** Why an address is no longer mailed: a permanent delivery failure, or a spam complaint. */
+export const undeliverableReasons = ['hard_bounce', 'complaint'] as const;
+export type UndeliverableReason = (typeof undeliverableReasons)[number];
+
 /** A contact as stored: personal fields encrypted (Binary) or, once read, decrypted. */
 export interface ContactDocument {
   _id: string;
@@ -59,6 +63,11 @@ export interface ContactDocument {
   restrictedAt?: Date;
   /** Lists whose tracking and profiling the subject objected to (`*`: every list). */
   trackingObjection?: string[];
+  /**
+   * The address bounced for good or its owner complained (src/campaigns/feedback.ts): left out
+   * of every campaign and sweep mail from then on; the address is suppressed too.
+   */
+  undeliverable?: { reason: UndeliverableReason; at: Date };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -84,6 +93,13 @@ const contactSchema = new Schema<ContactDocument>(
     lastActivityAt: { type: Date },
     restrictedAt: { type: Date },
     trackingObjection: { type: [String], default: undefined },
+    undeliverable: {
+      type: new Schema(
+        { reason: { type: String, enum: undeliverableReasons, required: true }, at: Date },
+        { _id: false, strict: 'throw' },
+      ),
+      required: false,
+    },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

@@ -1,5 +1,6 @@
 /**
- * The suppression list: addresses erased at their owner's request, each as an HMAC under the
+ * The suppression list: addresses erased at their owner's request, or that bounced for good or
+ * drew a spam complaint (src/campaigns/feedback.ts), each as an HMAC under the
  * tenant's suppression secret (tenant-secret.ts), never the address or its ciphertext. A later
  * subscription, import row or contact create of the address computes the same HMAC and is
  * refused. The secret is stored encrypted under the tenant's data key, so the list becomes
@@ -14,8 +15,10 @@ export interface SuppressionDocument {
   /** HMAC-SHA256 (hex) of the normalised address under the tenant's secret. */
   _id: string;
   at: Date;
-  /** The erasure request that put it here. */
+  /** The erasure request that put it here, or the campaign whose message bounced or drew a complaint. */
   requestId: string;
+  /** Absent: an erasure. */
+  reason?: 'hard_bounce' | 'complaint';
 }
 
 const suppressionSchema = new Schema<SuppressionDocument>(
@@ -23,6 +26,7 @@ const suppressionSchema = new Schema<SuppressionDocument>(
     _id: { type: String, required: true },
     at: { type: Date, required: true },
     requestId: { type: String, required: true },
+    reason: { type: String, enum: ['hard_bounce', 'complaint'] },
   },
   { strict: 'throw', versionKey: false },
 );
