@@ -23,11 +23,8 @@ export const recipientIdOf = (campaignId: string, contactId: string) =>
   `${campaignId}:${contactId}`;
 
 /** The record of an open, a click, an unsubscribe, a bounce or a complaint of a recipient (one each). */
-export const campaignEventIdOf = (
-  campaignId: string,
-  contactId: string,
-  kind: CampaignEventKind,
-) => `${campaignId}:${contactId}:${kind}`;
+export const campaignEventIdOf = (campaignId: string, contactId: string, kind: CampaignEventKind) =>
+  `${campaignId}:${contactId}:${kind}`;
 
 /** A campaign id's format: `k` + 24 hex digits. */
 export const campaignIdPattern = /^k[0-9a-f]{24}$/;

@@ -21,8 +21,10 @@ export type SuppressionReason = 'hard_bounce' | 'complaint';
 
 const refusals: Record<SuppressionReason | 'erasure', string> = {
   erasure: 'this address was erased at its owner’s request and may not be added again',
-  hard_bounce: 'mail to this address failed permanently; it is suppressed and may not be added again',
-  complaint: 'this address’s owner reported our mail as spam; it is suppressed and may not be added again',
+  hard_bounce:
+    'mail to this address failed permanently; it is suppressed and may not be added again',
+  complaint:
+    'this address’s owner reported our mail as spam; it is suppressed and may not be added again',
 };
 
 /** Refused because the address is on the suppression list (409 `suppressed`). */
