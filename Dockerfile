@@ -9,7 +9,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-RUN npm run build && npm prune --omit=dev
+COPY ui ./ui
+# The console (Vite) and the server (tsc); then only runtime dependencies stay.
+RUN node scripts/build-ui.mjs --force && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -17,5 +19,5 @@ ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
-COPY ui ./ui
+COPY --from=build /app/ui/dist ./ui/dist
 USER node

@@ -3,6 +3,7 @@
 // runs in Temporal's deterministic sandbox, so it may import only workflow-safe modules.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
@@ -211,13 +212,15 @@ const layers = [
     ],
   ),
 
-  // The console talks to the HTTP API only.
+  // The console talks to the HTTP API only; of the server's code it shares the request
+  // schemas (`@api/...`, src/api/schemas) its forms validate with, nothing else.
   restrict(
-    ['ui/**/*.{js,mjs,ts,tsx,jsx}'],
+    ['ui/**/*.{ts,tsx}'],
     [
       {
-        regex: '^\\.\\./',
-        message: 'ui/ talks to the HTTP API only: it imports nothing outside ui/.',
+        regex: '^(\\.\\./)+(src|workflows|activities|test|bench)(/.*)?$',
+        message:
+          'ui/ talks to the HTTP API only: of the server it imports the request schemas (`@api/...`), nothing else.',
       },
     ],
   ),
@@ -293,10 +296,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['ui/**/*.js'],
-    languageOptions: {
-      globals: { document: 'readonly', fetch: 'readonly', setInterval: 'readonly' },
-    },
+    files: ['ui/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.recommended.rules,
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

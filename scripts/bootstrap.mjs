@@ -31,11 +31,13 @@ if (!dependenciesUpToDate()) {
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
 if (mode === 'start') {
+  run(process.execPath, [path.join(root, 'scripts', 'build-ui.mjs')]);
   const require = createRequire(import.meta.url);
   require('tsx/cjs/api').register();
   require(path.join(root, 'src', 'local', 'start.ts'));
 } else if (mode === 'test') {
   run(bin('tsc'), ['--noEmit', '-p', '.']);
+  run(bin('tsc'), ['--noEmit', '-p', 'ui']);
   run(bin('eslint'), ['.']);
   run(bin('jest'), process.argv.slice(3));
 } else {

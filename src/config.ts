@@ -72,6 +72,8 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  /** Where browsers reach the Temporal Web UI (the console links workflows there). */
+  CONSENTFLOW_TEMPORAL_UI_URL: z.url().optional(),
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
   SMTP_PORT: port(2525),
   SMTP_TLS: z.enum(['required', 'none']).optional(),
@@ -247,6 +249,10 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       namespace: env.TEMPORAL_NAMESPACE,
       port: env.TEMPORAL_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
+      uiUrl: (env.CONSENTFLOW_TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`).replace(
+        /\/+$/,
+        '',
+      ),
       taskQueue: env.CONSENTFLOW_TASK_QUEUE,
     },
     smtp: {

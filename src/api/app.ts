@@ -66,13 +66,11 @@ import { senderSettingsRoutes } from './routes/sender-settings';
 import { sendingDomainRoutes } from './routes/sending-domains';
 import { templateRoutes } from './routes/templates';
 import { trackingRoutes } from './routes/tracking';
+import { consoleRoutes } from './console';
 
 const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
   version: string;
 };
-
-/** The web console's static files (served by the api, so one port serves everything). */
-const uiDir = path.join(projectRoot, 'ui');
 
 /** What the app needs; built by openApiServices (src/wiring/api.ts), in the server and in tests. */
 export interface AppDeps {
@@ -107,6 +105,8 @@ export interface AppDeps {
   linkChecker: LinkChecker;
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
+  /** The Temporal Web UI's page of the namespace; the console links workflows under it. */
+  temporalWebUi?: string;
   /** Console sessions, logins, accounts and brute-force protection. */
   auth: AuthServices;
   /** The api serves HTTPS itself: Secure `__Host-` cookies and HSTS. */
@@ -250,7 +250,7 @@ export function createApp(deps: AppDeps): Express {
   mount(senderSettingsRoutes({ control, accessLog }));
   mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
   // After the API, so API requests do not each cost a file-system lookup.
-  app.use(express.static(uiDir, { index: 'index.html', maxAge: '5m' }));
+  app.use(consoleRoutes({ temporalWebUi: deps.temporalWebUi }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -12,7 +12,7 @@ import { projectRoot } from '../util/project-root';
 const LET_SDK_DOWNLOAD = 3;
 
 /** The provisionable tools. */
-export type Tool = 'ferretdb' | 'temporal-cli' | 'temporal-test-server';
+export type Tool = 'ferretdb' | 'temporal-cli' | 'temporal-test-server' | 'chromium';
 
 /** Runs the tool's script; resolves to the executable's path, or undefined for "SDK download". */
 export function provision(

@@ -108,6 +108,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     automations: createAutomationTriggers({ workflows: temporal.workflows, logger }),
     linkChecker,
     publicUrl: config.http.publicUrl,
+    temporalWebUi: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}`,
     health: {
       temporal: () => temporal.connection.healthService.check({}),
       mongo: () => pingMongo(mongo),

@@ -26,10 +26,27 @@ describe('health and error shape', () => {
     }
   });
 
-  it('serves the web console on the same port', async () => {
-    const res = await request(stack.app).get('/');
-    expect(res.status).toBe(200);
-    expect(res.text).toContain('<title>Consentflow</title>');
+  it('serves the web console on the same port, under a fresh CSP nonce per page', async () => {
+    const root = await request(stack.app).get('/');
+    expect(root.status).toBe(302);
+    expect(root.headers.location).toBe('/console/');
+    const [page, again] = await Promise.all([
+      request(stack.app).get('/console/lists/anything'),
+      request(stack.app).get('/console/'),
+    ]);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<title>Consentflow</title>');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    const nonce = /'nonce-([^']+)'/.exec(page.headers['content-security-policy'])![1]!;
+    expect(page.text).toContain(`nonce="${nonce}"`);
+    expect(page.text).not.toContain('__CSP_NONCE__');
+    expect(again.headers['content-security-policy']).not.toContain(nonce);
+    const asset = /src="(\/console\/assets\/[^"]+\.js)"/.exec(page.text)![1]!;
+    const js = await request(stack.app).get(asset);
+    expect(js.status).toBe(200);
+    expect(js.headers['cache-control']).toContain('immutable');
+    const missing = await request(stack.app).get('/console/assets/nothing.js');
+    expect(missing.status).toBe(404);
   });
 
   it('answers unknown routes with the error shape', async () => {

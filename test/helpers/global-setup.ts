@@ -3,6 +3,7 @@
  * and publishes where they are through CF_TEST_* variables read by test/helpers/services.ts.
  * MONGODB_URI or TEMPORAL_ADDRESS in the environment replace the embedded server.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,11 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
+  // The api serves the built console; browser tests and the console routes need it current.
+  const ui = spawnSync(process.execPath, [path.join(__dirname, '../../scripts/build-ui.mjs')], {
+    stdio: 'inherit',
+  });
+  if (ui.status !== 0) throw new Error('building the web console failed (scripts/build-ui.mjs)');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'consentflow-test-'));
   const [mongoPort, temporalPort, uiPort, smtpPort] = await Promise.all([
     freePort(),

@@ -16,17 +16,8 @@ import { errorBody } from '../openapi';
 import { accessEntrySchema, presentAccessEntry } from '../presenters/access-entry';
 import { presentUser, userSchema } from '../presenters/user';
 import { defineRoute } from '../route';
+import { loginBody, passwordBody } from '../schemas/auth';
 
-const loginBody = z.strictObject({
-  email: z.string().min(1).max(254),
-  password: z.string().min(1).max(1024),
-  totp: z.string().max(16).optional(),
-  recoveryCode: z.string().max(32).optional(),
-});
-const passwordBody = z.strictObject({
-  currentPassword: z.string().min(1).max(1024),
-  newPassword: z.string().min(1).max(1024),
-});
 const codeBody = z.strictObject({ code: z.string().min(1).max(16) });
 
 /** Dependencies of the session routes. */

@@ -24,3 +24,5 @@ export const grantedPermissionsSchema = z
     fields: z.record(z.string(), z.enum(['none', 'view', 'edit'])),
   })
   .meta({ id: 'Permissions' });
+
+export type { Feature } from '../../auth/permissions';
