@@ -1,18 +1,7 @@
-/**
- * The console's routes. Everything but sign-in sits under `authenticated`, which checks the
- * session first: no session goes to sign-in (remembering where the user was going), a
- * forced password change or 2FA enrolment comes before anything else.
- */
+/** The console's routes: sign-in, and every page under `authenticated` (routes/base.tsx). */
 import type { QueryClient } from '@tanstack/react-query';
-import {
-  createRootRouteWithContext,
-  createRoute,
-  createRouter,
-  Outlet,
-  redirect,
-} from '@tanstack/react-router';
+import { createRoute, createRouter } from '@tanstack/react-router';
 import { z } from 'zod';
-import { sessionQuery } from './api/session';
 import { ChangePasswordPage } from './auth/ChangePasswordPage';
 import { SignInPage } from './auth/SignInPage';
 import { TwoFactorPage } from './auth/TwoFactorPage';
@@ -22,42 +11,15 @@ import { DashboardPage } from './dashboard/DashboardPage';
 import { ListEditorPage } from './lists/ListEditorPage';
 import { ListsPage } from './lists/ListsPage';
 import { RightsQueuePage } from './rights/RightsQueuePage';
-import { NotFound } from './shell/NotFound';
-import { Shell } from './shell/Shell';
+import { adminRoutes } from './admin/routes';
+import { authenticated, rootRoute } from './routes/base';
 import { rightsRequestStatuses, rightsRequestTypes } from './api/types';
-
-interface RouterContext {
-  queryClient: QueryClient;
-}
-
-const rootRoute = createRootRouteWithContext<RouterContext>()({
-  component: Outlet,
-  notFoundComponent: NotFound,
-});
 
 const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/sign-in',
   validateSearch: z.object({ redirect: z.string().optional() }),
   component: SignInPage,
-});
-
-const authenticated = createRoute({
-  getParentRoute: () => rootRoute,
-  id: 'authenticated',
-  async beforeLoad({ context, location }) {
-    const session = await context.queryClient.ensureQueryData(sessionQuery);
-    if (!session) throw redirect({ to: '/sign-in', search: { redirect: location.href } });
-    const forced = session.mustChangePassword
-      ? '/account/password'
-      : session.totpEnrolmentRequired
-        ? '/account/two-factor'
-        : undefined;
-    if (forced && location.pathname !== forced)
-      throw redirect({ to: forced, search: { redirect: location.href } });
-    return { session };
-  },
-  component: Shell,
 });
 
 const dashboardRoute = createRoute({
@@ -141,6 +103,7 @@ const routeTree = rootRoute.addChildren([
     rightsRoute,
     passwordRoute,
     twoFactorRoute,
+    ...adminRoutes,
   ]),
 ]);
 

@@ -6,6 +6,7 @@ import i18n from 'i18next';
 import LanguageDetector from 'i18next-browser-languagedetector';
 import { initReactI18next } from 'react-i18next';
 import { z } from 'zod';
+import { adminEn, adminIt } from '../admin/strings';
 import { en } from './en';
 import { it } from './it';
 
@@ -18,7 +19,11 @@ void i18n
   .use(LanguageDetector)
   .use(initReactI18next)
   .init({
-    resources: { en: { translation: en }, it: { translation: it } },
+    // Each area of the console brings its strings under its own key.
+    resources: {
+      en: { translation: { ...en, admin: adminEn } },
+      it: { translation: { ...it, admin: adminIt } },
+    },
     supportedLngs: languages.map((l) => l.code),
     fallbackLng: 'en',
     nonExplicitSupportedLngs: true,

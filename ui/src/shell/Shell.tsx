@@ -16,16 +16,19 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { can, logOut, sessionQuery } from '../api/session';
-import type { Feature } from '../api/types';
+import { adminNav } from '../admin/nav';
 import { languages } from '../i18n';
+import type { NavItem } from './nav-item';
 import { useSession } from './use-session';
 
-interface NavItem {
-  to: '/' | '/lists' | '/contacts' | '/rights';
-  label: string;
-  icon: typeof IconGauge;
-  feature?: Feature;
-}
+/** The product's own pages; each area adds its entries after them. */
+const coreNav: NavItem[] = [
+  { to: '/', label: 'nav.dashboard', icon: IconGauge },
+  { to: '/lists', label: 'nav.lists', icon: IconList },
+  { to: '/contacts', label: 'nav.contacts', icon: IconAddressBook, feature: 'contacts.view' },
+  { to: '/rights', label: 'nav.rights', icon: IconGavel, feature: 'rights.manage' },
+];
+const navItems = [...coreNav, ...adminNav];
 
 export function Shell() {
   const { t, i18n } = useTranslation();
@@ -35,13 +38,6 @@ export function Shell() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const forcedStep = session.mustChangePassword || session.totpEnrolmentRequired;
-
-  const items: NavItem[] = [
-    { to: '/', label: t('nav.dashboard'), icon: IconGauge },
-    { to: '/lists', label: t('nav.lists'), icon: IconList },
-    { to: '/contacts', label: t('nav.contacts'), icon: IconAddressBook, feature: 'contacts.view' },
-    { to: '/rights', label: t('nav.rights'), icon: IconGavel, feature: 'rights.manage' },
-  ];
 
   const signOut = async () => {
     await logOut().catch(() => undefined);
@@ -122,14 +118,14 @@ export function Shell() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="sm" aria-label={t('nav.label')}>
-        {items
+        {navItems
           .filter((item) => !item.feature || can(session, item.feature))
           .map((item) => (
             <NavLink
               key={item.to}
               component={Link}
-              to={item.to}
-              label={item.label}
+              to={item.to as '/'}
+              label={t(item.label)}
               leftSection={<item.icon size={18} aria-hidden />}
               active={item.to === '/' ? pathname === '/' : pathname.startsWith(item.to)}
               onClick={close}

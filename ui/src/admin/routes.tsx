@@ -1,0 +1,2 @@
+/** The tenant administration pages (users, keys, security, access log), under `authenticated`. */
+export const adminRoutes = [] as const;

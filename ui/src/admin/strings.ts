@@ -1,0 +1,3 @@
+/** The administration pages' strings, merged into the console's translations. */
+export const adminEn = {};
+export const adminIt: typeof adminEn = {};
