@@ -20,11 +20,11 @@ export function readDraft<T>(key: string): T | undefined {
 
 export const clearDraft = (key: string) => sessionStorage.removeItem(storageKey(key));
 
-/** Saves every change of a dirty form under `key`. */
+/** Saves the form under `key` on every change the user makes (a reset does not count). */
 export function useDraft<T extends FieldValues>(key: string, form: UseFormReturn<T>) {
   useEffect(() => {
-    const subscription = form.watch((values) => {
-      if (form.formState.isDirty) sessionStorage.setItem(storageKey(key), JSON.stringify(values));
+    const subscription = form.watch((values, { type }) => {
+      if (type === 'change') sessionStorage.setItem(storageKey(key), JSON.stringify(values));
     });
     return () => subscription.unsubscribe();
   }, [key, form]);
