@@ -249,10 +249,9 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       namespace: env.TEMPORAL_NAMESPACE,
       port: env.TEMPORAL_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
-      uiUrl: (env.CONSENTFLOW_TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`).replace(
-        /\/+$/,
-        '',
-      ),
+      uiUrl: (
+        env.CONSENTFLOW_TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`
+      ).replace(/\/+$/, ''),
       taskQueue: env.CONSENTFLOW_TASK_QUEUE,
     },
     smtp: {

@@ -37,7 +37,7 @@ describe('health and error shape', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('<title>Consentflow</title>');
     expect(page.headers['cache-control']).toBe('no-cache');
-    const nonce = /'nonce-([^']+)'/.exec(page.headers['content-security-policy'])![1]!;
+    const nonce = /'nonce-([^']+)'/.exec(page.headers['content-security-policy'] ?? '')![1]!;
     expect(page.text).toContain(`nonce="${nonce}"`);
     expect(page.text).not.toContain('__CSP_NONCE__');
     expect(again.headers['content-security-policy']).not.toContain(nonce);

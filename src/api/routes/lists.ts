@@ -15,7 +15,6 @@ import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
 import { createList, listSchema, updateList, type ListBody } from '../schemas/lists';
 
-
 /** The public shape of a list. */
 const presentList = (
   list: { _id: string; name: string; createdAt: Date } & Record<string, unknown>,
