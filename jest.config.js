@@ -21,6 +21,11 @@ module.exports = {
     '/node_modules/(?!(@scure|@noble)/)(?!.*/node_modules/(@scure|@noble)/)',
   ],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The fault suite starts its own servers and kills them: it runs alone, after the others
+  // (`npm test`) or by itself (`npm run test:faults`), when CF_FAULTS says which form.
+  testPathIgnorePatterns: process.env.CF_FAULTS
+    ? ['/node_modules/']
+    : ['/node_modules/', '<rootDir>/test/faults/'],
   // The console's alias for the api's request schemas (ui/vite.config.mts), for its pure modules.
   moduleNameMapper: { '^@api/(.*)$': '<rootDir>/src/api/schemas/$1' },
   setupFiles: ['<rootDir>/test/helpers/quiet-temporal.ts'],

@@ -17,6 +17,7 @@ import type { RecipientLinks } from '../src/consent/recipient-links';
 import type { CampaignDocument, CampaignRecipientDocument } from '../src/db/models/campaign';
 import type { ContactDocument } from '../src/db/models/contact';
 import type { TenantAccess, TenantScope } from '../src/db/tenant-access';
+import { bulkWriteBatched } from '../src/db/bulk-write';
 import type { Mailer, TenantMessage } from '../src/mail/mailer';
 import { AppError } from '../src/errors';
 import type { CampaignBatchResult } from '../workflows/definitions';
@@ -218,7 +219,8 @@ export function createCampaignActivities(deps: CampaignDeps) {
           },
         })),
       ];
-      if (writes.length > 0) await CampaignRecipient.bulkWrite(writes, { ordered: false });
+      // In commands of WRITE_BATCH (src/db/bulk-write.ts): a batch may hold 100 recipients.
+      await bulkWriteBatched(CampaignRecipient, writes);
       await Campaign.updateOne({ _id: campaign._id }, { $set: { updatedAt: now } });
       if (outcomes.includes('failed'))
         throw ApplicationFailure.retryable(

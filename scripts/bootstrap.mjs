@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const mode = process.argv[2];
 
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+function run(command, args, env = process.env) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
   if (result.error) throw result.error;
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
@@ -39,8 +39,18 @@ if (mode === 'start') {
   run(bin('tsc'), ['--noEmit', '-p', '.']);
   run(bin('tsc'), ['--noEmit', '-p', 'ui']);
   run(bin('eslint'), ['.']);
-  run(bin('jest'), process.argv.slice(3));
+  const jestArgs = process.argv.slice(3);
+  run(bin('jest'), jestArgs);
+  // The whole run ends with the fault suite's bounded form, alone: it kills and restarts
+  // servers of its own, which would disturb suites running beside it.
+  if (jestArgs.length === 0)
+    run(bin('jest'), ['test/faults', '--runInBand'], { ...process.env, CF_FAULTS: 'bounded' });
+} else if (mode === 'test:faults') {
+  run(bin('jest'), ['test/faults', '--runInBand', ...process.argv.slice(3)], {
+    ...process.env,
+    CF_FAULTS: process.env.CF_FAULTS ?? 'full',
+  });
 } else {
-  console.error('usage: node scripts/bootstrap.mjs start|test [jest args]');
+  console.error('usage: node scripts/bootstrap.mjs start|test|test:faults [jest args]');
   process.exit(2);
 }

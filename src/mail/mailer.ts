@@ -14,6 +14,7 @@ import type { TenantAccess } from '../db/tenant-access';
 import type { DkimKey, DkimKeys } from './dkim-keys';
 import type { SendingDomains } from './sending-domains';
 import type { MailTransport } from './transport';
+import { bulkWriteBatched } from '../db/bulk-write';
 import { isDuplicateKey } from '../db/duplicate-key';
 import { readableStatuses, type TenantStatus } from '../db/models/tenant';
 
@@ -185,16 +186,16 @@ export function createMailer(deps: {
       }),
     );
     const relayed = messages.filter((_, i) => outcomes[i] === 'sent').map((m) => m.sendKey);
-    // One update per key in one round trip: a filter on one `_id` reaches the index on every
-    // server (FerretDB's SQLite backend scans the collection for an `$in`).
+    // One update per key: a filter on one `_id` reaches the index on every server (FerretDB's
+    // SQLite backend scans the collection for an `$in`). In commands of WRITE_BATCH updates:
+    // FerretDB never answers one of 100 or more, and stalls every other client meanwhile.
     const sentAt = new Date();
-    if (relayed.length > 0)
-      await Send.bulkWrite(
-        relayed.map((id) => ({
-          updateOne: { filter: { _id: id }, update: { $set: { status: 'sent', sentAt } } },
-        })),
-        { ordered: false },
-      );
+    await bulkWriteBatched(
+      Send,
+      relayed.map((id) => ({
+        updateOne: { filter: { _id: id }, update: { $set: { status: 'sent', sentAt } } },
+      })),
+    );
     return { outcomes, errors };
   }
 

@@ -5,7 +5,8 @@
  * processes (`src/server.ts`, `src/worker.ts`). The harness restarts an api or worker that
  * dies unasked, as `npm start`'s supervisor would, and counts it.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -86,17 +87,28 @@ export class Role {
   current?: Spawned;
   unexpectedExits = 0;
   private stopping = false;
+  private starts = 0;
 
   constructor(
     private readonly file: string,
     private readonly env: () => Record<string, string>,
     private readonly ready: RegExp,
     private readonly log: (line: string) => void,
+    /** Where each start's output is written (`worker-2.log`), when set. */
+    private readonly logDir?: string,
   ) {}
 
   async start(): Promise<void> {
     const spawned = spawnEntry(this.file, this.env());
     this.current = spawned;
+    this.starts += 1;
+    if (this.logDir) {
+      const out = createWriteStream(
+        path.join(this.logDir, `${path.basename(this.file, '.ts')}-${this.starts}.log`),
+      );
+      spawned.child.stdout.pipe(out);
+      spawned.child.stderr.pipe(out);
+    }
     void spawned.exit.then((code) => {
       if (this.stopping || this.current !== spawned || spawned.child.signalCode === 'SIGKILL')
         return;
@@ -187,11 +199,14 @@ export async function startFaultStack(
     ...options.env,
   });
   const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
+  // CF_FAULTS_LOGS keeps every process's output (the run's data folder is removed at the end).
+  const logDir = process.env.CF_FAULTS_LOGS;
+  if (logDir) await mkdir(logDir, { recursive: true });
   const workers = Array.from(
     { length: options.workers ?? 1 },
-    () => new Role('src/worker.ts', () => env, /worker running/, log),
+    () => new Role('src/worker.ts', () => env, /worker running/, log, logDir),
   );
-  const api = new Role('src/server.ts', () => env, /api listening/, log);
+  const api = new Role('src/server.ts', () => env, /api listening/, log, logDir);
   await Promise.all(workers.map((w) => w.start()));
   await api.start();
   const data = await openDataLayer(config);
