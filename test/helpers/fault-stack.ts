@@ -88,15 +88,22 @@ export class Role {
   unexpectedExits = 0;
   private stopping = false;
   private starts = 0;
+  /** This role's number among the roles of its file (the second worker is `worker.2`). */
+  private readonly instance: number;
 
   constructor(
     private readonly file: string,
     private readonly env: () => Record<string, string>,
     private readonly ready: RegExp,
     private readonly log: (line: string) => void,
-    /** Where each start's output is written (`worker-2.log`), when set. */
+    /** Where each start's output is written (`worker.1-2.log`: its second start), when set. */
     private readonly logDir?: string,
-  ) {}
+  ) {
+    this.instance = (Role.instances.get(file) ?? 0) + 1;
+    Role.instances.set(file, this.instance);
+  }
+
+  private static readonly instances = new Map<string, number>();
 
   async start(): Promise<void> {
     const spawned = spawnEntry(this.file, this.env());
@@ -104,7 +111,10 @@ export class Role {
     this.starts += 1;
     if (this.logDir) {
       const out = createWriteStream(
-        path.join(this.logDir, `${path.basename(this.file, '.ts')}-${this.starts}.log`),
+        path.join(
+          this.logDir,
+          `${path.basename(this.file, '.ts')}.${this.instance}-${this.starts}.log`,
+        ),
       );
       spawned.child.stdout.pipe(out);
       spawned.child.stderr.pipe(out);
@@ -138,13 +148,17 @@ export class Role {
 /** A running breakable system. */
 export interface FaultStack {
   config: Config;
-  /** The api's base URL. */
+  /** The (first) api's base URL. */
   base: string;
+  /** Every api process's base URL, in the order of `apis`. */
+  bases: string[];
   platformToken: string;
   relay: RecordingRelay;
   /** The test's own connection to the database, for counting what is stored. */
   data: DataLayer;
+  /** The first api process. */
   api: Role;
+  apis: Role[];
   workers: Role[];
   restartTemporal(downMs?: number): Promise<void>;
   restartDatabase(downMs?: number): Promise<void>;
@@ -155,9 +169,9 @@ export interface FaultStack {
   stop(): Promise<void>;
 }
 
-/** Starts the system with `workers` worker processes and one api (more through `apis`). */
+/** Starts the system with `workers` worker processes and `apis` api processes (one each). */
 export async function startFaultStack(
-  options: { workers?: number; env?: Record<string, string> } = {},
+  options: { workers?: number; apis?: number; env?: Record<string, string> } = {},
 ): Promise<FaultStack> {
   const started = Date.now();
   const events: string[] = [];
@@ -166,9 +180,11 @@ export async function startFaultStack(
   const services = testServices();
   if (!services.ferretdb) throw new Error('the fault suite needs the embedded FerretDB');
   const dataDir = await mkdtemp(path.join(services.dataDir, 'faults-'));
-  const [mongoPort, temporalPort, uiPort, smtpPort, apiPort] = (await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
-  )) as [number, number, number, number, number];
+  const [mongoPort, temporalPort, uiPort, smtpPort] = (await Promise.all(
+    Array.from({ length: 4 }, () => freePort()),
+  )) as [number, number, number, number];
+  const apiPorts = await Promise.all(Array.from({ length: options.apis ?? 1 }, () => freePort()));
+  const apiPort = apiPorts[0]!;
   const cli = await provision('temporal-cli');
   const startDatabase = () =>
     startFerretDb({ binary: services.ferretdb!, port: mongoPort, dataDir });
@@ -206,19 +222,32 @@ export async function startFaultStack(
     { length: options.workers ?? 1 },
     () => new Role('src/worker.ts', () => env, /worker running/, log, logDir),
   );
-  const api = new Role('src/server.ts', () => env, /api listening/, log, logDir);
+  // Every api serves the same public URL (the first's), as replicas behind one load balancer.
+  const apis = apiPorts.map(
+    (port) =>
+      new Role(
+        'src/server.ts',
+        () => ({ ...env, PORT: String(port) }),
+        /api listening/,
+        log,
+        logDir,
+      ),
+  );
+  const api = apis[0]!;
   await Promise.all(workers.map((w) => w.start()));
-  await api.start();
+  await Promise.all(apis.map((a) => a.start()));
   const data = await openDataLayer(config);
   note('system up');
 
   return {
     config,
     base: `http://127.0.0.1:${apiPort}`,
+    bases: apiPorts.map((port) => `http://127.0.0.1:${port}`),
     platformToken: env.CONSENTFLOW_PLATFORM_TOKEN!,
     relay,
     data,
     api,
+    apis,
     workers,
     events,
     note,
@@ -245,7 +274,7 @@ export async function startFaultStack(
       note('SMTP relay started again');
     },
     async stop() {
-      await api.stop();
+      await Promise.all(apis.map((a) => a.stop()));
       await Promise.all(workers.map((w) => w.stop()));
       await data.mongo.close().catch(() => undefined);
       await relay.stop();
