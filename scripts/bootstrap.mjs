@@ -45,12 +45,17 @@ if (mode === 'start') {
   // servers of its own, which would disturb suites running beside it.
   if (jestArgs.length === 0)
     run(bin('jest'), ['test/faults', '--runInBand'], { ...process.env, CF_FAULTS: 'bounded' });
+} else if (mode === 'test:soak') {
+  run(bin('jest'), ['test/faults/soak', '--runInBand', ...process.argv.slice(3)], {
+    ...process.env,
+    CF_FAULTS: 'soak',
+  });
 } else if (mode === 'test:faults') {
   run(bin('jest'), ['test/faults', '--runInBand', ...process.argv.slice(3)], {
     ...process.env,
     CF_FAULTS: process.env.CF_FAULTS ?? 'full',
   });
 } else {
-  console.error('usage: node scripts/bootstrap.mjs start|test|test:faults [jest args]');
+  console.error('usage: node scripts/bootstrap.mjs start|test|test:faults|test:soak [jest args]');
   process.exit(2);
 }
