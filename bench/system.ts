@@ -4,7 +4,7 @@
  */
 import { adminApiKey } from '../test/helpers/admin-key';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/local/ports';
@@ -84,20 +84,31 @@ export async function startSystem(
   };
 }
 
+/** One process of the system, as /proc shows it. */
+interface ProcessInfo {
+  pid: number;
+  /** database, temporal, worker, api, bench (this process) or other. */
+  name: string;
+  /** CPU seconds (user + system) used so far. */
+  cpuSeconds: number;
+  /** Resident memory in MB. */
+  rssMb: number;
+}
+
 /**
- * CPU seconds (user + system) used so far by each process under `rootPid`, by name: the
- * database server, Temporal, the worker, the api; and by this benchmark's own process
- * (`bench`). Empty where /proc is not available.
+ * The processes under `rootPid` (and this benchmark's own, named `bench`). Empty where /proc
+ * is not available.
  */
-export async function systemCpu(rootPid: number): Promise<Record<string, number>> {
-  const stats = new Map<number, { parent: number; name: string; seconds: number }>();
+async function processesUnder(rootPid: number): Promise<ProcessInfo[]> {
+  const stats = new Map<number, ProcessInfo & { parent: number }>();
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
-    return {};
+    return [];
   }
   const tick = 100; // USER_HZ on Linux
+  const page = 4096;
   await Promise.all(
     entries
       .filter((e) => /^\d+$/.test(e))
@@ -107,9 +118,11 @@ export async function systemCpu(rootPid: number): Promise<Record<string, number>
           const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
           const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
           stats.set(Number(pid), {
+            pid: Number(pid),
             parent: Number(fields[1]),
             name: Number(pid) === process.pid ? 'bench' : processName(cmdline),
-            seconds: (Number(fields[11]) + Number(fields[12])) / tick,
+            cpuSeconds: (Number(fields[11]) + Number(fields[12])) / tick,
+            rssMb: (Number(fields[21]) * page) / 2 ** 20,
           });
         } catch {
           // the process ended meanwhile
@@ -120,10 +133,41 @@ export async function systemCpu(rootPid: number): Promise<Record<string, number>
     for (let p = pid; p > 1; p = stats.get(p)?.parent ?? 0) if (p === rootPid) return true;
     return false;
   };
+  return [...stats.values()].filter((p) => under(p.pid) || p.pid === process.pid);
+}
+
+/**
+ * CPU seconds (user + system) used so far by each process under `rootPid`, by name: the
+ * database server, Temporal, the worker, the api; and by this benchmark's own process
+ * (`bench`). Empty where /proc is not available.
+ */
+export async function systemCpu(rootPid: number): Promise<Record<string, number>> {
   const cpu: Record<string, number> = {};
-  for (const [pid, { name, seconds }] of stats)
-    if (under(pid) || pid === process.pid) cpu[name] = (cpu[name] ?? 0) + seconds;
+  for (const { name, cpuSeconds } of await processesUnder(rootPid))
+    cpu[name] = (cpu[name] ?? 0) + cpuSeconds;
   return cpu;
+}
+
+/**
+ * Resident memory (MB), open file descriptors and the sockets among them of each of the
+ * system's processes, by name (summed where a name has several processes).
+ */
+export async function systemFootprint(
+  rootPid: number,
+): Promise<Record<string, { rssMb: number; openFiles: number; sockets: number }>> {
+  const out: Record<string, { rssMb: number; openFiles: number; sockets: number }> = {};
+  for (const { pid, name, rssMb } of await processesUnder(rootPid)) {
+    if (name === 'bench' || name === 'other') continue;
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    const links = await Promise.all(
+      fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')),
+    );
+    const entry = (out[name] ??= { rssMb: 0, openFiles: 0, sockets: 0 });
+    entry.rssMb += rssMb;
+    entry.openFiles += fds.length;
+    entry.sockets += links.filter((l) => l.startsWith('socket:')).length;
+  }
+  return out;
 }
 
 function processName(cmdline: string[]): string {
