@@ -26,6 +26,7 @@ import { tenantOf } from '../middleware/tenant-auth';
 import { recordAccess } from '../record-access';
 import { defineRoute } from '../route';
 import type { Response } from 'express';
+import { emailAddress } from '../schemas/email';
 
 const requestId = z.strictObject({
   id: z.string().regex(/^r[0-9a-f]{24}$/, 'not a rights request id'),
@@ -102,7 +103,7 @@ export const rightsRequestRoutes = (deps: RightsRequestDeps) => [
     request: {
       body: z.strictObject({
         type: z.enum(rightsRequestTypes),
-        email: z.string().max(254).optional(),
+        email: emailAddress().optional(),
         contactId: z
           .string()
           .regex(/^c[0-9a-f]{24}$/, 'not a contact id')

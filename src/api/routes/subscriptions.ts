@@ -14,7 +14,7 @@ const body = z.strictObject({
   email: z
     .string()
     .max(320)
-    .meta({ description: 'mailbox syntax; internationalized domains accepted' }),
+    .meta({ format: 'email', description: 'mailbox syntax; internationalized domains accepted' }),
   fields: z
     .record(z.string().max(40), z.union([z.string().max(1000), z.number(), z.boolean()]))
     .optional(),

@@ -25,6 +25,7 @@ import { errorBody } from '../openapi';
 import { defineRoute } from '../route';
 import { readableStatuses } from '../../db/models/tenant';
 import type { WorkflowGateway } from '../../temporal/workflows';
+import { emailAddress } from '../schemas/email';
 
 const exportWindowDays = z
   .number()
@@ -39,7 +40,7 @@ const exportWindowDays = z
 const createTenant = z.strictObject({
   name: z.string().trim().min(1).max(200),
   admin: z.strictObject({
-    email: z.string().max(254),
+    email: emailAddress(),
     initialPassword: z.string().min(12, 'must be at least 12 characters').max(128),
   }),
   contractEndsAt: z.iso

@@ -15,9 +15,10 @@ import { presentUser, userSchema } from '../presenters/user';
 import { recordAccess } from '../record-access';
 import { defineRoute } from '../route';
 import { permissionsSchema } from '../schemas/permissions';
+import { emailAddress } from '../schemas/email';
 
 const createUser = z.strictObject({
-  email: z.string().min(1).max(254),
+  email: emailAddress(),
   initialPassword: z.string().min(1).max(1024),
   permissions: permissionsSchema,
 });

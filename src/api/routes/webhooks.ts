@@ -26,7 +26,7 @@ import {
 import { defineRoute } from '../route';
 
 const createBody = z.strictObject({
-  url: z.string().trim().min(1).max(2000),
+  url: z.string().trim().min(1).max(2000).meta({ format: 'uri' }),
   events: z.array(z.enum(webhookEventTypes)).min(1).max(webhookEventTypes.length),
 });
 
