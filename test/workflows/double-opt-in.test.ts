@@ -173,6 +173,19 @@ describe('double opt-in workflow', () => {
     }
     throw new Error(`fewer than ${count} mails to the address`);
   }
+  /**
+   * Waits (real time) until the workflow runs no round. Skipped time passes a running round's
+   * heartbeat timeout while it still heartbeats in real time, and the server would then start
+   * a second attempt beside the live one: a mail relayed but not yet marked sent would go twice,
+   * which no real clock does.
+   */
+  async function roundsIdle(handle: WorkflowHandle) {
+    for (let i = 0; i < 300; i++) {
+      if (((await handle.describe()).raw.pendingActivities ?? []).length === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the round did not end within 30 s');
+  }
 
   it('mails at once, reminds at the configured hour, and records the proof of a confirmation within the window', async () => {
     const email = `grace.${marker}@example.test`;
@@ -181,6 +194,7 @@ describe('double opt-in workflow', () => {
       const started = await start(target, email, taskQueue);
       expect(started.workflowId).toBe(workflowIdOf('doubleOptIn', tenantId, target._id));
       await mailsArrived(email, 1);
+      await roundsIdle(started.handle);
       await ts.env.sleep('19 hours'); // not yet the reminder's hour
       await new Promise((r) => setTimeout(r, 500));
       expect(await mailsTo(email)).toHaveLength(1);
@@ -301,6 +315,7 @@ describe('double opt-in workflow', () => {
     await withListWorker(target, realActivities(), async (taskQueue) => {
       const started = await start(target, email, taskQueue);
       await mailsArrived(email, 1);
+      await roundsIdle(started.handle);
       const tenant = await stack.data.tenants.forTenant(tenantId);
       await ts.env.sleep('1 hour');
       expect(
