@@ -11,6 +11,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { resolveAudience } from '../src/campaigns/audience';
+import { reserveSendSlot } from '../src/campaigns/send-pace';
 import { renderTemplate, type MergeContact } from '../src/campaigns/template';
 import { mayTrack } from '../src/campaigns/tracking';
 import type { RecipientLinks } from '../src/consent/recipient-links';
@@ -28,7 +29,7 @@ export interface CampaignDeps {
   tenants: TenantAccess;
   mailer: Mailer;
   links: RecipientLinks;
-  /** Messages per second a tenant's campaign may send. */
+  /** Messages per second a tenant may send, all its campaigns together. */
   campaignRatePerSecond: number;
 }
 
@@ -234,6 +235,21 @@ export function createCampaignActivities(deps: CampaignDeps) {
         done: queued.length < ref.limit,
         ratePerSecond: deps.campaignRatePerSecond,
       };
+    },
+
+    /**
+     * Reserves the next batch's slot on the tenant's timeline (src/campaigns/send-pace.ts):
+     * when it may start, `now` being the workflow's time.
+     */
+    async reserveCampaignSlot(
+      ref: CampaignRef & { messages: number; now: string },
+    ): Promise<{ startAt: string }> {
+      const startAt = await reserveSendSlot(tenants.control, ref.tenantId, {
+        messages: ref.messages,
+        ratePerSecond: deps.campaignRatePerSecond,
+        now: new Date(ref.now),
+      });
+      return { startAt: startAt.toISOString() };
     },
 
     /** Records that the send is paused or sending again. */

@@ -31,7 +31,7 @@ export function createTenantActivities({
   workflows,
   backupStore,
 }: TenantActivityDeps) {
-  const { Tenant, User, AccessLog, ApiKey, DkimKey, SendingDomain, ListDirectory } =
+  const { Tenant, User, AccessLog, ApiKey, DkimKey, SendingDomain, ListDirectory, SendSlot } =
     tenants.control;
   const control = () => mongo.db(names.control);
 
@@ -135,6 +135,7 @@ export function createTenantActivities({
       await DkimKey.deleteOne({ _id: tenantId });
       await SendingDomain.deleteMany({ tenantId }); // their keys were unreadable already
       await ListDirectory.deleteMany({ tenantId });
+      await SendSlot.deleteMany({ tenantId });
       // Subscription flood counters, keyed `<prefix>:<tenant>:<opaque key>`
       // (src/consent/subscription/flood-limits.ts).
       await control()

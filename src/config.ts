@@ -294,7 +294,7 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
         env.WEBHOOKS_ALLOW_PRIVATE ?? (env.NODE_ENV === 'development' || env.NODE_ENV === 'test'),
     },
     campaigns: {
-      /** Messages per second one campaign of a tenant sends at most. */
+      /** Messages per second a tenant's campaigns send at most, all together. */
       ratePerSecond: env.CONSENTFLOW_CAMPAIGN_RATE,
       /** Hosts (and their subdomains) no link of a message may lead to. */
       linkBlocklist: env.CONSENTFLOW_LINK_BLOCKLIST,

@@ -4,8 +4,10 @@
  * 1. wait for the time it is scheduled at (a cancel ends it first);
  * 2. resolve the audience once: one recipient record per eligible contact of its lists;
  * 3. send in batches, each an activity that heartbeats and sends each recipient's message
- *    once (the recipient's record and the mailer's send key), paced to the tenant's rate;
- *    pause holds between batches until resume; cancel stops before the next batch;
+ *    once (the recipient's record and the mailer's send key); each batch first reserves its
+ *    slot on the tenant's timeline and waits for it, so all the tenant's campaigns together
+ *    keep to its rate; pause holds between batches until resume; cancel stops before the
+ *    next batch;
  * 4. record how it ended.
  *
  * Continues as new when the history grows long, carrying its counts and the last recipient
@@ -14,6 +16,7 @@
 import {
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -28,15 +31,20 @@ import {
 } from './definitions';
 import { activityFailures } from './failures';
 
-const { openCampaignSend, resolveCampaignAudience, finishCampaignSend, recordCampaignStatus } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '1 minute',
-    retry: {
-      maximumInterval: '5 minutes',
-      nonRetryableErrorTypes: [activityFailures.campaignMissing],
-    },
-  });
+const {
+  openCampaignSend,
+  resolveCampaignAudience,
+  finishCampaignSend,
+  recordCampaignStatus,
+  reserveCampaignSlot,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [activityFailures.campaignMissing],
+  },
+});
 const { sendCampaignBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   // A batch heartbeats once its messages are built and again once they are sent: a worker
@@ -67,6 +75,8 @@ export async function campaignSendWorkflow(input: CampaignSendInput): Promise<Ca
   let batches = 0;
   let cancelled = false;
   const finished = () => progress.status === 'sent' || progress.status === 'cancelled';
+  // Runs begun before the tenant's shared timeline keep pacing each campaign on its own.
+  const tenantPaced = patched('campaign-tenant-pace');
   setHandler(campaignProgressQuery, () => progress);
   setHandler(campaignControlUpdate, ({ action }) => {
     if (finished()) return progress;
@@ -104,18 +114,32 @@ export async function campaignSendWorkflow(input: CampaignSendInput): Promise<Ca
       batches >= (input.batchesPerRun ?? BATCHES_PER_RUN)
     )
       await continueAsNew<typeof campaignSendWorkflow>({ ...input, resume: progress });
-    const started = Date.now();
     const limit = input.batchSize ?? BATCH;
+    const left = progress.recipients - progress.sent - progress.skipped;
+    // The last call finds nothing left to send (it says the send is done): no slot for it.
+    if (tenantPaced && left > 0) {
+      const { startAt } = await reserveCampaignSlot({
+        ...ref,
+        messages: Math.min(limit, left),
+        now: new Date().toISOString(),
+      });
+      const wait = Date.parse(startAt) - Date.now();
+      if (wait > 0) await condition(() => cancelled, wait);
+      if (cancelled) return finish('cancelled');
+    }
+    const started = Date.now();
     const batch = await sendCampaignBatch({ ...ref, after: progress.cursor, limit });
     batches += 1;
     progress.sent += batch.sent;
     progress.skipped += batch.skipped;
     if (batch.last) progress.cursor = batch.last;
     if (batch.done) return finish('sent');
-    // The tenant's rate: a batch of n messages takes at least n / rate seconds.
-    const due = ((batch.sent + batch.skipped) * 1000) / batch.ratePerSecond;
-    const left = due - (Date.now() - started);
-    if (left > 0) await sleep(left);
+    if (!tenantPaced) {
+      // This campaign's own rate: a batch of n messages takes at least n / rate seconds.
+      const due = ((batch.sent + batch.skipped) * 1000) / batch.ratePerSecond;
+      const left = due - (Date.now() - started);
+      if (left > 0) await sleep(left);
+    }
   }
 
   async function finish(outcome: 'sent' | 'cancelled'): Promise<CampaignProgress> {

@@ -23,6 +23,7 @@ import { deletionCertificateModel } from './models/deletion-certificate';
 import { listDirectoryModel } from './models/list-directory';
 import { outboxModel } from './models/double-opt-in-outbox';
 import { sendModel } from './models/send';
+import { sendSlotModel } from './models/send-slot';
 import { subscriptionModel } from './models/subscription';
 import { consentTraceModel } from './models/consent-trace';
 import { rightsArchiveChunkModel, rightsRequestModel } from './models/rights-request';
@@ -68,6 +69,7 @@ const bindControlModels = (control: Connection) => ({
   DeletionCertificate: deletionCertificateModel(control),
   AccessReview: accessReviewModel(control),
   SupportGrant: supportGrantModel(control),
+  SendSlot: sendSlotModel(control),
 });
 
 const bindTenantModels = (tenantDb: Connection) => ({

@@ -5,6 +5,7 @@
 import { Binary, BSON, ClientEncryption, MongoClient } from 'mongodb';
 import { API_KEY_CACHE_MS } from '../../src/auth/api-key-cache';
 import { loadKmsSettings } from '../../src/db/kms';
+import { reserveSendSlot } from '../../src/campaigns/send-pace';
 import request from 'supertest';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -221,9 +222,16 @@ describe('tenants', () => {
         .collection('payload_keys')
         .countDocuments({ _id: tenantId as never }),
       list_directory: await control.collection('list_directory').countDocuments({ tenantId }),
+      send_slots: await control.collection('send_slots').countDocuments({ tenantId }),
       rate_limits: await control
         .collection('rate_limits')
         .countDocuments({ key: { $regex: `^sub-(address|ip):${tenantId}:` } }),
+    });
+    // A campaign batch's slot on the tenant's sending timeline.
+    await reserveSendSlot(stack.data.tenants.control, tenantId, {
+      messages: 1,
+      ratePerSecond: 1,
+      now: new Date(),
     });
     expect(await tenantRecords()).toEqual({
       sessions: 1,
@@ -232,6 +240,7 @@ describe('tenants', () => {
       sending_domains: 1,
       payload_keys: 1,
       list_directory: 1,
+      send_slots: 1,
       rate_limits: 2,
     });
     for (const id of scheduleIds) await stack.client.schedule.getHandle(id).describe();
@@ -260,6 +269,7 @@ describe('tenants', () => {
       sending_domains: 0,
       payload_keys: 0,
       list_directory: 0,
+      send_slots: 0,
       rate_limits: 0,
     });
     for (const id of scheduleIds) {

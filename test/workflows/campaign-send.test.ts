@@ -2,7 +2,9 @@
  * A campaign's send on the time-skipping server with the product's real activities over this
  * run's database and mail sink: a send scheduled days ahead waits for its time; pause holds it
  * between batches until resume; cancel stops it with what was sent kept; a send continues as
- * new and still mails every recipient exactly once.
+ * new and still mails every recipient exactly once. (Two campaigns sending at once are in
+ * test/e2e/campaign-pace.test.ts, on the real server: skipped time would pass one's running
+ * batch's heartbeat timeout while the other waits for its slot.)
  */
 import request from 'supertest';
 import { createActivities } from '../../activities';
@@ -19,6 +21,7 @@ import {
   type CampaignProgress,
 } from '../../workflows/definitions';
 import { startAppStack, type AppStack } from '../helpers/app-stack';
+import { keepHistory } from '../helpers/histories';
 import { linkPath, mailTo as mailToIn, type SinkMail } from '../helpers/dev-mail';
 import { uniqueSuffix } from '../helpers/services';
 import { buildTenant } from '../helpers/tenant-fixtures';
@@ -117,6 +120,7 @@ describe('campaign send workflow', () => {
       expect(result).toMatchObject({ status: 'sent', recipients: 2, sent: 2 });
       expect(hoursBetween(start, await ts.env.currentTimeMs())).toBeGreaterThanOrEqual(48);
       expect((await scope.models.Campaign.findById(id).lean())?.status).toBe('sent');
+      await keepHistory(handle, stack.payloadKeys, 'campaign-send-scheduled');
     });
     for (const email of emails) expect(await mailsWith(email, `Later ${marker}`)).toHaveLength(1);
   });
@@ -149,6 +153,7 @@ describe('campaign send workflow', () => {
       expect(await mailsWith(emails[0]!, `Paused ${marker}`)).toHaveLength(0);
       await paused.handle.executeUpdate(campaignControlUpdate, { args: [{ action: 'resume' }] });
       expect(await paused.handle.result()).toMatchObject({ status: 'sent', sent: 3 });
+      await keepHistory(paused.handle, stack.payloadKeys, 'campaign-send-paused');
 
       const cancelled = await sending(taskQueue, listId, `Cancelled ${marker}`, {
         sendAt: new Date((await ts.env.currentTimeMs()) + 3_600_000),
@@ -175,6 +180,7 @@ describe('campaign send workflow', () => {
       const { events } = await handle.fetchHistory();
       const started = events![0]!.workflowExecutionStartedEventAttributes;
       expect(started?.continuedExecutionRunId).toBeTruthy();
+      await keepHistory(handle, stack.payloadKeys, 'campaign-send-continued');
     });
     for (const email of emails) expect(await mailsWith(email, `Many ${marker}`)).toHaveLength(1);
   });
