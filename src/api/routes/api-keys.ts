@@ -12,11 +12,7 @@ import { invalid, notFound } from '../../errors';
 import { clientIp } from '../middleware/authenticate';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
-
-const createKey = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  scopes: z.array(z.enum(features)).min(1).max(features.length).optional(),
-});
+import { createKey } from '../schemas/api-keys';
 
 const createdKeySchema = z
   .strictObject({

@@ -14,20 +14,8 @@ import { tenantOf } from '../middleware/tenant-auth';
 import { presentUser, userSchema } from '../presenters/user';
 import { recordAccess } from '../record-access';
 import { defineRoute } from '../route';
-import { permissionsSchema } from '../schemas/permissions';
-import { emailAddress } from '../schemas/email';
+import { createUser, updateUser } from '../schemas/users';
 
-const createUser = z.strictObject({
-  email: emailAddress(),
-  initialPassword: z.string().min(1).max(1024),
-  permissions: permissionsSchema,
-});
-const updateUser = z.strictObject({
-  permissions: permissionsSchema.optional(),
-  disabled: z.boolean().optional(),
-  /** The user's own password maximum age in days (0: never); null: the tenant policy's. */
-  passwordMaxAgeDays: z.number().int().min(0).max(3650).nullable().optional(),
-});
 const resetPassword = z.strictObject({ password: z.string().min(1).max(1024) });
 // A malformed id is a user that does not exist: 404, as for any unknown id.
 const userId = (id: string) => (/^u[0-9a-f]{20}$/.test(id) ? id : 'u-none');
