@@ -1,10 +1,15 @@
 /**
- * The tenant administration pages under `authenticated`: the users (list, new, one user)
- * and the API keys. Each page checks users.manage itself; the server refuses without it.
+ * The tenant administration pages under `authenticated`: the users (list, new, one user),
+ * the API keys and the security policy (users.manage), and the access log (accesslog.view,
+ * its filters in the address so a view can be shared or gone back to). Each page checks its
+ * permission itself; the server refuses without it.
  */
 import { createRoute } from '@tanstack/react-router';
 import { authenticated } from '../routes/base';
+import { AccessLogPage } from './AccessLogPage';
+import { accessLogSearch } from './access-log-query';
 import { ApiKeysPage } from './ApiKeysPage';
+import { SecurityPage } from './SecurityPage';
 import { UserEditorPage } from './UserEditorPage';
 import { UsersPage } from './UsersPage';
 
@@ -36,4 +41,24 @@ const apiKeysRoute = createRoute({
   component: ApiKeysPage,
 });
 
-export const adminRoutes = [usersRoute, newUserRoute, userRoute, apiKeysRoute] as const;
+const securityRoute = createRoute({
+  getParentRoute: () => authenticated,
+  path: '/admin/security',
+  component: SecurityPage,
+});
+
+const accessLogRoute = createRoute({
+  getParentRoute: () => authenticated,
+  path: '/admin/access-log',
+  validateSearch: accessLogSearch,
+  component: AccessLogPage,
+});
+
+export const adminRoutes = [
+  usersRoute,
+  newUserRoute,
+  userRoute,
+  apiKeysRoute,
+  securityRoute,
+  accessLogRoute,
+] as const;
