@@ -156,17 +156,18 @@ export function createAutomationActivities(deps: AutomationDeps) {
           email: contact.email,
           fields: contact.facts.fields,
         });
-        if (listId && published.version !== undefined) {
+        // A published version's message: bounces and complaints name its step (a draft's
+        // test mail goes to the tester's own address, which a bounce must not suppress).
+        const messageRef =
+          listId && published.version !== undefined
+            ? automationMessageRef({ automationId, version: published.version, node })
+            : undefined;
+        if (listId && messageRef) {
           const [list, subject] = await Promise.all([
             tenant.models.List.findById(listId, { tracking: 1 }).lean(),
             tenant.models.Contact.findById(contactId, { trackingObjection: 1 }).lean(),
           ]);
           if (subject && mayTrack({ tracking: true }, list, subject, listId)) {
-            const messageRef = automationMessageRef({
-              automationId,
-              version: published.version,
-              node,
-            });
             mail.html = await trackedHtml(mail.html, effect.node.html, {
               open: () => links.open(tenantId, contactId, listId, messageRef),
               click: (index) => links.click(tenantId, contactId, listId, messageRef, index),
@@ -184,6 +185,9 @@ export function createAutomationActivities(deps: AutomationDeps) {
                 unsubscribeUrl: await links.unsubscribe(tenantId, contactId, listId),
                 profileUrl: await links.profile(tenantId, contactId),
               }
+            : {}),
+          ...(listId && messageRef
+            ? { feedbackToken: await links.feedback(tenantId, contactId, listId, messageRef) }
             : {}),
         });
         await tenant.models.AutomationSend.create({

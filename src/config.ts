@@ -2,6 +2,7 @@
  * The only reader of process.env. Every setting is validated once at start, so a bad value
  * fails with one clear line per key instead of surfacing later as a confusing error.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseKmsConfig, type KmsConfig } from './config/kms';
@@ -129,6 +130,10 @@ const schema = z.object({
   CONSENTFLOW_ACCESS_REVIEW_STALE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // Fractions allowed (0.0002 days are 17 s), so a test can let the grace period pass.
   CONSENTFLOW_ACCESS_REVIEW_GRACE_DAYS: z.coerce.number().positive().max(365).default(14),
+  CONSENTFLOW_LINK_BLOCKLIST_FILE: z
+    .string()
+    .optional()
+    .refine((f) => f === undefined || existsSync(f), 'no such file'),
   CONSENTFLOW_LINK_BLOCKLIST: z
     .string()
     .default('')
@@ -298,6 +303,8 @@ function resolve(env: z.infer<typeof schema>, kms: KmsConfig) {
       ratePerSecond: env.CONSENTFLOW_CAMPAIGN_RATE,
       /** Hosts (and their subdomains) no link of a message may lead to. */
       linkBlocklist: env.CONSENTFLOW_LINK_BLOCKLIST,
+      /** A file of domains and URLs (or a feed's CSV) no link may lead to, read again on change. */
+      linkBlocklistFile: env.CONSENTFLOW_LINK_BLOCKLIST_FILE,
       /** Whether the link checker may reach loopback and private addresses (as webhooks). */
       linkCheckAllowPrivate:
         env.CONSENTFLOW_LINK_CHECK_ALLOW_PRIVATE ??

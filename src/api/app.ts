@@ -44,6 +44,7 @@ import { feedbackRoutes } from './routes/feedback';
 import type { BackupStore } from '../backups/store';
 import type { AccessLog } from '../auth/access-log';
 import type { AutomationTriggers } from '../automations/triggers';
+import type { DenyLists } from '../campaigns/deny-list';
 import type { LinkChecker } from '../campaigns/link-check';
 import type { Accounts } from '../auth/accounts';
 import type { BruteForce } from '../auth/brute-force';
@@ -63,6 +64,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { automationRoutes } from './routes/automations';
 import { campaignRoutes } from './routes/campaigns';
 import { senderSettingsRoutes } from './routes/sender-settings';
+import { linkDenylistRoutes } from './routes/link-denylist';
 import { sendingDomainRoutes } from './routes/sending-domains';
 import { templateRoutes } from './routes/templates';
 import { trackingRoutes } from './routes/tracking';
@@ -103,6 +105,8 @@ export interface AppDeps {
   automations: AutomationTriggers;
   /** Checks every link of a campaign before it is sent (src/campaigns/link-check.ts). */
   linkChecker: LinkChecker;
+  /** Tenants' own link deny lists, which the checker applies too. */
+  denyLists: DenyLists;
   /** The base URL of public pages (form links shown on lists). */
   publicUrl?: string;
   /** The Temporal Web UI's page of the namespace; the console links workflows under it. */
@@ -248,6 +252,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   mount(senderSettingsRoutes({ control, accessLog }));
+  mount(linkDenylistRoutes({ denyLists: deps.denyLists, accessLog }));
   mount(openApiRoutes(documented, { version, sessionCookie: cookieName }));
   // After the API, so API requests do not each cost a file-system lookup.
   app.use(consoleRoutes({ temporalWebUi: deps.temporalWebUi }));

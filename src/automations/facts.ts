@@ -4,7 +4,7 @@
  * mails sent within a window. The address is returned beside the facts, for the send step
  * only; it never leaves the process that read it.
  */
-import type { ContactDetails } from '../db/models/contact';
+import type { ContactDetails, ContactDocument } from '../db/models/contact';
 import { keyRange } from '../db/models/automation';
 import type { TenantScope } from '../db/tenant-access';
 import type { ContactFacts } from './interpreter';
@@ -31,10 +31,7 @@ export async function readContact(
   const m = tenant.models;
   const [contact, events, sends] = await Promise.all([
     m.Contact.findById(contactId).lean(),
-    m.ContactEvent.find({ _id: keyRange(contactId) }, { name: 1, at: 1 })
-      .sort({ _id: -1 })
-      .limit(MAX_EVENTS)
-      .lean(),
+    latestEventsQuery(tenant, contactId),
     capWindowMs === undefined
       ? 0
       : m.AutomationSend.countDocuments({
@@ -45,23 +42,36 @@ export async function readContact(
         }),
   ]);
   if (!contact || typeof contact.email !== 'string') return null;
+  return { email: contact.email, facts: factsOf(contact, events, sends) };
+}
+
+/** The facts of a contact as read (its details decrypted), with its latest events. */
+export function factsOf(
+  contact: Pick<ContactDocument, 'lists' | 'restrictedAt' | 'trackingObjection' | 'details'>,
+  events: readonly { name: string; at: Date }[],
+  sendsInCapWindow = 0,
+): ContactFacts {
   const details = (contact.details ?? {}) as ContactDetails;
   const lists: ContactFacts['lists'] = {};
   for (const [listId, membership] of Object.entries(contact.lists ?? {}))
     lists[listId] = membership.status;
   return {
-    email: contact.email,
-    facts: {
-      lists,
-      restricted: contact.restrictedAt !== undefined,
-      trackingObjection: contact.trackingObjection ?? [],
-      fields: {
-        firstName: details.firstName,
-        lastName: details.lastName,
-        custom: { ...details.custom },
-      },
-      events: events.map((e) => ({ name: e.name, at: e.at })),
-      sendsInCapWindow: sends,
+    lists,
+    restricted: contact.restrictedAt !== undefined,
+    trackingObjection: contact.trackingObjection ?? [],
+    fields: {
+      firstName: details.firstName,
+      lastName: details.lastName,
+      custom: { ...details.custom },
     },
+    events: events.map((e) => ({ name: e.name, at: e.at })),
+    sendsInCapWindow,
   };
 }
+
+/** A contact's latest custom events (conditions on past events look at these). */
+export const latestEventsQuery = (tenant: TenantScope, contactId: string) =>
+  tenant.models.ContactEvent.find({ _id: keyRange(contactId) }, { name: 1, at: 1 })
+    .sort({ _id: -1 })
+    .limit(MAX_EVENTS)
+    .lean();

@@ -17,12 +17,16 @@ export interface NodeLinkVerdict extends LinkVerdict {
 export async function checkAutomationLinks(
   checker: Pick<LinkChecker, 'check'>,
   definition: AutomationDefinition,
+  tenantId?: string,
 ): Promise<NodeLinkVerdict[]> {
   const found = definition.nodes.flatMap((node) =>
     node.type === 'send_email' ? linksOf(node.html).map((link) => ({ node: node.id, link })) : [],
   );
   if (found.length === 0) return [];
-  const verdicts = await checker.check(found.map((f) => f.link));
+  const verdicts = await checker.check(
+    found.map((f) => f.link),
+    { tenantId },
+  );
   return verdicts.map((verdict, i) => ({ ...verdict, node: found[i]!.node }));
 }
 

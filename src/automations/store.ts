@@ -175,7 +175,9 @@ export async function publish(
     throw conflict('automation_archived', 'the automation is archived');
   const definition = await validateForTenant(tenant, automation.draft, lists);
   if (linkChecker)
-    assertNoBlockedAutomationLinks(await checkAutomationLinks(linkChecker, definition));
+    assertNoBlockedAutomationLinks(
+      await checkAutomationLinks(linkChecker, definition, tenant.tenantId),
+    );
   const version = (automation.publishedVersion ?? 0) + 1;
   const now = new Date();
   try {

@@ -17,6 +17,8 @@ import {
 } from '../../workflows/definitions';
 import type { SendingDomains } from '../mail/sending-domains';
 import type { LinkChecker, LinkVerdict } from './link-check';
+import type { Condition } from '../domain/automation-definition';
+import { assertSegmentLists } from './segment';
 import { campaignEventIdOf } from './tracking';
 
 /** What sending and controlling campaigns need. */
@@ -43,6 +45,8 @@ export interface CampaignInput {
   listIds: string[];
   templateId: string;
   tracking?: boolean;
+  /** Narrows the audience to the contacts it holds for (src/campaigns/segment.ts). */
+  segment?: Condition;
   sendAt?: Date;
   /** A verified sending domain of the tenant to send from; the platform's when left out. */
   sendingDomainId?: string;
@@ -76,6 +80,7 @@ export async function createCampaign(
     (id) => !found.some((l) => l._id === id) || (lists !== 'all' && !lists.includes(id)),
   );
   if (missing.length > 0) throw notFound(`list ${missing.join(', ')}`);
+  await assertSegmentLists(tenant, input.segment, lists);
   if (!(await tenant.models.Template.exists({ _id: input.templateId }))) throw notFound('template');
   if (input.sendAt && input.sendAt.getTime() < now.getTime() - 60_000)
     throw invalid('sendAt: in the past; leave it out to send at once');
@@ -86,6 +91,7 @@ export async function createCampaign(
     listIds,
     templateId: input.templateId,
     tracking: input.tracking ?? true,
+    ...(input.segment ? { segment: input.segment } : {}),
     ...(input.sendingDomainId ? { sendingDomainId: input.sendingDomainId } : {}),
     ...(input.sendAt ? { sendAt: input.sendAt } : {}),
     status: 'draft',
@@ -235,6 +241,7 @@ export async function checkCampaignLinks(
   if (!version) throw notFound('template version');
   return checker.check(
     version.links.map((url, i) => ({ url, text: version.linkTexts?.[i] || undefined })),
+    { tenantId: tenant.tenantId },
   );
 }
 

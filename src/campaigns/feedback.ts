@@ -6,8 +6,10 @@
  * - the address is suppressed for the tenant (with its reason), so no subscription or import
  *   adds it again;
  * - the contact is marked `undeliverable`: no campaign or sweep mails it from then on;
- * - the campaign counts it (`bounce` or `complaint`, once per recipient).
+ * - a campaign's message counts in its statistics (`bounce` or `complaint`, once per
+ *   recipient); an automation's send step names the automation in the log.
  * A transient failure changes nothing: the relay retries it, and a later permanent one counts.
+ * A hard bounce can be lifted (src/campaigns/lift-bounce.ts); a complaint stands.
  */
 import type { LinkTokens } from '../consent/link-tokens';
 import { LinkTokenError } from '../consent/link-tokens';
@@ -17,6 +19,7 @@ import { suppress } from '../rights/suppression';
 import { recordCampaignEvent } from './campaigns';
 import type { Logger } from '../logger';
 import { NotAFeedbackReport, readFeedbackReport, type FeedbackReport } from './feedback-report';
+import { parseAutomationMessageRef } from '../automations/tracking';
 import { campaignIdPattern } from './tracking';
 
 /** What applying a report needs. */
@@ -27,7 +30,14 @@ export interface FeedbackDeps {
 
 /** What became of a report: applied, or why not (ids and reasons only, for the log). */
 export type FeedbackOutcome =
-  | { applied: true; kind: 'hard_bounce' | 'complaint'; tenantId: string; campaignId: string }
+  | {
+      applied: true;
+      kind: 'hard_bounce' | 'complaint';
+      tenantId: string;
+      /** The message's campaign, or the automation whose send step sent it. */
+      campaignId?: string;
+      automationId?: string;
+    }
   | {
       applied: false;
       reason: 'transient' | 'no_token' | 'invalid_token' | 'tenant_gone' | 'contact_gone';
@@ -48,9 +58,10 @@ export async function applyFeedback(
     if (!(err instanceof LinkTokenError)) throw err;
     return { applied: false, reason: 'invalid_token' };
   }
-  const campaignId = claims.ref;
-  if (!campaignId || !campaignIdPattern.test(campaignId))
-    return { applied: false, reason: 'invalid_token' };
+  const ref = claims.ref ?? '';
+  const campaignId = campaignIdPattern.test(ref) ? ref : undefined;
+  const automation = campaignId ? null : parseAutomationMessageRef(ref);
+  if (!campaignId && !automation) return { applied: false, reason: 'invalid_token' };
   let tenant;
   try {
     tenant = await deps.tenants.forTenant(claims.tenantId);
@@ -62,19 +73,25 @@ export async function applyFeedback(
   if (!contact || typeof contact.email !== 'string')
     return { applied: false, reason: 'contact_gone' }; // erased meanwhile: nothing to do
   const at = new Date();
-  await suppress(tenant, contact.email, campaignId, report.kind);
+  await suppress(tenant, contact.email, campaignId ?? automation!.automationId, report.kind);
   await tenant.models.Contact.updateOne(
     { _id: claims.contactId, undeliverable: { $exists: false } },
     { $set: { undeliverable: { reason: report.kind, at }, updatedAt: at } },
   );
-  await recordCampaignEvent(
-    tenant,
-    campaignId,
-    claims.contactId,
-    report.kind === 'hard_bounce' ? 'bounce' : 'complaint',
-    at,
-  );
-  return { applied: true, kind: report.kind, tenantId: claims.tenantId, campaignId };
+  if (campaignId)
+    await recordCampaignEvent(
+      tenant,
+      campaignId,
+      claims.contactId,
+      report.kind === 'hard_bounce' ? 'bounce' : 'complaint',
+      at,
+    );
+  return {
+    applied: true,
+    kind: report.kind,
+    tenantId: claims.tenantId,
+    ...(campaignId ? { campaignId } : { automationId: automation!.automationId }),
+  };
 }
 
 /**

@@ -326,14 +326,28 @@ export function successorsOf(node: AutomationNode): { field: string; target: str
   }
 }
 
+/** Every list a condition names (membership and consent tests), in order. */
+export function listsOfCondition(c: Condition | undefined): string[] {
+  if (!c) return [];
+  if (c.type === 'membership' || c.type === 'consent') return [c.listId];
+  if (c.type === 'all' || c.type === 'any') return c.conditions.flatMap(listsOfCondition);
+  if (c.type === 'not') return listsOfCondition(c.condition);
+  return [];
+}
+
+/** Whether a condition looks at past events (reading them costs a query per contact). */
+export function conditionUsesEvents(c: Condition): boolean {
+  if (c.type === 'event') return true;
+  if (c.type === 'all' || c.type === 'any') return c.conditions.some(conditionUsesEvents);
+  if (c.type === 'not') return conditionUsesEvents(c.condition);
+  return false;
+}
+
 /** Every list a definition names, with where: the caller must be allowed each one. */
 export function listsOf(definition: AutomationDefinition): { node: string; listId: string }[] {
   const found: { node: string; listId: string }[] = [];
   const inCondition = (node: string, c: Condition | undefined): void => {
-    if (!c) return;
-    if (c.type === 'membership' || c.type === 'consent') found.push({ node, listId: c.listId });
-    if (c.type === 'all' || c.type === 'any') c.conditions.forEach((x) => inCondition(node, x));
-    if (c.type === 'not') inCondition(node, c.condition);
+    for (const listId of listsOfCondition(c)) found.push({ node, listId });
   };
   const { entry } = definition;
   if ('listId' in entry) found.push({ node: 'entry', listId: entry.listId });
@@ -428,7 +442,7 @@ function locate(input: unknown, issue: z.core.$ZodIssue): DefinitionProblem {
  * before the schema recurses into them; any other nesting is cut off at a fixed level, which
  * the schema then refuses.
  */
-function conditionDepth(value: unknown, depth = 0, level = 0): number {
+export function conditionDepth(value: unknown, depth = 0, level = 0): number {
   if (depth > MAX_CONDITION_DEPTH || level > 32 || value === null || typeof value !== 'object')
     return depth;
   let deepest = depth;

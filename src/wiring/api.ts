@@ -29,6 +29,7 @@ import { assertWorkerRunning } from '../supervisor-status';
 import { openTemporalClient, type TemporalClientServices } from './temporal';
 import { createWebhookServices } from './webhooks';
 import { createAutomationTriggers } from '../automations/triggers';
+import { createDenyLists } from '../campaigns/deny-list';
 import { createLinkChecker } from '../campaigns/link-check';
 import { createFolderBackupStore } from '../backups/store';
 import { receiveFeedback } from '../campaigns/feedback';
@@ -81,9 +82,12 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     secret: sessionSecret.token,
     settings: config.auth.bruteForce,
   });
+  const denyLists = createDenyLists(control);
   const linkChecker = createLinkChecker({
     allowPrivate: config.campaigns.linkCheckAllowPrivate,
     blocklist: config.campaigns.linkBlocklist,
+    blocklistFile: config.campaigns.linkBlocklistFile,
+    denyList: (tenantId) => denyLists.of(tenantId),
   });
   const app: AppDeps = {
     logger,
@@ -107,6 +111,7 @@ export async function openApiServices(config: Config, logger: Logger): Promise<A
     webhooks: createWebhookServices(config, { workflows: temporal.workflows, logger }),
     automations: createAutomationTriggers({ workflows: temporal.workflows, logger }),
     linkChecker,
+    denyLists,
     publicUrl: config.http.publicUrl,
     temporalWebUi: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}`,
     health: {

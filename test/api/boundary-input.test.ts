@@ -127,6 +127,10 @@ describe('valid input at the boundaries', () => {
       definition: fixtureDefinition(ids.lists!),
       // A double opt-in text must carry its link: a rule of the text JSON Schema cannot state.
       body: 'Please confirm your subscription: {{link}}',
+      // A campaign's segment is an automation condition (the automations' JSON Schema).
+      segment: { type: 'field', field: 'custom.city', op: 'equals', value: 'Turin' },
+      // Deny list entries are domains or URLs, which the document states in words only.
+      entries: ['denied.example', 'https://denied.example/page'],
     };
     // Rules across fields that JSON Schema (as the document states it) cannot express: a
     // valid-by-schema body may break them, and its refusal is right.

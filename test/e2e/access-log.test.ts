@@ -48,9 +48,22 @@ describe('access log', () => {
       .get(`/api/v1/tenants/${tenantId}`)
       .set({ Authorization: `Bearer ${stack.platformToken}` });
 
+    // A change whose route writes its own entry gets that one only, not the floor's too.
+    const address = await request(stack.app)
+      .put('/api/v1/settings/postal-address')
+      .set(bearer(apiKey))
+      .send({ postalAddress: 'Via Roma 1, Torino' });
+    expect(address.status).toBe(200);
+
     const log = await request(stack.app).get('/api/v1/access-log').set(bearer(apiKey));
     expect(log.status).toBe(200);
     const entries = log.body.entries as Entry[];
+    expect(
+      entries.filter((e) => e.event === 'settings.changed').map((e) => e.details?.setting),
+    ).toEqual(['postal-address']);
+    expect(entries.some((e) => e.details?.route === 'PUT /api/v1/settings/postal-address')).toBe(
+      false,
+    );
     const routeOf = (e: Entry) => e.details?.route;
     expect(entries.filter((e) => e.event === 'personal_data.read').map(routeOf)).toEqual(
       expect.arrayContaining(['GET /api/v1/contacts', 'GET /api/v1/contacts/:id']),

@@ -4,6 +4,8 @@
  * report sent by SMTP to the feedback mailbox) and a complaint (an RFC 5965 report posted by a
  * relay) suppress the address, stop further campaign mail to it and count in the campaign's
  * statistics; a transient failure changes nothing; bad reports and credentials are refused.
+ * A hard bounce can be lifted and the contact is mailed again; a complaint cannot. An
+ * automation's mail carries the token too, and its bounce suppresses the address as well.
  */
 import nodemailer from 'nodemailer';
 import request from 'supertest';
@@ -108,7 +110,8 @@ describe('bounces and complaints', () => {
       .set(auth())
       .send({ name: `News ${marker}` });
     const listId = listRes.body.id as string;
-    for (const name of ['ann', 'bob', 'cid']) await member(listId, name);
+    const ids: Record<string, string> = {};
+    for (const name of ['ann', 'bob', 'cid']) ids[name] = await member(listId, name);
     const first = await sendCampaign(listId, `First ${marker}`);
     expect(await statsWhen(first, (s) => s.sent === 3)).toMatchObject({
       bounces: 0,
@@ -172,6 +175,84 @@ describe('bounces and complaints', () => {
       expect(
         (await allMail(email(name))).filter((m) => m.subject === `Second ${marker}`),
       ).toHaveLength(count);
+
+    // Each contact says why it gets nothing.
+    const contact = async (name: string) =>
+      (await api().get(`/api/v1/contacts/${ids[name]}`).set(auth())).body;
+    expect((await contact('ann')).undeliverable).toMatchObject({ reason: 'hard_bounce' });
+    expect((await contact('bob')).undeliverable).toMatchObject({ reason: 'complaint' });
+    expect((await contact('cid')).undeliverable).toBeNull();
+    // Ann's mailbox works again: her bounce is lifted; Bob's complaint stands; Cid had none.
+    const lift = (name: string) =>
+      api().delete(`/api/v1/contacts/${ids[name]}/undeliverable`).set(auth());
+    const lifted = await lift('ann');
+    expect(lifted.status).toBe(200);
+    expect(lifted.body.id).toBe(ids.ann);
+    expect((await contact('ann')).undeliverable).toBeNull();
+    expect([(await lift('ann')).status, (await lift('ann')).body.error?.id]).toEqual([
+      409,
+      'not_undeliverable',
+    ]);
+    const complaint = await lift('bob');
+    expect([complaint.status, complaint.body.error?.id]).toEqual([409, 'complaint_stands']);
+    expect((await lift('cid')).body.error?.id).toBe('not_undeliverable');
+    expect(
+      (
+        await api()
+          .delete(`/api/v1/contacts/c${'0'.repeat(24)}/undeliverable`)
+          .set(auth())
+      ).status,
+    ).toBe(404);
+    // Ann is no longer suppressed: the third campaign reaches her and Cid, never Bob.
+    const third = await sendCampaign(listId, `Third ${marker}`);
+    expect(await statsWhen(third, () => true)).toMatchObject({ recipients: 2, sent: 2 });
+    for (const [name, count] of [
+      ['ann', 1],
+      ['bob', 0],
+      ['cid', 1],
+    ] as const)
+      expect(
+        (await allMail(email(name))).filter((m) => m.subject === `Third ${marker}`),
+      ).toHaveLength(count);
+  });
+
+  it("suppresses the address of an automation's mail that bounced for good", async () => {
+    const listRes = await api()
+      .post('/api/v1/lists')
+      .set(auth())
+      .send({ name: `Journeys ${marker}` });
+    const listId = listRes.body.id as string;
+    const subject = `Welcome aboard ${marker}`;
+    const created = await api()
+      .post('/api/v1/automations')
+      .set(auth())
+      .send({
+        name: `Welcome ${marker}`,
+        definition: {
+          entry: { type: 'list_confirmed', listId, next: 'welcome' },
+          nodes: [
+            { id: 'welcome', type: 'send_email', subject, html: '<p>Hello</p>', next: 'done' },
+            { id: 'done', type: 'end' },
+          ],
+        },
+      });
+    expect(created.status).toBe(201);
+    expect(
+      (await api().post(`/api/v1/automations/${created.body.id}/publish`).set(auth())).status,
+    ).toBe(200);
+    const dan = await member(listId, 'dan');
+    await mailToIn(stack.app, email('dan'), 2); // the confirmation's, then the welcome
+    const bounced = await post(
+      deliveryReport({ token: await tokenOf('dan', subject), status: '5.1.1' }),
+    );
+    expect(bounced.body).toEqual({ applied: true, kind: 'hard_bounce' });
+    const contact = await api().get(`/api/v1/contacts/${dan}`).set(auth());
+    expect(contact.body.undeliverable).toMatchObject({ reason: 'hard_bounce' });
+    const again = await api()
+      .post(`/api/v1/lists/${listId}/subscriptions`)
+      .set(auth())
+      .send({ email: email('dan') });
+    expect([again.status, again.body.error?.id]).toEqual([409, 'suppressed']);
   });
 
   it('refuses bad credentials, other messages and forged tokens, changing nothing', async () => {

@@ -7,7 +7,10 @@
  * click once, and a tampered token gets 404 and records nothing; the permissions and the
  * refusals of bad input.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createLinkChecker } from '../../src/campaigns/link-check';
@@ -37,10 +40,24 @@ describe('campaigns over HTTP', () => {
     );
 
   beforeAll(async () => {
+    // The operator's file: a domain, and a feed's CSV export (a commented header, quoted
+    // fields, the URL in its third column).
+    const blocklistFile = path.join(await mkdtemp(path.join(tmpdir(), 'blocklist-')), 'list.csv');
+    await writeFile(
+      blocklistFile,
+      [
+        '# operator blocklist',
+        'feed-domain.test',
+        '# id,dateadded,url,url_status,last_online,threat,tags,link,reporter',
+        '"101","2026-11-30 10:00:00","http://feed-url.test/payload.exe","online","2026-11-30 10:00:00","malware_download","exe","https://feed.example/101/","someone"',
+        '',
+      ].join('\n'),
+    );
     // The link checker may reach this machine's test site only because the tests say so.
     stack = await startAppStack({
       env: {
         CONSENTFLOW_LINK_BLOCKLIST: 'blocked.test',
+        CONSENTFLOW_LINK_BLOCKLIST_FILE: blocklistFile,
         CONSENTFLOW_LINK_CHECK_ALLOW_PRIVATE: 'true',
       },
     });
@@ -61,13 +78,18 @@ describe('campaigns over HTTP', () => {
   }
 
   /** Subscribes `email` to the list and, unless told not to, confirms it from its mail. */
-  async function member(listId: string, email: string, confirm = true) {
+  async function member(
+    listId: string,
+    email: string,
+    confirm = true,
+    fields: Record<string, string> = { firstName: 'Pat', city: 'Turin' },
+  ) {
     const asking = (m: SinkMail) => m.subject.startsWith('Please confirm');
     const before = (await allMail(email)).filter(asking).map((m) => m.raw);
     const sub = await api()
       .post(`/api/v1/lists/${listId}/subscriptions`)
       .set(auth())
-      .send({ email, fields: { firstName: 'Pat', city: 'Turin' } });
+      .send({ email, fields });
     expect(sub.status).toBe(202);
     // This list's confirmation mail: the one not there before.
     const mails = await mailTo(email, before.length + 1);
@@ -349,6 +371,178 @@ describe('campaigns over HTTP', () => {
     } finally {
       await new Promise((r) => site.close(r));
     }
+  });
+
+  it("blocks links on the operator's blocklist file and on the tenant's own deny list", async () => {
+    const site: Server = createServer((req, res) => {
+      const to: Record<string, string> = {
+        '/to-feed': 'http://feed-url.test/payload.exe',
+        '/to-feed-domain': 'http://cdn.feed-domain.test/x',
+        '/to-denied': 'http://www.denied-by-tenant.test/offer',
+      };
+      if (req.url && to[req.url]) res.writeHead(302, { Location: to[req.url] }).end();
+      else res.writeHead(200).end();
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    const base = `http://localhost:${(site.address() as AddressInfo).port}`;
+    try {
+      // Refused whole when one entry is neither a domain nor a URL.
+      const bad = await api()
+        .put('/api/v1/settings/link-denylist')
+        .set(auth())
+        .send({ entries: ['denied-by-tenant.test', 'not a domain'] });
+      expect([bad.status, bad.body.error?.id]).toEqual([400, 'invalid_request']);
+      expect(bad.body.error.message).toContain('not a domain');
+      expect((await api().get('/api/v1/settings/link-denylist').set(auth())).body).toEqual({
+        entries: [],
+      });
+      const denied = await api()
+        .put('/api/v1/settings/link-denylist')
+        .set(auth())
+        .send({ entries: ['denied-by-tenant.test', `${base}/exact-page`] });
+      expect(denied.status).toBe(200);
+      const links = ['/to-feed', '/to-feed-domain', '/to-denied', '/exact-page', '/fine'];
+      const created = await api()
+        .post('/api/v1/templates')
+        .set(auth())
+        .send({
+          name: 'Lists',
+          subject: 'Lists',
+          html: `<p>${links.map((l) => `<a href="${base}${l}">link</a>`).join(' ')}</p>`,
+        });
+      expect(created.status).toBe(201);
+      const list = await newList('Denied');
+      const campaign = await api()
+        .post('/api/v1/campaigns')
+        .set(auth())
+        .send({ name: 'Lists', listIds: [list], templateId: created.body.id });
+      const checked = await api().post(`/api/v1/campaigns/${campaign.body.id}/check`).set(auth());
+      expect(checked.status).toBe(200);
+      expect(
+        checked.body.links.map((l: { verdict: string; reason?: string }) => [l.verdict, l.reason]),
+      ).toEqual([
+        ['blocked', 'feed-url.test is on the blocklist (http://feed-url.test/payload.exe)'],
+        ['blocked', 'cdn.feed-domain.test is on the blocklist (feed-domain.test)'],
+        [
+          'blocked',
+          "www.denied-by-tenant.test is on the tenant's deny list (denied-by-tenant.test)",
+        ],
+        ['blocked', `localhost is on the tenant's deny list (${base}/exact-page)`],
+        ['ok', undefined],
+      ]);
+      // Another tenant's deny list is its own: the same links pass there but the operator's.
+      const other = await buildTenant(stack.app, stack.platformToken);
+      const theirs = await api()
+        .post('/api/v1/templates')
+        .set('Authorization', `Bearer ${other.apiKey}`)
+        .send({ name: 'Lists', subject: 'Lists', html: `<a href="${base}/exact-page">x</a>` });
+      const theirList = await api()
+        .post('/api/v1/lists')
+        .set('Authorization', `Bearer ${other.apiKey}`)
+        .send({ name: 'Theirs' });
+      const theirCampaign = await api()
+        .post('/api/v1/campaigns')
+        .set('Authorization', `Bearer ${other.apiKey}`)
+        .send({ name: 'x', listIds: [theirList.body.id], templateId: theirs.body.id });
+      const theirCheck = await api()
+        .post(`/api/v1/campaigns/${theirCampaign.body.id}/check`)
+        .set('Authorization', `Bearer ${other.apiKey}`);
+      expect(theirCheck.body.links).toEqual([expect.objectContaining({ verdict: 'ok' })]);
+    } finally {
+      await new Promise((r) => site.close(r));
+    }
+  });
+
+  it('sends to the segment only: a field and a past event, across two lists', async () => {
+    const fair = await newList('Fair');
+    const other = await newList('Other');
+    const address = (name: string) => `${name}.seg.${marker}@example.test`;
+    // In the segment: in Turin and went to the fair, on either list.
+    const tina = await member(fair, address('tina'), true, { firstName: 'Tina', city: 'Turin' });
+    const theo = await member(other, address('theo'), true, { firstName: 'Theo', city: 'turin' });
+    // Not: in Turin but never went; went but lives in Milan.
+    await member(fair, address('tom'), true, { firstName: 'Tom', city: 'Turin' });
+    const mia = await member(fair, address('mia'), true, { firstName: 'Mia', city: 'Milan' });
+    for (const { contactId } of [tina, theo, mia]) {
+      const event = await api()
+        .post('/api/v1/events')
+        .set(auth())
+        .send({ contactId, name: 'fair.attended' });
+      expect(event.status).toBe(202);
+    }
+    const segment = {
+      type: 'all',
+      conditions: [
+        { type: 'field', field: 'custom.city', op: 'equals', value: 'Turin' },
+        { type: 'event', name: 'fair.attended', withinDays: 30 },
+      ],
+    };
+    const created = await template('<p>See you at the fair</p>', `Fair news ${marker}`);
+    const campaign = await api()
+      .post('/api/v1/campaigns')
+      .set(auth())
+      .send({ name: 'Fair', listIds: [fair, other], templateId: created.body.id, segment });
+    expect(campaign.status).toBe(201);
+    expect(campaign.body.segment).toEqual(segment);
+    await api()
+      .put('/api/v1/settings/postal-address')
+      .set(auth())
+      .send({ postalAddress: 'Via Roma 1, Torino, Italy' });
+    expect(
+      (await api().post(`/api/v1/campaigns/${campaign.body.id}/send`).set(auth())).status,
+    ).toBe(202);
+    const done = await campaignWhen(campaign.body.id, (b) => b.status === 'sent');
+    expect(done.stats).toMatchObject({ recipients: 2, sent: 2 });
+    for (const [name, count] of [
+      ['tina', 1],
+      ['theo', 1],
+      ['tom', 0],
+      ['mia', 0],
+    ] as const)
+      expect(
+        (await allMail(address(name))).filter((m) => m.subject === `Fair news ${marker}`),
+      ).toHaveLength(count);
+  });
+
+  it('refuses a segment with an unknown field, a foreign list or nesting past its bound', async () => {
+    const mine = await newList('Segmented');
+    const created = await template();
+    const attempt = (segment: unknown, key = tenant.apiKey) =>
+      api()
+        .post('/api/v1/campaigns')
+        .set(auth(key))
+        .send({ name: 'x', listIds: [mine], templateId: created.body.id, segment });
+    const unknown = await attempt({ type: 'field', field: 'password', op: 'is_set' });
+    expect([unknown.status, unknown.body.error?.id]).toEqual([400, 'invalid_request']);
+    expect(unknown.body.error.message).toMatch(/segment\.field.*unknown field/);
+    const missing = await attempt({
+      type: 'membership',
+      listId: 'l0000000000000000',
+      status: 'active',
+    });
+    expect(missing.status).toBe(404);
+    const theirs = await newList('Not theirs');
+    const limited = await buildApiKey(stack.data, tenant.tenantId, {
+      features: ['campaigns.create'],
+      lists: [mine],
+    });
+    const foreign = await attempt({ type: 'consent', listId: theirs, state: 'granted' }, limited);
+    expect(foreign.status).toBe(404);
+    const nest = (levels: number) => {
+      let deep: unknown = { type: 'field', field: 'firstName', op: 'is_set' };
+      for (let i = 0; i < levels; i++) deep = { type: 'not', condition: deep };
+      return deep;
+    };
+    const nested = await attempt(nest(8));
+    expect(nested.status).toBe(400);
+    expect(nested.body.error.message).toMatch(/nest at most 6 deep/);
+    // Far deeper, the body itself is refused before anything reads it.
+    expect((await attempt(nest(5_000))).status).toBe(400);
+    expect(
+      await stack.data.tenants
+        .forTenant(tenant.tenantId)
+        .then((t) => t.models.Campaign.countDocuments({ name: 'x' })),
+    ).toBe(0);
   });
 
   it('refuses a campaign to a list outside the caller’s lists, or with a send time in the past', async () => {

@@ -12,7 +12,11 @@ import { CONSENT_IP_FIELD, fieldMask, type FieldMask } from '../../auth/field-ma
 import { canSeeList, type Permissions } from '../../auth/principal';
 import type { ConsentRecordDocument } from '../../db/models/consent-record';
 import { isCiphertext } from '../../db/encrypted-field';
-import type { ContactDetails, ContactDocument } from '../../db/models/contact';
+import {
+  undeliverableReasons,
+  type ContactDetails,
+  type ContactDocument,
+} from '../../db/models/contact';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
 
@@ -81,6 +85,9 @@ export function presentContactRecord(
       .filter((record) => canSeeList(permissions, record.listId))
       .map((record) => presentConsent(record, mask)),
     restricted: contact.restrictedAt !== undefined,
+    undeliverable: contact.undeliverable
+      ? { reason: contact.undeliverable.reason, at: contact.undeliverable.at.toISOString() }
+      : null,
     trackingObjection: contact.trackingObjection ?? [],
     rightsRequests: openRequests.map((r) => ({
       id: r._id,
@@ -161,6 +168,13 @@ export const contactRecordSchema = contactSchema
   .extend({
     consent: z.array(consentSchema),
     restricted: z.boolean().meta({ description: 'processing restricted (GDPR Art. 18)' }),
+    undeliverable: z
+      .strictObject({ reason: z.enum(undeliverableReasons), at: z.string() })
+      .nullable()
+      .meta({
+        description:
+          'why no message goes to the contact: a hard bounce (`DELETE /api/v1/contacts/:id/undeliverable` lifts it) or a spam complaint',
+      }),
     trackingObjection: z
       .array(z.string())
       .meta({ description: 'lists whose tracking the subject objected to (`*`: all)' }),

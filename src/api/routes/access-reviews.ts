@@ -9,6 +9,7 @@ import type { AccessLog } from '../../auth/access-log';
 import type { ControlModels } from '../../db/tenant-access';
 import type { WorkflowGateway } from '../../temporal/workflows';
 import { createAccessReviewCommands } from '../../tenants/access-review/commands';
+import { markLogged } from '../audit';
 import { clientIp } from '../middleware/authenticate';
 import { tenantOf } from '../middleware/tenant-auth';
 import { accessReviewSchema, presentAccessReview } from '../presenters/access-review';
@@ -103,6 +104,7 @@ export function accessReviewRoutes(deps: {
           ip: clientIp(req),
           details: { reviewId: review._id, ...input },
         });
+        markLogged(res);
         res.json(presentAccessReview(review));
       },
     }),

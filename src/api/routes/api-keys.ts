@@ -9,6 +9,7 @@ import { createApiKey } from '../../auth/api-keys';
 import { features } from '../../auth/permissions';
 import type { ControlModels } from '../../db/tenant-access';
 import { invalid, notFound } from '../../errors';
+import { markLogged } from '../audit';
 import { clientIp } from '../middleware/authenticate';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
@@ -70,6 +71,7 @@ export function apiKeyRoutes(deps: { control: ControlModels; accessLog: AccessLo
           ip: clientIp(req),
           details: { scopes },
         });
+        markLogged(res);
         res.status(201).json({ ...key, name: body.name, scopes });
       },
     }),
@@ -122,6 +124,7 @@ export function apiKeyRoutes(deps: { control: ControlModels; accessLog: AccessLo
           subjectId: params.id,
           ip: clientIp(req),
         });
+        markLogged(res);
         res.status(204).end();
       },
     }),

@@ -5,6 +5,7 @@
  * only campaigns whose lists are all theirs.
  */
 import type { Response } from 'express';
+import { documentedSegment, parseSegment } from '../../campaigns/segment';
 import { z } from 'zod';
 import type { LinkChecker } from '../../campaigns/link-check';
 import {
@@ -41,6 +42,7 @@ const createBody = z.strictObject({
   listIds: z.array(listId).min(1).max(50),
   templateId: z.string().regex(templateIdPattern, 'not a template id'),
   tracking: z.boolean().optional(),
+  segment: documentedSegment.optional(),
   sendingDomainId: z
     .string()
     .regex(/^sd[0-9a-f]{24}$/, 'not a sending domain id')
@@ -82,6 +84,7 @@ const campaignSchema = z
     templateId: z.string(),
     templateVersion: z.number().nullable(),
     tracking: z.boolean(),
+    segment: documentedSegment.nullable(),
     sendingDomainId: z.string().nullable(),
     sendAt: z.string().nullable(),
     createdAt: z.string(),
@@ -101,6 +104,7 @@ const present = (doc: CampaignDocument) => ({
   templateId: doc.templateId,
   templateVersion: doc.templateVersion ?? null,
   tracking: doc.tracking,
+  segment: doc.segment ?? null,
   sendingDomainId: doc.sendingDomainId ?? null,
   sendAt: iso(doc.sendAt),
   createdAt: doc.createdAt.toISOString(),
@@ -169,7 +173,12 @@ export function campaignRoutes(deps: CampaignRouteDeps) {
         const { tenant } = tenantOf(res);
         const doc = await createCampaign(
           tenant,
-          { ...body, sendAt: body.sendAt ? new Date(body.sendAt) : undefined },
+          {
+            ...body,
+            // Checked here, not by the body's schema: see documentedSegment.
+            segment: body.segment === undefined ? undefined : parseSegment(body.segment),
+            sendAt: body.sendAt ? new Date(body.sendAt) : undefined,
+          },
           scopeOf(res),
           actorOf(res),
           undefined,

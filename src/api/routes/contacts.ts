@@ -11,6 +11,7 @@ import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import { fieldMask, uneditableFields } from '../../auth/field-masking';
 import { fieldsChangedEvent, type AutomationTriggers } from '../../automations/triggers';
+import { liftHardBounce } from '../../campaigns/lift-bounce';
 import { canSeeContact, type Principal } from '../../auth/principal';
 import { hasMembership, unrestricted } from '../../db/memberships';
 import { contactIdFor, type ContactDocument } from '../../db/models/contact';
@@ -148,6 +149,27 @@ export const contactRoutes = (deps: ContactRouteDeps) => [
       if (!updated) throw notFound('contact');
       const changed = fieldsChangedEvent(body);
       if (changed) await deps.automations.contactEvent(tenant, contact._id, changed);
+      res.json(presentContact(updated, principal.permissions));
+    },
+  }),
+
+  defineRoute({
+    method: 'delete',
+    path: '/api/v1/contacts/:id/undeliverable',
+    tag: 'contacts',
+    summary: 'Lift a contact’s hard bounce',
+    description:
+      'For a mailbox that works again: the address leaves the suppression list and the contact is mailed again wherever it still consents. 409 `not_undeliverable` when nothing bounced, 409 `complaint_stands` for a spam complaint, which is the recipient’s objection and is never lifted.',
+    auth: 'tenant',
+    feature: 'contacts.edit',
+    request: { params: contactId },
+    responses: { 200: { description: 'the contact, deliverable again', schema: contactSchema } },
+    async handler({ params }, _req, res) {
+      const { tenant, principal } = tenantOf(res);
+      const contact = await findVisible(tenant, principal, params.id);
+      if (!contact || !(await liftHardBounce(tenant, contact._id))) throw notFound('contact');
+      const updated = await findVisible(tenant, principal, contact._id);
+      if (!updated) throw notFound('contact');
       res.json(presentContact(updated, principal.permissions));
     },
   }),

@@ -3,23 +3,14 @@
  * which users must use a second factor. Changes are written to the access log.
  */
 import type { Request } from 'express';
-import { z } from 'zod';
 import type { AccessLog } from '../../auth/access-log';
-import { characterClasses, effectivePolicy, type CharacterClass } from '../../auth/password-policy';
-import { twoFactorRules } from '../../db/models/tenant';
+import { effectivePolicy } from '../../auth/password-policy';
 import type { ControlModels } from '../../db/tenant-access';
+import { markLogged } from '../audit';
 import { clientIp } from '../middleware/authenticate';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
-
-const policyBody = z.strictObject({
-  minLength: z.number().int().min(8).max(64),
-  requiredClasses: z.array(z.enum(Object.keys(characterClasses) as [CharacterClass])).max(4),
-  rejectCommon: z.boolean(),
-  historyCount: z.number().int().min(0).max(24),
-  maxAgeDays: z.number().int().min(0).max(3650),
-});
-const twoFactorBody = z.strictObject({ required: z.enum(twoFactorRules) });
+import { policyBody, twoFactorBody } from '../schemas/security-settings';
 
 const policySchema = policyBody.meta({ id: 'PasswordPolicy' });
 const twoFactorSchema = twoFactorBody.meta({ id: 'TwoFactorRule' });
@@ -70,6 +61,7 @@ export function securitySettingsRoutes(deps: { control: ControlModels; accessLog
           { $set: { 'security.passwordPolicy': body } },
         );
         await logChange(req, principal.tenantId, principal.id, 'password-policy');
+        markLogged(res);
         res.json(body);
       },
     }),
@@ -103,6 +95,7 @@ export function securitySettingsRoutes(deps: { control: ControlModels; accessLog
           { $set: { 'security.twoFactor': body.required } },
         );
         await logChange(req, principal.tenantId, principal.id, 'two-factor');
+        markLogged(res);
         res.json(body);
       },
     }),

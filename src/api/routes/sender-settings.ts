@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AccessLog } from '../../auth/access-log';
 import type { ControlModels } from '../../db/tenant-access';
+import { markLogged } from '../audit';
 import { clientIp } from '../middleware/authenticate';
 import { tenantOf } from '../middleware/tenant-auth';
 import { defineRoute } from '../route';
@@ -64,6 +65,7 @@ export function senderSettingsRoutes(deps: { control: ControlModels; accessLog: 
           ip: clientIp(req),
           details: { setting: 'postal-address' },
         });
+        markLogged(res);
         res.json({ postalAddress: body.postalAddress });
       },
     }),

@@ -5,6 +5,7 @@
  * of that contact's one message. Opens and clicks are events keyed by campaign, contact and
  * kind, so each is counted once. Ids and counts only: the messages themselves are not kept.
  */
+import type { Condition } from '../../domain/automation-definition';
 import { Schema, type Connection } from 'mongoose';
 
 const actor = {
@@ -70,6 +71,8 @@ export interface CampaignDocument {
   /** The version it sends: fixed when the send starts. */
   templateVersion?: number;
   tracking: boolean;
+  /** Narrows the lists' audience (src/campaigns/segment.ts); names fields, never values of a contact. */
+  segment?: Condition;
   /** One of the tenant's sending domains to send from (verified at create and send). */
   sendingDomainId?: string;
   /** When to send (a scheduled campaign waits until then). */
@@ -146,6 +149,8 @@ const campaignSchema = new Schema<CampaignDocument>(
     templateId: { type: String, required: true },
     templateVersion: { type: Number },
     tracking: { type: Boolean, required: true },
+    // Checked by the route's schema (conditionSchema) before it is stored.
+    segment: { type: Schema.Types.Mixed },
     sendingDomainId: { type: String },
     sendAt: { type: Date },
     status: { type: String, enum: campaignStatuses, required: true },

@@ -70,6 +70,8 @@ export interface TenantDocument {
   database?: string;
   pendingAdmin?: { userId: string; email: Binary | string; passwordHash: string };
   security?: { passwordPolicy?: StoredPasswordPolicy; twoFactor?: (typeof twoFactorRules)[number] };
+  /** Domains and URLs no link of the tenant's mail may lead to (src/campaigns/deny-list.ts). */
+  linkDenylist?: string[];
 }
 
 const tenantSchema = new Schema<TenantDocument>(
@@ -131,6 +133,7 @@ const tenantSchema = new Schema<TenantDocument>(
       ),
       required: false,
     },
+    linkDenylist: { type: [String], default: undefined },
   },
   { strict: 'throw', versionKey: false },
 );
