@@ -11,6 +11,11 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { resolveAudience } from '../src/campaigns/audience';
+import {
+  deleteRecipientPages,
+  nextRecipients,
+  writeRecipientPages,
+} from '../src/campaigns/recipient-pages';
 import { reserveSendSlot } from '../src/campaigns/send-pace';
 import { renderTemplate, type MergeContact } from '../src/campaigns/template';
 import { mayTrack } from '../src/campaigns/tracking';
@@ -132,12 +137,20 @@ export function createCampaignActivities(deps: CampaignDeps) {
     /** Resolves the audience into recipient records; how many there are. */
     async resolveCampaignAudience(ref: CampaignRef): Promise<{ recipients: number }> {
       const { tenant, campaign } = await load(ref);
-      const recipients = await resolveAudience(tenant, campaign, () =>
-        Context.current().heartbeat(),
-      );
+      const beat = () => Context.current().heartbeat();
+      const recipients = await resolveAudience(tenant, campaign, beat);
+      const pages = await writeRecipientPages(tenant, campaign._id, beat);
       await tenant.models.Campaign.updateOne(
         { _id: campaign._id },
-        { $set: { status: 'sending', recipients, startedAt: new Date(), updatedAt: new Date() } },
+        {
+          $set: {
+            status: 'sending',
+            recipients,
+            pages,
+            startedAt: new Date(),
+            updatedAt: new Date(),
+          },
+        },
       );
       return { recipients };
     },
@@ -150,13 +163,8 @@ export function createCampaignActivities(deps: CampaignDeps) {
       const version = await versionOf(tenant, campaign);
       const { Campaign, CampaignRecipient } = tenant.models;
       const prefix = `${campaign._id}:`;
-      const queued = await CampaignRecipient.find({
-        _id: { $gt: ref.after ?? prefix, $lt: `${campaign._id};` },
-        status: 'queued',
-      })
-        .sort({ _id: 1 })
-        .limit(ref.limit)
-        .lean<CampaignRecipientDocument[]>();
+      const next = await nextRecipients(tenant, campaign, ref.after, ref.limit);
+      const { queued } = next;
       const owner = await tenants.control.Tenant.findById(ref.tenantId, {
         postalAddress: 1,
       }).lean();
@@ -231,8 +239,8 @@ export function createCampaignActivities(deps: CampaignDeps) {
       return {
         sent: sentIds.length,
         skipped: skipped.length,
-        ...(queued.length > 0 ? { last: queued[queued.length - 1]!._id } : {}),
-        done: queued.length < ref.limit,
+        ...(next.last ? { last: next.last } : {}),
+        done: next.done,
         ratePerSecond: deps.campaignRatePerSecond,
       };
     },
@@ -265,12 +273,13 @@ export function createCampaignActivities(deps: CampaignDeps) {
     async finishCampaignSend(
       ref: CampaignRef & { outcome: 'sent' | 'cancelled'; sent: number; skipped: number },
     ): Promise<void> {
-      const { tenant } = await load(ref);
+      const { tenant, campaign } = await load(ref);
       const now = new Date();
       await tenant.models.Campaign.updateOne(
         { _id: ref.campaignId },
         { $set: { status: ref.outcome, finishedAt: now, updatedAt: now } },
       );
+      await deleteRecipientPages(tenant, campaign);
     },
   };
 }

@@ -80,6 +80,8 @@ export interface CampaignDocument {
   status: CampaignStatus;
   /** How many recipients the audience resolved to. */
   recipients?: number;
+  /** How many pages of recipients the send walks (src/campaigns/recipient-pages.ts). */
+  pages?: number;
   startedAt?: Date;
   finishedAt?: Date;
   createdAt: Date;
@@ -155,6 +157,7 @@ const campaignSchema = new Schema<CampaignDocument>(
     sendAt: { type: Date },
     status: { type: String, enum: campaignStatuses, required: true },
     recipients: { type: Number },
+    pages: { type: Number },
     startedAt: { type: Date },
     finishedAt: { type: Date },
     createdAt: { type: Date, required: true },
@@ -175,6 +178,24 @@ const recipientSchema = new Schema<CampaignRecipientDocument>(
   { strict: 'throw', versionKey: false },
 );
 
+/**
+ * A page of a campaign's recipients, in the order the send takes them: `_id` =
+ * `<campaignId>:<n>`, `ids` its contacts. Read by `_id` alone, which every MongoDB-wire server
+ * answers from the index; deleted when the send ends.
+ */
+export interface CampaignPageDocument {
+  _id: string;
+  ids: string[];
+}
+
+const pageSchema = new Schema<CampaignPageDocument>(
+  {
+    _id: { type: String, required: true },
+    ids: { type: [String], required: true },
+  },
+  { strict: 'throw', versionKey: false },
+);
+
 const eventSchema = new Schema<CampaignEventDocument>(
   {
     _id: { type: String, required: true },
@@ -191,4 +212,5 @@ export const campaignModels = (db: Connection) => ({
   Campaign: db.model('Campaign', campaignSchema, 'campaigns'),
   CampaignRecipient: db.model('CampaignRecipient', recipientSchema, 'campaign_recipients'),
   CampaignEvent: db.model('CampaignEvent', eventSchema, 'campaign_events'),
+  CampaignPage: db.model('CampaignPage', pageSchema, 'campaign_pages'),
 });
