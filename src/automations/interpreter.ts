@@ -306,6 +306,9 @@ export function planStep(
         outcome: 'done',
         effect: { type: 'notify', message: node.message },
       };
+    case 'send_template':
+      // Checked definitions hold send_email steps only (src/automations/templates.ts).
+      throw new TypeError(`step ${node.id}: a template step that was never resolved`);
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import type { LinkChecker } from '../campaigns/link-check';
 import { assertNoBlockedAutomationLinks, checkAutomationLinks } from './links';
+import { resolveTemplateSteps } from './templates';
 import type { ListScope } from '../auth/principal';
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -74,8 +75,10 @@ export async function validateForTenant(
   const zone = definition.settings?.timezone;
   if (zone !== undefined && !isValidTimeZone(zone))
     problems.push({ node: 'settings', field: 'timezone', message: 'not an IANA time zone' });
+  const resolved = await resolveTemplateSteps(tenant, definition);
+  problems.push(...resolved.problems);
   if (problems.length > 0) throw new DefinitionProblems(problems);
-  return definition;
+  return resolved.definition;
 }
 
 /** Problems of a draft (empty when it could be published as it is). */

@@ -30,6 +30,8 @@ const nodeId = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'a node id is a letter then letters, digits, - or _');
 const listId = z.string().regex(/^l[0-9a-f]{16}$/, 'not a list id');
+/** A campaign template's id (src/campaigns/templates.ts). */
+const templateId = z.string().regex(/^m[0-9a-f]{24}$/, 'not a template id');
 const eventName = z
   .string()
   .regex(
@@ -219,6 +221,16 @@ export const nodeSchema = z.discriminatedUnion('type', [
     subject: z.string().min(1).max(200),
     html: z.string().min(1).max(100_000),
     text: z.string().max(100_000).optional(),
+    /** The template it was made from (set by the tenant check, src/automations/templates.ts). */
+    template: z.strictObject({ id: templateId, version: z.number().int().min(1) }).optional(),
+    next: nodeId,
+  }),
+  z.strictObject({
+    ...base,
+    // A send of one of the tenant's campaign templates: becomes a send_email with the
+    // template's current version when the draft is checked against the tenant.
+    type: z.literal('send_template'),
+    templateId,
     next: nodeId,
   }),
   z.strictObject({
@@ -533,7 +545,7 @@ function checkGraph(definition: AutomationDefinition): DefinitionProblem[] {
     if (node.type !== 'wait_for_event') continue;
     if (node.event.kind === 'open' || node.event.kind === 'click') {
       const sender = definition.nodes.find((n) => n.id === (node.event as { node: string }).node);
-      if (sender?.type !== 'send_email')
+      if (sender?.type !== 'send_email' && sender?.type !== 'send_template')
         found.push({
           node: node.id,
           field: 'event.node',
@@ -553,7 +565,7 @@ function checkGraph(definition: AutomationDefinition): DefinitionProblem[] {
   }
   if (!consentListOf(definition))
     for (const node of definition.nodes)
-      if (node.type === 'send_email')
+      if (node.type === 'send_email' || node.type === 'send_template')
         found.push({
           node: node.id,
           field: 'type',

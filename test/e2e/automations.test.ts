@@ -172,6 +172,53 @@ describe('automations over HTTP', () => {
     ]);
   });
 
+  it('sends a campaign template from a send step, as it was when the version was published', async () => {
+    const template = await api()
+      .post('/api/v1/templates')
+      .set(auth())
+      .send({
+        name: `Journey ${marker}`,
+        subject: `Hello {{ contact.firstName }} ${marker}`,
+        html: '<mjml><mj-body><mj-section><mj-column><mj-text>From the template, {{ contact.firstName }}</mj-text></mj-column></mj-section></mj-body></mjml>',
+      });
+    expect(template.status).toBe(201);
+    const withTemplate = (templateId: string) => ({
+      ...minimal(listId),
+      nodes: [
+        { id: 'welcome', type: 'send_template', templateId, next: 'done' },
+        { id: 'done', type: 'end' },
+      ],
+    });
+    const missing = await api()
+      .post('/api/v1/automations')
+      .set(auth())
+      .send({ name: 'No template', definition: withTemplate(`m${'0'.repeat(24)}`) });
+    expect([missing.status, missing.body.error?.id]).toEqual([400, 'invalid_definition']);
+    expect(missing.body.error.problems).toEqual([
+      { node: 'welcome', field: 'templateId', message: expect.stringContaining('does not exist') },
+    ]);
+    const id = await published(`Template journey ${marker}`, withTemplate(template.body.id));
+    // Edited after the publish: the published version keeps the template as it was.
+    const edited = await api()
+      .put(`/api/v1/templates/${template.body.id}`)
+      .set(auth())
+      .send({ subject: `Changed ${marker}`, html: '<p>changed</p>' });
+    expect(edited.status).toBe(200);
+    const email = `tilda.${marker}@example.test`;
+    await confirmedContact(email, { firstName: 'Tilda' });
+    const mail = await mailSubjected(email, `Hello Tilda ${marker}`);
+    expect(mail.html).toContain('From the template, Tilda');
+    expect((await verifyDkim(mail.raw, dkim))?.status.result).toBe('pass');
+    expect((await mailTo(email)).some((m) => m.subject === `Changed ${marker}`)).toBe(false);
+    const body = (await api().get(`/api/v1/automations/${id}`).set(auth())).body;
+    expect(body.draft.nodes[0]).toEqual({
+      id: 'welcome',
+      type: 'send_template',
+      templateId: template.body.id,
+      next: 'done',
+    });
+  });
+
   it('runs the minimal definition when a contact confirms: a DKIM-signed mail and moving statistics', async () => {
     const id = await published(`Welcome ${marker}`, {
       ...minimal(listId),
