@@ -20,7 +20,7 @@ import type { RecipientLinks } from '../../consent/recipient-links';
 import { unsubscribeContact } from '../../consent/unsubscribe';
 import type { ContactDetails, ContactDocument } from '../../db/models/contact';
 import { readableStatuses } from '../../db/models/tenant';
-import type { TenantAccess, TenantScope } from '../../db/tenant-access';
+import { UnknownTenantError, type TenantAccess, type TenantScope } from '../../db/tenant-access';
 import type { WebhookEmitDeps } from '../../webhooks/emit';
 import type { AutomationTriggers } from '../../automations/triggers';
 import { receiveRightsRequest, type RightsRequestDeps } from '../../rights/requests';
@@ -86,8 +86,11 @@ export function profileCenterRoutes(deps: ProfileCenterDeps) {
     try {
       // Also while the tenant is frozen after its contract's end: objections are honoured.
       tenant = await deps.tenants.forTenant(claims.tenantId, readableStatuses);
-    } catch {
-      throw linkRefused('gone', 'This link no longer leads anywhere.');
+    } catch (err) {
+      // A database that does not answer is no gone tenant: the recipient may retry.
+      if (err instanceof UnknownTenantError)
+        throw linkRefused('gone', 'This link no longer leads anywhere.');
+      throw err;
     }
     return { claims, tenant };
   }

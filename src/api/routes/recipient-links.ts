@@ -19,7 +19,7 @@ import type { RecipientLinks } from '../../consent/recipient-links';
 import { confirmSubscription } from '../../consent/subscription/confirm';
 import { unsubscribeContact } from '../../consent/unsubscribe';
 import { readableStatuses } from '../../db/models/tenant';
-import type { TenantAccess, TenantScope } from '../../db/tenant-access';
+import { UnknownTenantError, type TenantAccess, type TenantScope } from '../../db/tenant-access';
 import type { WorkflowGateway, WorkflowKind } from '../../temporal/workflows';
 import { keepSignal, renewSignal, type LinkUse } from '../../../workflows/definitions';
 import { AppError } from '../../errors';
@@ -99,8 +99,12 @@ export function recipientLinkRoutes(deps: RecipientLinkDeps) {
         claims.tenantId,
         evenFrozen ? readableStatuses : undefined,
       );
-    } catch {
-      throw refused('gone', 'This link no longer leads anywhere.');
+    } catch (err) {
+      // Only a tenant that is gone makes the link lead nowhere; a database that does not
+      // answer right now is an error the recipient can retry (5xx), never "gone".
+      if (err instanceof UnknownTenantError)
+        throw refused('gone', 'This link no longer leads anywhere.');
+      throw err;
     }
     return { claims, tenant };
   }

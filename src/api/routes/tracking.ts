@@ -22,7 +22,7 @@ import { recordCampaignEvent } from '../../campaigns/campaigns';
 import { mayTrack } from '../../campaigns/tracking';
 import { LinkTokenError, type LinkClaims, type LinkTokens } from '../../consent/link-tokens';
 import type { CampaignDocument } from '../../db/models/campaign';
-import type { TenantAccess, TenantScope } from '../../db/tenant-access';
+import { UnknownTenantError, type TenantAccess, type TenantScope } from '../../db/tenant-access';
 import { AppError } from '../../errors';
 import type { HttpProblem } from '../middleware/error-handler';
 import { page, sendLinkProblem, tokenParams } from '../pages/page';
@@ -62,8 +62,10 @@ export function trackingRoutes(deps: TrackingDeps) {
     let tenant: TenantScope;
     try {
       tenant = await deps.tenants.forTenant(claims.tenantId);
-    } catch {
-      throw unknownLink();
+    } catch (err) {
+      // A database that does not answer is no unknown link: the client may retry.
+      if (err instanceof UnknownTenantError) throw unknownLink();
+      throw err;
     }
     if (!claims.ref || !claims.listId) throw unknownLink();
     return { claims, tenant, listId: claims.listId };
