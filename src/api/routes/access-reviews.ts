@@ -14,14 +14,7 @@ import { clientIp } from '../middleware/authenticate';
 import { tenantOf } from '../middleware/tenant-auth';
 import { accessReviewSchema, presentAccessReview } from '../presenters/access-review';
 import { defineRoute } from '../route';
-
-const confirmBody = z.strictObject({
-  userIds: z.array(z.string().regex(/^u[0-9a-f]{20}$/, 'not a user id')).max(10_000),
-  apiKeyIds: z
-    .array(z.string().regex(/^[0-9a-f]{16}$/, 'not an API key id'))
-    .max(10_000)
-    .optional(),
-});
+import { confirmAccessReview } from '../schemas/access-reviews';
 
 const common = { tag: 'access reviews', auth: 'session', feature: 'users.manage' } as const;
 
@@ -91,7 +84,7 @@ export function accessReviewRoutes(deps: {
       summary: 'Confirm flagged users and API keys',
       description:
         'The confirmed entries stay enabled when the review completes. Ids not in the review are a 400 naming them; a completed review is a 409.',
-      request: { body: confirmBody },
+      request: { body: confirmAccessReview },
       responses: { 200: { description: 'the review', schema: accessReviewSchema } },
       async handler({ params, body }, req, res) {
         const { principal } = tenantOf(res);

@@ -5,7 +5,6 @@
  * and, unless the install allows private addresses, resolve to public addresses only.
  */
 import { z } from 'zod';
-import { webhookEventTypes } from '../../domain/webhook-events';
 import { notFound } from '../../errors';
 import {
   createWebhook,
@@ -24,11 +23,7 @@ import {
   webhookSchema,
 } from '../presenters/webhook';
 import { defineRoute } from '../route';
-
-const createBody = z.strictObject({
-  url: z.string().trim().min(1).max(2000).meta({ format: 'uri' }),
-  events: z.array(z.enum(webhookEventTypes)).min(1).max(webhookEventTypes.length),
-});
+import { createWebhookBody } from '../schemas/webhooks';
 
 const webhookId = z.strictObject({
   id: z.string().regex(/^w[0-9a-f]{24}$/, 'not a webhook id'),
@@ -46,7 +41,7 @@ export function webhookRoutes(deps: WebhookEndpointDeps) {
       summary: 'Create a webhook',
       description:
         'Each event of the listed types is POSTed to the URL as JSON `{ id, type, createdAt, data }` (data: opaque ids only) with the header `Consentflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>`, retried with backoff for up to 3 days until it gets a 2xx. The URL must be http(s); in production its host must resolve to public addresses only (checked again at every delivery).',
-      request: { body: createBody },
+      request: { body: createWebhookBody },
       responses: {
         201: { description: 'the webhook and its secret', schema: createdWebhookSchema },
       },

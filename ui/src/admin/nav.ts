@@ -2,9 +2,18 @@
  * The administration entries of the navigation, each shown only with its permission. API
  * keys have no feature of their own: their routes ask for users.manage (a key acts for
  * its creator, so making one is managing access), and so does the entry; so do the
- * security settings (they decide how every user signs in). The access log has its own.
+ * security settings (they decide how every user signs in), the webhooks, support access and
+ * access reviews, whose routes ask for it too. The access log has its own.
  */
-import { IconListSearch, IconLock, IconPlugConnected, IconUsers } from '@tabler/icons-react';
+import {
+  IconClipboardCheck,
+  IconLifebuoy,
+  IconListSearch,
+  IconLock,
+  IconPlugConnected,
+  IconUsers,
+  IconWebhook,
+} from '@tabler/icons-react';
 import type { NavItem } from '../shell/nav-item';
 
 export const adminNav: NavItem[] = [
@@ -21,5 +30,23 @@ export const adminNav: NavItem[] = [
     label: 'admin.nav.accessLog',
     icon: IconListSearch,
     feature: 'accesslog.view',
+  },
+  {
+    to: '/admin/webhooks',
+    label: 'admin.nav.webhooks',
+    icon: IconWebhook,
+    feature: 'users.manage',
+  },
+  {
+    to: '/admin/support-access',
+    label: 'admin.nav.supportAccess',
+    icon: IconLifebuoy,
+    feature: 'users.manage',
+  },
+  {
+    to: '/admin/access-reviews',
+    label: 'admin.nav.accessReviews',
+    icon: IconClipboardCheck,
+    feature: 'users.manage',
   },
 ];
