@@ -4,28 +4,26 @@
  * shown once, in a dialog that closes only when the user says they have copied it.
  */
 import {
-  Alert,
   Anchor,
   Button,
   Checkbox,
   Code,
-  CopyButton,
   Group,
   Modal,
   SimpleGrid,
   Stack,
-  Text,
   TextInput,
 } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { createKey } from '@api/api-keys';
-import { IconAlertTriangle, IconCheck, IconCopy, IconPlus } from '@tabler/icons-react';
+import { IconPlus } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { ErrorAlert } from '../forms/ErrorAlert';
+import { ShownOnceDialog } from './ShownOnceDialog';
 import { useSession } from '../shell/use-session';
 import { apiKeysQuery, createApiKeyCall, type CreatedApiKey } from './api';
 import { allFeatures } from './PermissionsEditor';
@@ -166,50 +164,18 @@ function CreatedKeyDialog({
 }) {
   const { t } = useTranslation();
   return (
-    <Modal
-      opened={Boolean(created)}
-      onClose={onDone}
+    <ShownOnceDialog
+      value={created?.key ?? null}
       title={t('admin.apiKeys.createdTitle', { name: created?.name ?? '' })}
-      size="lg"
-      closeOnClickOutside={false}
-      closeOnEscape={false}
-      withCloseButton={false}
-    >
-      {created && (
-        <Stack gap="md">
-          <Alert color="yellow" icon={<IconAlertTriangle size={18} />}>
-            {t('admin.apiKeys.onlyOnce')}
-          </Alert>
-          <Group gap="xs" wrap="nowrap" align="stretch">
-            <Code
-              block
-              data-testid="new-api-key"
-              style={{ flex: 1, wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}
-            >
-              {created.key}
-            </Code>
-            <CopyButton value={created.key}>
-              {({ copied, copy }) => (
-                <Button
-                  variant={copied ? 'filled' : 'light'}
-                  color={copied ? 'teal' : undefined}
-                  leftSection={copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
-                  onClick={copy}
-                  h="auto"
-                >
-                  {copied ? t('common.copied') : t('common.copy')}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
-          <Text size="sm" c="dimmed">
-            {t('admin.apiKeys.howToUse')} <Code>Authorization: Bearer …</Code>
-          </Text>
-          <Group justify="flex-end">
-            <Button onClick={onDone}>{t('admin.apiKeys.done')}</Button>
-          </Group>
-        </Stack>
-      )}
-    </Modal>
+      warning={t('admin.apiKeys.onlyOnce')}
+      hint={
+        <>
+          {t('admin.apiKeys.howToUse')} <Code>Authorization: Bearer …</Code>
+        </>
+      }
+      doneLabel={t('admin.apiKeys.done')}
+      testId="new-api-key"
+      onDone={onDone}
+    />
   );
 }

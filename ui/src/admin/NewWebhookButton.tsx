@@ -6,28 +6,26 @@
  * show under the URL field.
  */
 import {
-  Alert,
   Anchor,
   Button,
   Checkbox,
   Code,
-  CopyButton,
   Group,
   Modal,
   SimpleGrid,
   Stack,
-  Text,
   TextInput,
 } from '@mantine/core';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { createWebhookBody } from '@api/webhooks';
-import { IconAlertTriangle, IconCheck, IconCopy, IconPlus } from '@tabler/icons-react';
+import { IconPlus } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { ErrorAlert } from '../forms/ErrorAlert';
+import { ShownOnceDialog } from './ShownOnceDialog';
 import { createWebhookCall, webhooksQuery, type WebhookEvent } from './api';
 import { serverProblem } from './server-problem';
 
@@ -160,50 +158,18 @@ function NewWebhookForm(props: { onCancel: () => void; onCreated: (secret: strin
 function SecretDialog({ secret, onDone }: { secret: string | null; onDone: () => void }) {
   const { t } = useTranslation();
   return (
-    <Modal
-      opened={Boolean(secret)}
-      onClose={onDone}
+    <ShownOnceDialog
+      value={secret}
       title={t('admin.webhooks.createdTitle')}
-      size="lg"
-      closeOnClickOutside={false}
-      closeOnEscape={false}
-      withCloseButton={false}
-    >
-      {secret && (
-        <Stack gap="md">
-          <Alert color="yellow" icon={<IconAlertTriangle size={18} />}>
-            {t('admin.webhooks.onlyOnce')}
-          </Alert>
-          <Group gap="xs" wrap="nowrap" align="stretch">
-            <Code
-              block
-              data-testid="webhook-secret"
-              style={{ flex: 1, wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}
-            >
-              {secret}
-            </Code>
-            <CopyButton value={secret}>
-              {({ copied, copy }) => (
-                <Button
-                  variant={copied ? 'filled' : 'light'}
-                  color={copied ? 'teal' : undefined}
-                  leftSection={copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
-                  onClick={copy}
-                  h="auto"
-                >
-                  {copied ? t('common.copied') : t('common.copy')}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
-          <Text size="sm" c="dimmed">
-            {t('admin.webhooks.howToVerify')} <Code>Consentflow-Signature</Code>
-          </Text>
-          <Group justify="flex-end">
-            <Button onClick={onDone}>{t('admin.webhooks.done')}</Button>
-          </Group>
-        </Stack>
-      )}
-    </Modal>
+      warning={t('admin.webhooks.onlyOnce')}
+      hint={
+        <>
+          {t('admin.webhooks.howToVerify')} <Code>Consentflow-Signature</Code>
+        </>
+      }
+      doneLabel={t('admin.webhooks.done')}
+      testId="webhook-secret"
+      onDone={onDone}
+    />
   );
 }
